@@ -1,0 +1,86 @@
+/**
+ * Bundles the TypeScript scenarios into k6 scripts (dist/<scenario>.js) with esbuild.
+ * `k6 run dist/journey.js -e BASE_URL=http://127.0.0.1:8080 -e LOADGATE_PASSWORD=…` works on its own.
+ */
+import { build, type Metafile } from 'esbuild';
+import { stat, readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SCENARIO_NAMES, type ScenarioName } from '../lib/shared/defaults.ts';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = join(ROOT, 'dist');
+
+export function bundlePath(scenario: ScenarioName): string {
+  return join(DIST, `${scenario}.js`);
+}
+
+export interface BundleResult {
+  files: Array<{ scenario: ScenarioName; path: string; bytes: number }>;
+  ms: number;
+}
+
+export async function bundleScenarios(scenarios: readonly ScenarioName[] = SCENARIO_NAMES): Promise<BundleResult> {
+  const started = performance.now();
+  const result = await build({
+    entryPoints: scenarios.map((s) => join(ROOT, 'scenarios', `${s}.ts`)),
+    outdir: DIST,
+    bundle: true,
+    // k6 resolves its own modules at run time; bundling them is impossible (they are Go).
+    external: ['k6', 'k6/*'],
+    // k6 loads ES modules; esm keeps `export const options` and `export default` as k6 expects.
+    format: 'esm',
+    // Neither Node nor a browser: no Node built-ins may be pulled in, and no browser shims.
+    platform: 'neutral',
+    // k6's JS runtime (sobek) supports ES2020+ syntax; this avoids needless down-levelling.
+    target: 'es2020',
+    // Stack traces in k6 point at the TypeScript sources (k6 reads the linked .map file).
+    sourcemap: 'linked',
+    // Readable bundles: k6 parses them once per VU, and minifying saves nothing measurable there.
+    minify: false,
+    // Tree-shaking of the shared modules keeps zod and other Node-side code out; fail loudly if any sneaks in.
+    metafile: true,
+    logLevel: 'silent',
+  });
+  assertNoNodeCode(result.metafile);
+  const files = await Promise.all(
+    scenarios.map(async (scenario) => {
+      const path = bundlePath(scenario);
+      return { scenario, path, bytes: (await stat(path)).size };
+    }),
+  );
+  return { files, ms: performance.now() - started };
+}
+
+/** The two runtimes stay apart: a k6 bundle must not contain zod or Node built-ins. */
+function assertNoNodeCode(meta: Metafile): void {
+  const offenders = Object.keys(meta.inputs).filter((p) => p.includes('node_modules/zod') || p.startsWith('node:'));
+  if (offenders.length > 0) throw new Error(`k6 bundle pulls in Node-side code: ${offenders.join(', ')}`);
+}
+
+/** Newest modification time under the folders the bundles are built from. */
+async function newestSource(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) continue;
+    newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds when a bundle is missing or older than its sources. */
+export async function ensureBundle(scenario: ScenarioName): Promise<string> {
+  const path = bundlePath(scenario);
+  const built = await stat(path).then((s) => s.mtimeMs, () => 0);
+  const sources = Math.max(
+    ...(await Promise.all(['scenarios', 'lib/shared', 'lib/plan', 'thresholds'].map((d) => newestSource(join(ROOT, d)).catch(() => 0)))),
+  );
+  if (built === 0 || sources > built) await bundleScenarios();
+  return path;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const r = await bundleScenarios();
+  for (const f of r.files) console.log(`${f.path}  ${(f.bytes / 1024).toFixed(1)} KiB`);
+  console.log(`bundled ${r.files.length} scenarios in ${r.ms.toFixed(0)} ms`);
+}

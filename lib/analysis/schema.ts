@@ -1,0 +1,242 @@
+/**
+ * The analysis file: the contract between the analysis and everything downstream
+ * (verdicts, reports, comparisons, InfluxDB summaries, JUnit). Versioned; documented in
+ * docs/analysis-format.md. Downstream code reads this file, never the raw results again.
+ *
+ * Times: absolute times are ISO-8601 strings; offsets are seconds from the test start
+ * (`run.startedAt`). Latencies are milliseconds. Rates are per second.
+ */
+import { z } from 'zod';
+
+export const ANALYSIS_VERSION = 1 as const;
+
+/** A latency distribution summary. Percentiles follow k6's definition (linear interpolation at p·(n−1)) in exact mode. */
+export const DistSchema = z
+  .object({
+    count: z.number().int().nonnegative(),
+    min: z.number().nullable(),
+    mean: z.number().nullable(),
+    p50: z.number().nullable(),
+    p90: z.number().nullable(),
+    p95: z.number().nullable(),
+    p99: z.number().nullable(),
+    max: z.number().nullable(),
+  })
+  .strict();
+export type Dist = z.infer<typeof DistSchema>;
+
+/** What happened to each request. Every request lands in exactly one bucket; they sum to `requests`. */
+export const OutcomesSchema = z
+  .object({
+    ok: z.number().int().nonnegative(),
+    /** Client timeout: k6 error_code 1050 (request timeout). */
+    timeout: z.number().int().nonnegative(),
+    /** Dial timeout: k6 error_code 1211. */
+    dialTimeout: z.number().int().nonnegative(),
+    /** Connection refused (1212) or reset (1220 and other reset codes). */
+    connRefused: z.number().int().nonnegative(),
+    connReset: z.number().int().nonnegative(),
+    /** Any other network-level error (DNS, TLS, EOF …), status 0. */
+    otherNetwork: z.number().int().nonnegative(),
+    http5xx: z.number().int().nonnegative(),
+    /** A 4xx the endpoint did not declare as expected. */
+    http4xx: z.number().int().nonnegative(),
+  })
+  .strict();
+export type Outcomes = z.infer<typeof OutcomesSchema>;
+
+/** Everything measured for one cell (an endpoint, possibly restricted to a stage and/or scenario). */
+export const StatsSchema = z
+  .object({
+    requests: z.number().int().nonnegative(),
+    outcomes: OutcomesSchema,
+    /** Requests that are not `ok` over all requests (0..1); null when there were no requests. */
+    errorRate: z.number().nullable(),
+    /** (timeout + dialTimeout) / requests; null when there were no requests. */
+    timeoutRate: z.number().nullable(),
+    checks: z.object({ passes: z.number().int().nonnegative(), fails: z.number().int().nonnegative() }).strict(),
+    /** http_req_duration over all requests (timed-out ones included, at their capped duration). */
+    durationMs: DistSchema,
+    /** http_req_waiting (time to first byte). */
+    waitingMs: DistSchema,
+    /** http_req_connecting. */
+    connectingMs: DistSchema,
+    /** Requests per second within the cell's own time window (`windowS`). */
+    rps: z.number().nullable(),
+    windowS: z.number().nonnegative(),
+    /**
+     * A percentile is censored when it is at or above the smallest duration of a timed-out
+     * request: the true value is unknown (at least the timeout), not the figure shown.
+     */
+    censored: z.object({ p50: z.boolean(), p90: z.boolean(), p95: z.boolean(), p99: z.boolean() }).strict(),
+    /**
+     * The http_req_duration distribution as a mergeable HDR histogram (hdr-histogram-js,
+     * base64 of the compressed encoding, values in microseconds). Present in both modes,
+     * for comparisons and latency charts.
+     */
+    histogram: z.string().nullable(),
+  })
+  .strict();
+export type Stats = z.infer<typeof StatsSchema>;
+
+export const StageSchema = z
+  .object({
+    name: z.string(),
+    index: z.number().int().nonnegative(),
+    /** Planned window, seconds from test start. */
+    startS: z.number(),
+    endS: z.number(),
+    /** Offered load, from the plan: requests per second at the stage start and end, and its mean. */
+    offeredRps: z.object({ from: z.number(), to: z.number(), mean: z.number() }).strict(),
+    /** Requests per second measured within the stage window (all endpoints). */
+    achievedRps: z.number().nullable(),
+    /** Iterations k6 could not start (no free VU) within the stage. */
+    droppedIterations: z.number().int().nonnegative(),
+    vusMax: z.number().int().nonnegative(),
+    requests: z.number().int().nonnegative(),
+  })
+  .strict();
+export type Stage = z.infer<typeof StageSchema>;
+
+export const EndpointSchema = z
+  .object({
+    /** The stable endpoint name (k6's `name` tag), e.g. `auth.login`. */
+    name: z.string(),
+    group: z.string().nullable(),
+    method: z.string().nullable(),
+    path: z.string().nullable(),
+    /** The client timeout the plan gave this endpoint, ms. */
+    timeoutMs: z.number().nullable(),
+    total: StatsSchema,
+    /** Keyed by stage name. */
+    byStage: z.record(z.string(), StatsSchema),
+    /** Keyed by k6 scenario name. */
+    byScenario: z.record(z.string(), StatsSchema),
+  })
+  .strict();
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export const TimeoutFindingSchema = z
+  .object({
+    endpoint: z.string(),
+    count: z.number().int().nonnegative(),
+    rate: z.number(),
+    /** When timeouts began: the first interval from which they keep recurring. Null when there were none. */
+    onset: z
+      .object({ stage: z.string().nullable(), atS: z.number(), offeredRps: z.number().nullable() })
+      .strict()
+      .nullable(),
+    /**
+     * `load-correlated`: timeouts concentrate where offered load is high (rate rises with load);
+     * `intermittent`: scattered, not tied to load; `none`: no timeouts.
+     */
+    pattern: z.enum(['load-correlated', 'intermittent', 'none']),
+    /** Timeout rate per stage, keyed by stage name. */
+    byStage: z.record(z.string(), z.number()),
+    /** Percentiles of the endpoint's total that are censored by the timeout. */
+    censored: z.array(z.enum(['p50', 'p90', 'p95', 'p99'])),
+  })
+  .strict();
+export type TimeoutFinding = z.infer<typeof TimeoutFindingSchema>;
+
+/** Columnar time series at a fixed interval; arrays are index-aligned with `t`. */
+export const SeriesSchema = z
+  .object({
+    intervalS: z.number().positive(),
+    /** Offsets (seconds from test start) of each bucket's start. */
+    t: z.array(z.number()),
+    vus: z.array(z.number().nullable()),
+    rps: z.array(z.number()),
+    droppedIterations: z.array(z.number()),
+    endpoints: z.record(
+      z.string(),
+      z
+        .object({
+          requests: z.array(z.number()),
+          p95: z.array(z.number().nullable()),
+          errors: z.array(z.number()),
+          timeouts: z.array(z.number()),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type Series = z.infer<typeof SeriesSchema>;
+
+export const RunMetaSchema = z
+  .object({
+    runId: z.string(),
+    scenario: z.string().nullable(),
+    profile: z.string().nullable(),
+    phase: z.string().nullable(),
+    /** Base URL of the system under test (no credentials). */
+    target: z.string().nullable(),
+    k6Version: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    durationS: z.number().nullable(),
+    /** `aborted`: k6 stopped it (a threshold with abortOnFail, a k6 error); `interrupted`: SIGINT/SIGTERM. */
+    status: z.enum(['completed', 'aborted', 'interrupted', 'failed', 'unknown']),
+    k6ExitCode: z.number().int().nullable(),
+  })
+  .strict();
+export type RunMeta = z.infer<typeof RunMetaSchema>;
+
+export const AnalysisSchema = z
+  .object({
+    kind: z.literal('loadgate.analysis'),
+    version: z.literal(ANALYSIS_VERSION),
+    generatedAt: z.string(),
+    run: RunMetaSchema,
+    settings: z
+      .object({
+        percentiles: z.enum(['exact', 'hdr']),
+        /** Stated relative error of HDR percentiles (e.g. 0.001 for 3 significant digits); 0 in exact mode. */
+        relativeError: z.number().nonnegative(),
+        seriesIntervalS: z.number().positive(),
+      })
+      .strict(),
+    /** What was read and what was skipped: nothing is dropped silently. */
+    input: z
+      .object({
+        files: z.array(z.string()),
+        lines: z.number().int().nonnegative(),
+        points: z.number().int().nonnegative(),
+        skipped: z
+          .object({
+            badJson: z.number().int().nonnegative(),
+            tornLastLine: z.number().int().nonnegative(),
+            unknownMetric: z.number().int().nonnegative(),
+            untagged: z.number().int().nonnegative(),
+          })
+          .strict(),
+        truncated: z.boolean(),
+        warnings: z.array(z.string()),
+      })
+      .strict(),
+    totals: z
+      .object({
+        requests: z.number().int().nonnegative(),
+        iterations: z.number().int().nonnegative(),
+        droppedIterations: z.number().int().nonnegative(),
+        vusMax: z.number().int().nonnegative(),
+        checks: z.object({ passes: z.number().int().nonnegative(), fails: z.number().int().nonnegative() }).strict(),
+        /** All endpoints together over the whole run. */
+        all: StatsSchema,
+      })
+      .strict(),
+    stages: z.array(StageSchema),
+    endpoints: z.array(EndpointSchema),
+    timeouts: z
+      .object({
+        /** "timeout issues: N of M endpoints". */
+        endpointsWithTimeouts: z.number().int().nonnegative(),
+        endpointsTotal: z.number().int().nonnegative(),
+        /** Ranked: most timeouts first. */
+        findings: z.array(TimeoutFindingSchema),
+      })
+      .strict(),
+    series: SeriesSchema,
+  })
+  .strict();
+export type Analysis = z.infer<typeof AnalysisSchema>;

@@ -1,0 +1,19 @@
+/**
+ * Hooks the runner calls during a run. Optional sinks (InfluxDB events, progress displays)
+ * implement this; an observer that throws is reported as a warning and never stops the run.
+ */
+import type { Plan, PlanStage } from '../plan/schema.ts';
+import type { RunRecord } from './schema.ts';
+
+export interface RunObserver {
+  readonly name: string;
+  /** k6 was spawned; `record.status` is `running`. */
+  onStart?(plan: Plan, record: RunRecord): Promise<void> | void;
+  /** The planned stage timeline moved to `stage` at `atMs` (epoch ms). */
+  onStage?(plan: Plan, stage: PlanStage, atMs: number): Promise<void> | void;
+  /** k6 ended (any status). */
+  onEnd?(plan: Plan, record: RunRecord): Promise<void> | void;
+  /** The analysis and verdict were written into `runDir`. */
+  onResults?(runDir: string): Promise<void> | void;
+  close?(): Promise<void> | void;
+}
