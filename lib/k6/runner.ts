@@ -166,7 +166,7 @@ export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics |
       vus: sample('vus')['value'] ?? 0,
       requests: sample('http_reqs')['count'] ?? 0,
       failed: failed['passes'] ?? 0,
-      timeouts: sample('loadgate_timeouts')['count'] ?? 0,
+      timeouts: sample('loadgate_timeouts')['passes'] ?? 0,
       droppedIterations: sample('dropped_iterations')['count'] ?? 0,
     };
   } catch {

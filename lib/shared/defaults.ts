@@ -63,6 +63,12 @@ export const DEFAULT_ENDPOINTS = {
   'probes.live': get('probes', '/live', null, { probe: true }),
 } satisfies Record<string, EndpointDefaults>;
 
+/**
+ * A k6 Rate metric the scripts add to for every request (true = client timeout, error_code
+ * 1050): k6 has no timeout metric of its own. It backs timeout-rate thresholds and live progress.
+ */
+export const TIMEOUT_METRIC = 'loadgate_timeouts';
+
 export const SCENARIO_NAMES = ['auth', 'user', 'monitoring', 'journey'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

@@ -7,6 +7,9 @@ import type { Plan, PlanEndpoint, PlanStage } from '../plan/schema.ts';
 import { FLOWS, MONITORING_WEIGHTS, type ScenarioName } from './defaults.ts';
 import { parseDuration, k6Duration } from './duration.ts';
 import { LOAD_PROFILES, type LoadProfileName } from './profiles.ts';
+import type { ThresholdSet } from '../../thresholds/schema.ts';
+import { toK6Thresholds } from '../../thresholds/k6.ts';
+import { TIMEOUT_METRIC } from './defaults.ts';
 
 export interface PlanInput {
   config: Config;
@@ -16,9 +19,8 @@ export interface PlanInput {
   runId: string;
   /** ISO time of plan creation (injected: no clock in here). */
   now: string;
-  /** k6 `options.thresholds`, already converted from the threshold set (thresholds/k6.ts). */
-  k6Thresholds?: Record<string, unknown>;
-  thresholdSet?: string | null;
+  /** The targets: they become k6 `options.thresholds` (thresholds/k6.ts) and the verdict's set. */
+  thresholds?: { name: string; set: ThresholdSet } | null;
 }
 
 /** Mean HTTP requests per iteration of each flow (logins of the user flow are rare and left out). */
@@ -139,7 +141,7 @@ export function buildPlan(input: PlanInput): Plan {
     scenario,
     profile,
     phase: input.phase,
-    thresholdSet: input.thresholdSet ?? null,
+    thresholdSet: input.thresholds?.name ?? null,
     baseUrl: config.target.baseUrl.replace(/\/+$/, ''),
     endpoints,
     tokens: { ...config.tokens },
@@ -150,7 +152,12 @@ export function buildPlan(input: PlanInput): Plan {
     stages,
     k6Options: {
       scenarios: { [scenario]: k6Scenario },
-      thresholds: input.k6Thresholds ?? {},
+      thresholds: input.thresholds
+        ? toK6Thresholds(input.thresholds.set, endpoints, {
+            abortOnFail: LOAD_PROFILES[profile].abortOnFail,
+            timeoutRateMetric: TIMEOUT_METRIC,
+          })
+        : {},
       tags,
       summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
       // Response bodies are needed for the body-shape checks and token extraction.

@@ -5,15 +5,15 @@
 import http, { type RefinedResponse, type ResponseType } from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
-import { Counter } from 'k6/metrics';
+import { Rate } from 'k6/metrics';
 import type { Config } from '../../lib/config/schema.ts';
 import type { Plan, PlanEndpoint } from '../../lib/plan/schema.ts';
-import { DEFAULT_CONFIG, type ScenarioName } from '../../lib/shared/defaults.ts';
+import { DEFAULT_CONFIG, TIMEOUT_METRIC, type ScenarioName } from '../../lib/shared/defaults.ts';
 import { buildPlan } from '../../lib/shared/plan.ts';
 import { isLoadProfileName } from '../../lib/shared/profiles.ts';
 
-/** Counts client timeouts live (k6's REST API exposes it to the progress display). */
-const timeouts = new Counter('loadgate_timeouts');
+/** See TIMEOUT_METRIC: one sample per request, true when it hit the client timeout. */
+const timeouts = new Rate(TIMEOUT_METRIC);
 
 function numberEnv(name: string): number | undefined {
   const raw = __ENV[name];
@@ -130,7 +130,7 @@ export class Api {
     const body = p.body === null ? null : fill(p.body, vars, true);
     const headers = p.ep.auth === 'bearer' && session ? { ...p.params.headers, Authorization: `Bearer ${session.access}` } : p.params.headers;
     const res = http.request(p.ep.method, url, body, { ...p.params, headers }) as RefinedResponse<'text'>;
-    if (res.error_code === 1050) timeouts.add(1, p.checkTags);
+    timeouts.add(res.error_code === 1050, p.checkTags);
     const expectField = p.ep.expectField;
     check(
       res,

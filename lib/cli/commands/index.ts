@@ -1,6 +1,8 @@
 /** Every subcommand, registered in this order; each file owns its flags and its action. */
 import type { Command } from 'commander';
+import { register as run } from './run.ts';
+import { register as doctor } from './doctor.ts';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [run, doctor];

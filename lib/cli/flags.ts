@@ -1,0 +1,56 @@
+/** Flags shared by the commands that run load (run, demo), described once. */
+import { Option, type Command } from 'commander';
+import { UsageError } from './errors.ts';
+import type { ConfigFlags } from '../config/load.ts';
+
+export function parseNumberFlag(name: string, opts: { int?: boolean; min?: number } = {}) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
+      throw new UsageError(`--${name} must be ${opts.int ? 'a whole number' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}, got ${JSON.stringify(raw)}`);
+    }
+    return n;
+  };
+}
+
+export interface CommonRunFlags {
+  config?: string;
+  target?: string;
+  out?: string;
+  rps?: number;
+  durationScale?: number;
+  maxVus?: number;
+  thresholdSet?: string;
+  failOnInconclusive?: boolean;
+  influx?: string;
+  influxDb?: string;
+  influxRequired?: boolean;
+  progress?: 'tty' | 'plain' | 'none';
+}
+
+export function addCommonRunFlags(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'config file (JSON or YAML); also LOADGATE_CONFIG')
+    .option('--target <url>', 'base URL of the API under test; also LOADGATE_TARGET')
+    .option('--out <dir>', 'results directory (one sub-directory per run); also LOADGATE_OUT')
+    .option('--rps <n>', 'the rate the profiles scale (their 100 %), requests/s; also LOADGATE_RPS', parseNumberFlag('rps', { min: 0.01 }))
+    .option('--duration-scale <x>', 'multiply every stage duration (0.1 = ten times shorter); also LOADGATE_DURATION_SCALE', parseNumberFlag('duration-scale', { min: 0.001 }))
+    .option('--max-vus <n>', 'cap the VUs k6 may use; also LOADGATE_MAX_VUS', parseNumberFlag('max-vus', { int: true, min: 1 }))
+    .option('--threshold-set <name>', 'targets to judge against (default: the phase, else production); also LOADGATE_THRESHOLD_SET')
+    .option('--fail-on-inconclusive', 'exit 3 when a verdict is inconclusive (default: exit 0 for inconclusive)')
+    .option('--influx <url>', 'stream k6 samples and run events to InfluxDB 1.x at this URL (e.g. http://127.0.0.1:8086)')
+    .option('--influx-db <name>', 'InfluxDB database', 'k6')
+    .option('--influx-required', 'fail (exit 4) instead of warning when InfluxDB is unreachable')
+    .addOption(new Option('--progress <mode>', 'live progress display').choices(['tty', 'plain', 'none']));
+}
+
+export function configFlagsOf(f: CommonRunFlags): ConfigFlags {
+  return {
+    target: f.target,
+    out: f.out,
+    rps: f.rps,
+    durationScale: f.durationScale,
+    maxVus: f.maxVus,
+    thresholdSet: f.thresholdSet,
+  };
+}

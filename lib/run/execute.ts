@@ -1,0 +1,103 @@
+/**
+ * A whole `loadgate run`: choose targets, run k6, then analyse, judge and report — and pick
+ * the exit code. Results already collected are kept whatever fails later: each step after
+ * k6 runs on its own, and a failing step is reported, never allowed to hide the others.
+ */
+import { REFERENCE_PASSWORD } from '../../target/users.ts';
+import { ExitCode, InfraError, LoadgateError } from '../cli/errors.ts';
+import type { CommonRunFlags } from '../cli/flags.ts';
+import type { Config } from '../config/schema.ts';
+import type { RunObserver } from './observer.ts';
+import { progressMode } from './progress.ts';
+import { runTest, type RunOutcome } from './run.ts';
+import { chooseThresholdSet } from './targets.ts';
+import { postProcess } from './post.ts';
+
+export interface ExecuteOptions {
+  config: Config;
+  scenario: string;
+  profile: string;
+  phase: string | null;
+  flags: CommonRunFlags;
+  log: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Observers beyond the ones the flags ask for (tests, demo). */
+  observers?: RunObserver[];
+}
+
+export interface ExecuteResult {
+  runDir: string;
+  exitCode: number;
+  outcome: RunOutcome;
+}
+
+/** The password comes from the env var the config names; the reference API's public test password otherwise. */
+export function passwordFor(config: Config, env: NodeJS.ProcessEnv, log: (l: string) => void): string {
+  const fromEnv = env[config.users.passwordEnv];
+  if (fromEnv) return fromEnv;
+  log(`${config.users.passwordEnv} is not set: using the reference API's documented test password`);
+  return REFERENCE_PASSWORD;
+}
+
+export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
+  const env = o.env ?? process.env;
+  const thresholds = chooseThresholdSet(o.config, o.phase);
+  const password = passwordFor(o.config, env, o.log);
+  const observers = [...(o.observers ?? [])];
+  const extraOutputs: string[] = [];
+  const extraEnv: Record<string, string> = {};
+  if (o.flags.influx) {
+    const { createInfluxObserver } = await import('../influx/observer.ts');
+    const influx = await createInfluxObserver({ url: o.flags.influx, database: o.flags.influxDb ?? 'k6', required: o.flags.influxRequired === true });
+    observers.push(influx.observer);
+    if (influx.k6Output) extraOutputs.push(influx.k6Output);
+    Object.assign(extraEnv, influx.k6Env);
+  }
+
+  const outcome = await runTest({
+    config: o.config,
+    scenario: o.scenario,
+    profile: o.profile,
+    phase: o.phase,
+    thresholds,
+    password,
+    observers,
+    extraOutputs,
+    extraEnv,
+    progress: o.flags.progress ?? progressMode(process.stderr, env),
+    log: o.log,
+  });
+
+  const post = await postProcess(outcome.runDir, {
+    thresholdSetName: thresholds.name,
+    failOnInconclusive: o.flags.failOnInconclusive === true,
+    observers,
+    log: o.log,
+  });
+  for (const observer of observers) await Promise.resolve(observer.close?.()).catch(() => undefined);
+
+  return { runDir: outcome.runDir, outcome, exitCode: exitCodeFor(outcome, post.verdictExitCode, o.log) };
+}
+
+/**
+ * Interrupted beats everything (130); then k6 failing as a process or the target being
+ * unreachable at the start (infra, 4); then the verdict (0, 99 or 3); a step that could not
+ * produce a verdict gives its own code.
+ */
+export function exitCodeFor(outcome: RunOutcome, verdictExitCode: number, log: (l: string) => void): number {
+  if (outcome.record.status === 'interrupted') return ExitCode.interrupted;
+  if (outcome.record.status === 'failed') {
+    const err = new InfraError(`k6 exited with code ${outcome.k6.exitCode ?? outcome.k6.signal}: ${outcome.k6.tail.slice(-3).join(' | ')}`);
+    log(err.message);
+    return err.exitCode;
+  }
+  if (!outcome.targetReachable) {
+    log(`the target ${outcome.plan.baseUrl} was unreachable at the start; results are in ${outcome.runDir}`);
+    return ExitCode.infra;
+  }
+  return verdictExitCode;
+}
+
+export function errorExitCode(err: unknown): number {
+  return err instanceof LoadgateError ? err.exitCode : 1;
+}

@@ -1,0 +1,52 @@
+/**
+ * After k6: analysis → verdict (verdict.json, junit.xml, summary.md) → HTML report → observers.
+ * Runs for every run, interrupted and aborted ones included, so nothing collected is lost.
+ */
+import { ExitCode, LoadgateError } from '../cli/errors.ts';
+import { analyzeRun, writeAnalysis } from '../analysis/index.ts';
+import { judgeRun } from '../verdict/judge.ts';
+import { writeRunReport } from '../report/index.ts';
+import type { RunObserver } from './observer.ts';
+
+export interface PostOptions {
+  thresholdSetName: string;
+  failOnInconclusive: boolean;
+  observers: RunObserver[];
+  log: (line: string) => void;
+}
+
+export interface PostResult {
+  verdictExitCode: number;
+  reportPath: string | null;
+}
+
+async function step<T>(name: string, log: (l: string) => void, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (error) {
+    log(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: false, error };
+  }
+}
+
+export async function postProcess(runDir: string, o: PostOptions): Promise<PostResult> {
+  const analysis = await step('analysis', o.log, async () => {
+    const a = await analyzeRun(runDir);
+    await writeAnalysis(runDir, a);
+    return a;
+  });
+  if (!analysis.ok) {
+    const code = analysis.error instanceof LoadgateError ? analysis.error.exitCode : ExitCode.data;
+    return { verdictExitCode: code, reportPath: null };
+  }
+  const verdict = await step('verdict', o.log, () => judgeRun(runDir, { set: o.thresholdSetName, failOnInconclusive: o.failOnInconclusive }));
+  const report = await step('report', o.log, () => writeRunReport(runDir));
+  for (const observer of o.observers) {
+    await step(`${observer.name} results`, o.log, async () => observer.onResults?.(runDir));
+  }
+  if (report.ok) o.log(`report: ${report.value}`);
+  return {
+    verdictExitCode: verdict.ok ? verdict.value.exitCode : ExitCode.data,
+    reportPath: report.ok ? report.value : null,
+  };
+}
