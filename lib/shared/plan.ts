@@ -116,7 +116,8 @@ export function buildPlan(input: PlanInput): Plan {
   const worstIterationS = maxRequestsPerIteration(scenario, endpoints) * maxTimeoutS;
   // Enough VUs for every iteration to hit every timeout at the peak rate: a shortfall then
   // means the generator was capped on purpose (--max-vus), which the verdict reports.
-  const derivedMaxVUs = Math.min(2000, Math.ceil((peakRps / rpi) * worstIterationS * 1.1) + 5);
+  // (The epsilon keeps float noise such as 20 × 10 × 1.1 = 220.00000000000003 from adding a VU.)
+  const derivedMaxVUs = Math.min(2000, Math.ceil((peakRps / rpi) * worstIterationS * 1.1 - 1e-9) + 5);
   const maxVUs = config.load.maxVUs ?? derivedMaxVUs;
   const preAllocatedVUs = Math.max(1, Math.min(maxVUs, Math.ceil((peakRps / rpi) * 0.5) + 2));
 

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../cli/errors.ts';
+import { DEFAULT_CONFIG } from '../shared/defaults.ts';
+import { resolveConfig } from './load.ts';
+
+describe('config precedence: flags > env > file > defaults', () => {
+  const file = { path: 'loadgate.yaml', data: { target: { baseUrl: 'http://127.0.0.1:1001' }, load: { rps: 10 } } };
+  const env = { LOADGATE_TARGET: 'http://127.0.0.1:1002', LOADGATE_RPS: '20' };
+  const flags = { target: 'http://127.0.0.1:1003' };
+
+  it('uses the defaults when nothing is given', () => {
+    const c = resolveConfig({});
+    expect(c.target.baseUrl).toBe(DEFAULT_CONFIG.target.baseUrl);
+    expect(c.load.rps).toBe(DEFAULT_CONFIG.load.rps);
+  });
+  it('lets the file override the defaults', () => {
+    expect(resolveConfig({ file }).target.baseUrl).toBe('http://127.0.0.1:1001');
+  });
+  it('lets env override the file', () => {
+    const c = resolveConfig({ file, env });
+    expect(c.target.baseUrl).toBe('http://127.0.0.1:1002');
+    expect(c.load.rps).toBe(20);
+  });
+  it('lets flags override env, and leaves what flags do not set to env', () => {
+    const c = resolveConfig({ file, env, flags });
+    expect(c.target.baseUrl).toBe('http://127.0.0.1:1003');
+    expect(c.load.rps).toBe(20);
+  });
+  it('merges endpoint overrides into the default catalogue', () => {
+    const c = resolveConfig({ file: { path: 'f.json', data: { endpoints: { 'auth.login': { path: '/v2/session' } } } } });
+    expect(c.endpoints['auth.login']?.path).toBe('/v2/session');
+    expect(c.endpoints['auth.login']?.method).toBe('POST');
+    expect(c.endpoints['user.me']?.path).toBe('/api/me');
+  });
+});
+
+describe('config errors name the path and what was expected', () => {
+  const bad = (data: unknown) => () => resolveConfig({ file: { path: 'bad.json', data } });
+  it('rejects a bad duration', () => {
+    expect(bad({ endpoints: { 'auth.login': { timeout: 'ten' } } })).toThrow(/endpoints\.auth\.login\.timeout must be a duration such as "10s", got "ten"/);
+  });
+  it('rejects unknown keys, naming them and where they are', () => {
+    expect(bad({ load: { rsp: 5 } })).toThrow(/load: unknown key "rsp"/);
+    expect(bad({ extra: 1 })).toThrow(/unknown key "extra"/);
+  });
+  it('names the file it came from', () => {
+    expect(bad({ target: { baseUrl: 'nope' } })).toThrow(/bad\.json.*\n.*target\.baseUrl must be a URL/);
+  });
+  it('rejects a non-numeric env value with the variable name', () => {
+    expect(() => resolveConfig({ env: { LOADGATE_RPS: 'lots' } })).toThrow(ConfigError);
+    expect(() => resolveConfig({ env: { LOADGATE_RPS: 'lots' } })).toThrow(/LOADGATE_RPS must be a number, got "lots"/);
+  });
+  it('requires a complete definition for a new endpoint', () => {
+    expect(bad({ endpoints: { 'orders.list': { path: '/api/orders' } } })).toThrow(/endpoints\.orders\.list\.method/);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../config/load.ts';
+import { PlanSchema } from '../plan/schema.ts';
+import { buildPlan, buildStages, requestsPerIteration, scenarioEndpoints, resolveEndpoints } from './plan.ts';
+import { parseDuration, k6Duration } from './duration.ts';
+
+const config = resolveConfig({});
+const base = { config, phase: null, runId: 'r1', now: '2026-01-01T00:00:00.000Z' } as const;
+
+describe('durations', () => {
+  it.each([
+    ['2s', 2000],
+    ['500ms', 500],
+    ['1m30s', 90_000],
+    ['1.5s', 1500],
+    ['1h', 3_600_000],
+  ])('parses %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+  it.each(['', 'ten', '5', '2 s', 's2', '2x'])('rejects %j', (text) => expect(parseDuration(text)).toBeNull());
+  it('formats k6 durations', () => {
+    expect(k6Duration(90)).toBe('90s');
+    expect(k6Duration(1.5)).toBe('1500ms');
+  });
+});
+
+describe('plan', () => {
+  it('scales stage durations and resolves offered rates', () => {
+    const stages = buildStages('load', 100, 0.1);
+    expect(stages.map((s) => [s.name, s.startS, s.endS, s.fromRps, s.toRps])).toEqual([
+      ['ramp-up', 0, 6, 0, 100],
+      ['hold', 6, 24, 100, 100],
+      ['ramp-down', 24, 27, 100, 0],
+    ]);
+  });
+  it('never makes a stage shorter than a second', () => {
+    expect(buildStages('spike', 10, 0.001).every((s) => s.endS - s.startS === 1)).toBe(true);
+  });
+  it('turns requests/s into k6 iterations per minute using requests per iteration', () => {
+    const plan = buildPlan({ ...base, scenario: 'auth', profile: 'load' });
+    expect(plan.requestsPerIteration).toBe(5);
+    const sc = (plan.k6Options['scenarios'] as Record<string, { stages: Array<{ target: number }>; timeUnit: string }>)['auth'];
+    expect(sc?.timeUnit).toBe('1m');
+    // 100 requests/s ÷ 5 requests/iteration × 60 = 1200 iterations/minute.
+    expect(sc?.stages[1]?.target).toBe(1200);
+  });
+  it('weights the journey by its flows', () => {
+    const endpoints = scenarioEndpoints('journey', resolveEndpoints(config));
+    // (2×5 + 5×3 + 3×1) / 10
+    expect(requestsPerIteration('journey', endpoints, { auth: 2, user: 5, monitoring: 3 })).toBeCloseTo(2.8);
+  });
+  it('gives each scenario only its endpoints', () => {
+    const names = (s: 'auth' | 'user' | 'monitoring') => scenarioEndpoints(s, resolveEndpoints(config)).map((e) => e.name);
+    expect(names('auth')).toEqual(['auth.login', 'auth.2fa_status', 'auth.request_email_verify', 'auth.refresh', 'auth.logout']);
+    expect(names('user')).toEqual(['auth.login', 'user.me', 'user.profile_get', 'user.profile_update']);
+    expect(names('monitoring')).toContain('probes.live');
+    expect(names('monitoring')).not.toContain('auth.login');
+  });
+  it('produces a valid plan with no secret in it', () => {
+    const plan = PlanSchema.parse(buildPlan({ ...base, scenario: 'journey', profile: 'stress', phase: 'phase2' }));
+    expect(plan.users.passwordEnv).toBe('LOADGATE_PASSWORD');
+    expect(JSON.stringify(plan)).not.toMatch(/password"\s*:\s*"[^{]/);
+    expect(plan.k6Options['tags']).toEqual({ testid: 'r1', phase: 'phase2' });
+  });
+  it('derives enough VUs for every request to time out at the peak rate, unless capped', () => {
+    const plan = buildPlan({ ...base, scenario: 'auth', profile: 'load' });
+    const sc = (plan.k6Options['scenarios'] as Record<string, { maxVUs: number }>)['auth'];
+    // 20 iterations/s × 5 requests × 2 s × 1.1 + 5
+    expect(sc?.maxVUs).toBe(225);
+    const capped = buildPlan({ ...base, config: resolveConfig({ flags: { maxVus: 3 } }), scenario: 'auth', profile: 'load' });
+    expect((capped.k6Options['scenarios'] as Record<string, { maxVUs: number }>)['auth']?.maxVUs).toBe(3);
+  });
+});
