@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { register as run } from './run.ts';
 import { register as doctor } from './doctor.ts';
+import { register as verdict } from './verdict.ts';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [run, doctor];
+export const commands: Register[] = [run, doctor, verdict];

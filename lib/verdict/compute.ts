@@ -1,0 +1,472 @@
+/**
+ * Targets × analysis → verdict. Pure: no I/O, no clock (the caller injects `now`).
+ * The rules are documented, with their reasons, in docs/verdicts.md; keep the two in step.
+ *
+ * The two parties a verdict must keep apart:
+ *   - the system under test owns its latencies, errors and timeouts: a breach measured at a
+ *     lower load than promised is still a breach;
+ *   - the load generator owns the offered load: a pass measured while k6 dropped iterations
+ *     (ran short of VUs) is not proven at the promised load, so it is inconclusive.
+ */
+import type { Analysis, Endpoint, Stage, Stats } from '../analysis/schema.ts';
+import { resolveTarget, throughputTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
+import type { ThresholdSet } from '../../thresholds/schema.ts';
+import { THRESHOLDS_VERSION } from '../../thresholds/schema.ts';
+import {
+  VERDICT_VERSION,
+  type StageValidity,
+  type TargetKind,
+  type Validity,
+  type Verdict,
+  type VerdictRow,
+  type VerdictStatus,
+} from './schema.ts';
+
+export interface VerdictOptions {
+  /** The set's name, recorded in the verdict. Default `custom`. */
+  setName?: string;
+  /** Which rows decide the overall status. Default `run`. */
+  gate?: 'run' | 'every-stage';
+  /** A stage is short when its dropped iterations exceed this share of its planned iterations. Default 0.01. */
+  droppedTolerance?: number;
+  /** Achieved throughput may be this share below the target and pass (arrival jitter, window edges). Default 0.02. */
+  throughputTolerance?: number;
+  /** Mean HTTP requests per iteration (the plan's); else estimated from the analysis totals. */
+  requestsPerIteration?: number;
+  /**
+   * The plan's endpoints: their `probe` flags (the analysis has none), and endpoints the plan
+   * called for that never got a request (their rows are inconclusive). Without it, an endpoint
+   * is a probe when its group is `probes`.
+   */
+  endpoints?: ReadonlyArray<{ name: string; group: string; probe: boolean }>;
+  /** ISO time recorded as `generatedAt`. */
+  now?: string;
+}
+
+export const VERDICT_DEFAULTS = { gate: 'run', droppedTolerance: 0.01, throughputTolerance: 0.02 } as const;
+
+const STATUS_RANK: Record<VerdictStatus, number> = { fail: 0, inconclusive: 1, pass: 2 };
+const EPS = 1e-9;
+
+interface Scope {
+  /** `all` or a stage name. */
+  stage: string;
+  gating: boolean;
+  /** The generator fell short within this scope. */
+  short: boolean;
+  /** Why the scope's passes are not proven (generator shortfall, incomplete run). */
+  unproven: string | null;
+}
+
+interface EndpointInfo {
+  name: string;
+  group: string | null;
+  probe: boolean;
+  timeoutMs: number | null;
+  data: Endpoint | null;
+}
+
+function fmt(n: number, digits = 1): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(digits);
+}
+const pct = (r: number) => `${fmt(r * 100)} %`;
+
+function emptyStatsRow(
+  target: TargetKind,
+  ep: EndpointInfo,
+  scope: Scope,
+  threshold: number,
+  comparator: VerdictRow['comparator'],
+  unit: VerdictRow['unit'],
+  reason: string,
+): VerdictRow {
+  return {
+    target,
+    endpoint: ep.name,
+    group: ep.group,
+    stage: scope.stage,
+    gating: scope.gating,
+    status: 'inconclusive',
+    measured: null,
+    threshold,
+    comparator,
+    unit,
+    margin: null,
+    marginRel: null,
+    requests: 0,
+    censored: false,
+    reason,
+  };
+}
+
+function compare(measured: number, comparator: VerdictRow['comparator'], threshold: number): boolean {
+  switch (comparator) {
+    case '<':
+      return measured < threshold;
+    case '<=':
+      return measured <= threshold;
+    case '>=':
+      return measured >= threshold;
+  }
+}
+
+function margins(measured: number | null, threshold: number): { margin: number | null; marginRel: number | null } {
+  if (measured === null) return { margin: null, marginRel: null };
+  const margin = measured - threshold;
+  return { margin, marginRel: threshold !== 0 ? margin / threshold : null };
+}
+
+/** Applies the generator rule: a pass in an unproven scope is inconclusive; a fail stays a fail. */
+function qualify(row: VerdictRow, scope: Scope): VerdictRow {
+  if (scope.unproven === null) return row;
+  if (row.status === 'pass') {
+    return { ...row, status: 'inconclusive', reason: joinReason(row.reason, `within the target, but not proven at the offered load: ${scope.unproven}`) };
+  }
+  if (row.status === 'fail' && scope.short) {
+    return { ...row, reason: joinReason(row.reason, `breached even below the offered load (${scope.unproven})`) };
+  }
+  return row;
+}
+
+function joinReason(a: string | null, b: string): string {
+  return a ? `${a}; ${b}` : b;
+}
+
+function endpointRows(ep: EndpointInfo, stats: Stats | undefined, t: ResolvedTargets, scope: Scope, skipEmpty: boolean): VerdictRow[] {
+  const rows: VerdictRow[] = [];
+  const empty = !stats || stats.requests === 0;
+  if (empty && skipEmpty) return rows;
+  const noRequests = scope.stage === 'all' ? 'no requests to this endpoint in the run' : `no requests to this endpoint in stage ${scope.stage}`;
+
+  if (t.p95Ms !== null) {
+    const threshold = t.p95Ms;
+    if (empty || stats.durationMs.p95 === null) {
+      rows.push(emptyStatsRow('p95', ep, scope, threshold, '<', 'ms', noRequests));
+    } else {
+      const measured = stats.durationMs.p95;
+      const censored = stats.censored.p95;
+      const below = compare(measured, '<', threshold);
+      let status: VerdictStatus = below ? 'pass' : 'fail';
+      let reason: string | null = null;
+      if (censored) {
+        const cap = ep.timeoutMs !== null ? ` (capped by the ${fmt(ep.timeoutMs, 0)} ms client timeout)` : '';
+        if (!below) {
+          reason = `censored: the true P95 is at least ${fmt(measured)} ms${cap}`;
+        } else {
+          // Only possible when the client timeout is below the target: the true P95 is unknown.
+          status = 'inconclusive';
+          reason = `censored below the target: the true P95 is unknown, at least ${fmt(measured)} ms${cap}`;
+        }
+      }
+      rows.push(
+        qualify(
+          {
+            target: 'p95',
+            endpoint: ep.name,
+            group: ep.group,
+            stage: scope.stage,
+            gating: scope.gating,
+            status,
+            measured,
+            threshold,
+            comparator: '<',
+            unit: 'ms',
+            ...margins(measured, threshold),
+            requests: stats.requests,
+            censored,
+            reason,
+          },
+          scope,
+        ),
+      );
+    }
+  }
+
+  const rateRow = (target: 'errorRate' | 'timeoutRate', threshold: number, comparator: '<' | '<=') => {
+    const measured = empty ? null : target === 'errorRate' ? stats.errorRate : stats.timeoutRate;
+    if (empty || measured === null) {
+      rows.push(emptyStatsRow(target, ep, scope, threshold, comparator, 'ratio', noRequests));
+      return;
+    }
+    const o = stats.outcomes;
+    const bad = target === 'errorRate' ? stats.requests - o.ok : o.timeout + o.dialTimeout;
+    const status: VerdictStatus = compare(measured, comparator, threshold) ? 'pass' : 'fail';
+    const what = target === 'errorRate' ? 'failed' : 'timed out';
+    rows.push(
+      qualify(
+        {
+          target,
+          endpoint: ep.name,
+          group: ep.group,
+          stage: scope.stage,
+          gating: scope.gating,
+          status,
+          measured,
+          threshold,
+          comparator,
+          unit: 'ratio',
+          ...margins(measured, threshold),
+          requests: stats.requests,
+          censored: false,
+          reason: status === 'fail' ? `${bad} of ${stats.requests} requests ${what}` : null,
+        },
+        scope,
+      ),
+    );
+  };
+  if (t.errorRate !== null) rateRow('errorRate', t.errorRate, '<');
+  if (t.maxTimeoutRate !== null) rateRow('timeoutRate', t.maxTimeoutRate, '<=');
+  return rows;
+}
+
+function isConstant(s: Stage): boolean {
+  return Math.abs(s.offeredRps.from - s.offeredRps.to) <= EPS * Math.max(1, s.offeredRps.to);
+}
+
+/** The steady window: the constant-rate stage(s) at the highest such rate. */
+export function steadyStages(stages: readonly Stage[]): Stage[] {
+  const constant = stages.filter((s) => isConstant(s) && s.offeredRps.to > 0 && s.endS > s.startS);
+  if (constant.length === 0) return [];
+  const top = Math.max(...constant.map((s) => s.offeredRps.to));
+  return constant.filter((s) => Math.abs(s.offeredRps.to - top) <= EPS * Math.max(1, top));
+}
+
+function okInStage(endpoints: readonly EndpointInfo[], stage: string): { ok: number; requests: number } {
+  let ok = 0;
+  let requests = 0;
+  for (const ep of endpoints) {
+    const s = ep.data?.byStage[stage];
+    if (!s) continue;
+    ok += s.outcomes.ok;
+    requests += s.requests;
+  }
+  return { ok, requests };
+}
+
+function stageValidity(analysis: Analysis, endpoints: readonly EndpointInfo[], rpi: number, tol: number, steady: Set<string>): StageValidity[] {
+  return analysis.stages.map((s) => {
+    const duration = s.endS - s.startS;
+    const plannedIterations = duration > 0 ? (s.offeredRps.mean * duration) / rpi : 0;
+    const { ok } = okInStage(endpoints, s.name);
+    return {
+      name: s.name,
+      offeredRps: s.offeredRps.mean,
+      achievedRps: s.achievedRps,
+      goodputRps: duration > 0 ? ok / duration : null,
+      droppedIterations: s.droppedIterations,
+      plannedIterations,
+      short: s.droppedIterations > 0 && s.droppedIterations > tol * plannedIterations,
+      steady: steady.has(s.name),
+    };
+  });
+}
+
+function droppedText(dropped: number, planned: number): string {
+  const share = planned > 0 ? ` (${pct(dropped / planned)} of ~${Math.round(planned)} planned)` : '';
+  return `k6 dropped ${dropped} iterations${share}: the generator ran short of VUs`;
+}
+
+/**
+ * Is the system breaching any of its per-endpoint targets within these stages? Used to tell
+ * whose fault a throughput shortfall is when the generator also dropped iterations: slow or
+ * failing responses hold VUs and cause the drops.
+ */
+function systemBreaches(set: ThresholdSet, endpoints: readonly EndpointInfo[], stages: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const ep of endpoints) {
+    const t = resolveTarget(set, ep);
+    for (const stage of stages) {
+      const s = ep.data?.byStage[stage];
+      if (!s || s.requests === 0) continue;
+      const p95 = s.durationMs.p95;
+      if (t.p95Ms !== null && p95 !== null && p95 >= t.p95Ms) out.push(`${ep.name} p95 ${fmt(p95)} ms in ${stage}`);
+      // Without an error target, any failure share of 1 % or more counts as unhealthy.
+      const errLimit = t.errorRate ?? 0.01;
+      if (s.errorRate !== null && s.errorRate >= errLimit) out.push(`${ep.name} errors ${pct(s.errorRate)} in ${stage}`);
+      if (s.timeoutRate !== null && s.timeoutRate > (t.maxTimeoutRate ?? 0)) out.push(`${ep.name} timeouts ${pct(s.timeoutRate)} in ${stage}`);
+    }
+  }
+  return out;
+}
+
+function throughputRow(
+  set: ThresholdSet,
+  minRps: number,
+  analysis: Analysis,
+  endpoints: readonly EndpointInfo[],
+  steady: readonly Stage[],
+  validity: StageValidity[],
+  tol: number,
+): VerdictRow {
+  const base = {
+    target: 'throughput' as const,
+    endpoint: '*',
+    group: null,
+    stage: steady.length ? steady.map((s) => s.name).join('+') : 'steady',
+    gating: true,
+    threshold: minRps,
+    comparator: '>=' as const,
+    unit: 'rps' as const,
+    censored: false,
+  };
+  if (steady.length === 0) {
+    return {
+      ...base,
+      status: 'inconclusive',
+      measured: null,
+      margin: null,
+      marginRel: null,
+      requests: 0,
+      reason: 'the profile has no constant-rate stage: no steady window to judge throughput in',
+    };
+  }
+  let ok = 0;
+  let requests = 0;
+  let seconds = 0;
+  for (const s of steady) {
+    const c = okInStage(endpoints, s.name);
+    ok += c.ok;
+    requests += c.requests;
+    seconds += s.endS - s.startS;
+  }
+  const offered = steady[0]!.offeredRps.to;
+  const goodput = ok / seconds;
+  const steadyNames = new Set(steady.map((s) => s.name));
+  const dropped = validity.filter((v) => steadyNames.has(v.name)).reduce((n, v) => n + v.droppedIterations, 0);
+  const planned = validity.filter((v) => steadyNames.has(v.name)).reduce((n, v) => n + v.plannedIterations, 0);
+  const short = validity.some((v) => steadyNames.has(v.name) && v.short);
+  const row = (status: VerdictStatus, reason: string | null): VerdictRow => ({
+    ...base,
+    status,
+    measured: goodput,
+    ...margins(goodput, minRps),
+    requests,
+    reason,
+  });
+  const served = `served ${fmt(goodput)} successful RPS of ${fmt(offered)} offered (${requests - ok} of ${requests} requests not ok)`;
+  const incomplete = analysis.run.status !== 'completed' ? `the run was ${analysis.run.status}, so the steady window may be incomplete` : null;
+
+  if (goodput >= minRps * (1 - tol)) return row('pass', null);
+
+  if (offered < minRps - EPS) {
+    // The test never asked for the target rate. It can still prove a breach: a system that
+    // could not serve even the lower offered rate, with the generator delivering it.
+    if (!short && !incomplete && goodput < offered * (1 - tol)) {
+      return row('fail', `${served}: it could not sustain even the offered rate, below the ${fmt(minRps)} RPS target`);
+    }
+    return row('inconclusive', `the steady window offered only ${fmt(offered)} RPS, below the ${fmt(minRps)} RPS target: the test never asked for it`);
+  }
+  if (incomplete) return row('inconclusive', `${served}; ${incomplete}`);
+  if (!short) return row('fail', `the generator delivered the load; the system ${served}`);
+  const breaches = systemBreaches(set, endpoints, steady.map((s) => s.name));
+  if (breaches.length > 0) {
+    const shown = breaches.slice(0, 3).join(', ') + (breaches.length > 3 ? `, +${breaches.length - 3} more` : '');
+    return row('fail', `${droppedText(dropped, planned)}, but the system was breaching its targets in the steady window (${shown}): the shortfall is the system's; it ${served}`);
+  }
+  return row('inconclusive', `${droppedText(dropped, planned)} while the system answered within its targets: throughput not proven (raise --max-vus)`);
+}
+
+function infoFor(analysis: Analysis, opts: VerdictOptions): EndpointInfo[] {
+  const planned = new Map((opts.endpoints ?? []).map((e) => [e.name, e]));
+  const out: EndpointInfo[] = analysis.endpoints.map((e) => {
+    const p = planned.get(e.name);
+    return { name: e.name, group: e.group ?? p?.group ?? null, probe: p ? p.probe : e.group === 'probes', timeoutMs: e.timeoutMs, data: e };
+  });
+  const seen = new Set(out.map((e) => e.name));
+  for (const p of opts.endpoints ?? []) {
+    if (!seen.has(p.name)) out.push({ name: p.name, group: p.group, probe: p.probe, timeoutMs: null, data: null });
+  }
+  return out;
+}
+
+function hasTargets(set: ThresholdSet): boolean {
+  const layers = [set.defaults, set.probes, ...Object.values(set.groups ?? {}), ...Object.values(set.endpoints ?? {})];
+  return layers.some((l) => l && Object.values(l).some((v) => v !== null && v !== undefined));
+}
+
+export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: VerdictOptions = {}): Verdict {
+  const gate = opts.gate ?? VERDICT_DEFAULTS.gate;
+  const droppedTolerance = opts.droppedTolerance ?? VERDICT_DEFAULTS.droppedTolerance;
+  const throughputTolerance = opts.throughputTolerance ?? VERDICT_DEFAULTS.throughputTolerance;
+  const totals = analysis.totals;
+  const rpi = opts.requestsPerIteration ?? (totals.iterations > 0 && totals.requests > 0 ? totals.requests / totals.iterations : 1);
+  const endpoints = infoFor(analysis, opts);
+
+  // --- validity: did the generator offer the load it promised, and did the run complete?
+  const steady = steadyStages(analysis.stages);
+  const stages = stageValidity(analysis, endpoints, rpi, droppedTolerance, new Set(steady.map((s) => s.name)));
+  const plannedIterations = stages.reduce((n, s) => n + s.plannedIterations, 0);
+  const droppedIterations = totals.droppedIterations;
+  const runShort = droppedIterations > 0 && droppedIterations > droppedTolerance * plannedIterations;
+  const reasons: string[] = [];
+  if (runShort) reasons.push(droppedText(droppedIterations, plannedIterations));
+  for (const s of stages) if (s.short) reasons.push(`stage ${s.name}: ${droppedText(s.droppedIterations, s.plannedIterations)}`);
+  const incomplete = analysis.run.status !== 'completed' ? `the run was ${analysis.run.status}` : null;
+  if (incomplete) reasons.push(incomplete);
+  if (analysis.input.truncated) reasons.push('the raw results were truncated');
+  if (steady.length === 0) reasons.push('no steady window: the profile has no constant-rate stage');
+  const steadySeconds = steady.reduce((n, s) => n + (s.endS - s.startS), 0);
+  const steadyRequests = steady.reduce((n, s) => n + s.requests, 0);
+  const steadyOk = steady.reduce((n, s) => n + okInStage(endpoints, s.name).ok, 0);
+  const validity: Validity = {
+    offeredRps: steady[0]?.offeredRps.to ?? null,
+    achievedRps:
+      steady.length === 0
+        ? null
+        : steady.every((s) => s.achievedRps !== null)
+          ? steadyRequests / steadySeconds
+          : null,
+    goodputRps: steady.length ? steadyOk / steadySeconds : null,
+    steadyStages: steady.map((s) => s.name),
+    droppedIterations,
+    plannedIterations,
+    valid: !runShort && !stages.some((s) => s.short) && !incomplete && !analysis.input.truncated,
+    reasons,
+    stages,
+  };
+
+  // --- rows
+  const unproven = (short: boolean, dropped: number, planned: number): string | null => {
+    const parts = [short ? droppedText(dropped, planned) : null, incomplete].filter((p): p is string => p !== null);
+    return parts.length ? parts.join('; ') : null;
+  };
+  const runScope: Scope = { stage: 'all', gating: true, short: runShort, unproven: unproven(runShort, droppedIterations, plannedIterations) };
+  const rows: VerdictRow[] = [];
+  for (const ep of endpoints) rows.push(...endpointRows(ep, ep.data?.total, resolveTarget(set, ep), runScope, false));
+  const minRps = throughputTarget(set);
+  if (minRps !== null) rows.push(throughputRow(set, minRps, analysis, endpoints, steady, stages, throughputTolerance));
+  for (const s of stages) {
+    const scope: Scope = { stage: s.name, gating: gate === 'every-stage', short: s.short, unproven: unproven(s.short, s.droppedIterations, s.plannedIterations) };
+    for (const ep of endpoints) rows.push(...endpointRows(ep, ep.data?.byStage[s.name], resolveTarget(set, ep), scope, gate === 'run'));
+  }
+
+  const gating = rows.filter((r) => r.gating);
+  const counts = { pass: 0, fail: 0, inconclusive: 0 };
+  for (const r of gating) counts[r.status] += 1;
+  let status: VerdictStatus = counts.fail > 0 ? 'fail' : counts.inconclusive > 0 ? 'inconclusive' : 'pass';
+  if (status === 'pass' && totals.requests === 0 && hasTargets(set)) {
+    status = 'inconclusive';
+    reasons.push('no request was measured');
+    validity.valid = false;
+  }
+
+  // Gating rows first, failures first; stable otherwise (endpoint order, then stages).
+  const ordered = rows
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => Number(b.r.gating) - Number(a.r.gating) || (a.r.gating ? STATUS_RANK[a.r.status] - STATUS_RANK[b.r.status] : 0) || a.i - b.i)
+    .map(({ r }) => r);
+
+  return {
+    kind: 'loadgate.verdict',
+    version: VERDICT_VERSION,
+    runId: analysis.run.runId,
+    generatedAt: opts.now ?? null,
+    run: { scenario: analysis.run.scenario, profile: analysis.run.profile, phase: analysis.run.phase, status: analysis.run.status },
+    set: { name: opts.setName ?? 'custom', thresholdsVersion: THRESHOLDS_VERSION, definition: set },
+    settings: { gate, droppedTolerance, throughputTolerance },
+    status,
+    counts,
+    validity,
+    rows: ordered,
+  };
+}

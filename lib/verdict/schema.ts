@@ -1,0 +1,130 @@
+/**
+ * `<run-dir>/verdict.json`: the harness's judgement of one run against one threshold set.
+ * Versioned; the rules that produce it are in docs/verdicts.md (lib/verdict/compute.ts).
+ * JUnit XML, the Markdown summary and the exit code are all derived from this file.
+ */
+import { z } from 'zod';
+import { ThresholdSetSchema } from '../../thresholds/schema.ts';
+
+export const VERDICT_VERSION = 1 as const;
+
+export const VerdictStatusSchema = z.enum(['pass', 'fail', 'inconclusive']);
+export type VerdictStatus = z.infer<typeof VerdictStatusSchema>;
+
+export const TargetKindSchema = z.enum(['p95', 'errorRate', 'timeoutRate', 'throughput']);
+export type TargetKind = z.infer<typeof TargetKindSchema>;
+
+export const VerdictRowSchema = z
+  .object({
+    target: TargetKindSchema,
+    /** Endpoint name (k6's `name` tag), or `*` for a run-wide row (throughput). */
+    endpoint: z.string(),
+    group: z.string().nullable(),
+    /** `all` for the whole run, a stage name, or the steady window's stage names joined by `+` (throughput). */
+    stage: z.string(),
+    /** Whether this row decides the overall status (see `settings.gate`). */
+    gating: z.boolean(),
+    status: VerdictStatusSchema,
+    /** What was measured, in `unit`; null when nothing was (no requests in scope). */
+    measured: z.number().nullable(),
+    threshold: z.number(),
+    /** The comparator the measured value must satisfy against `threshold` to pass. */
+    comparator: z.enum(['<', '<=', '>=']),
+    /** `ms`; `ratio` (0..1, shown as %); `rps` (requests per second). */
+    unit: z.enum(['ms', 'ratio', 'rps']),
+    /** measured − threshold, in `unit` (positive = above the target); null when not measured. */
+    margin: z.number().nullable(),
+    /** margin / threshold; null when not measured or the threshold is 0. */
+    marginRel: z.number().nullable(),
+    /** Requests the row is computed from. */
+    requests: z.number().int().nonnegative(),
+    /** The measured percentile is capped by timeouts: the true value is at least `measured`. */
+    censored: z.boolean(),
+    /** Why a row is inconclusive, or what qualifies a pass or fail (censoring, a generator shortfall). */
+    reason: z.string().nullable(),
+  })
+  .strict();
+export type VerdictRow = z.infer<typeof VerdictRowSchema>;
+
+export const StageValiditySchema = z
+  .object({
+    name: z.string(),
+    offeredRps: z.number(),
+    achievedRps: z.number().nullable(),
+    /** Successful (ok) requests per second within the stage window. */
+    goodputRps: z.number().nullable(),
+    droppedIterations: z.number().int().nonnegative(),
+    /** Iterations the plan asked for in the stage (offered rate × duration ÷ requests per iteration). */
+    plannedIterations: z.number().nonnegative(),
+    /** The generator fell short in this stage (dropped iterations above the tolerance). */
+    short: z.boolean(),
+    steady: z.boolean(),
+  })
+  .strict();
+export type StageValidity = z.infer<typeof StageValiditySchema>;
+
+export const ValiditySchema = z
+  .object({
+    /** Offered and achieved rates in the steady window (null when the run has none). */
+    offeredRps: z.number().nullable(),
+    achievedRps: z.number().nullable(),
+    goodputRps: z.number().nullable(),
+    steadyStages: z.array(z.string()),
+    droppedIterations: z.number().int().nonnegative(),
+    plannedIterations: z.number().nonnegative(),
+    /** False when the generator did not deliver the load it promised, or the run did not complete. */
+    valid: z.boolean(),
+    reasons: z.array(z.string()),
+    stages: z.array(StageValiditySchema),
+  })
+  .strict();
+export type Validity = z.infer<typeof ValiditySchema>;
+
+export const VerdictSchema = z
+  .object({
+    kind: z.literal('loadgate.verdict'),
+    version: z.literal(VERDICT_VERSION),
+    runId: z.string(),
+    /** Injected by the caller (the compute is pure); null when not given. */
+    generatedAt: z.string().nullable(),
+    run: z
+      .object({
+        scenario: z.string().nullable(),
+        profile: z.string().nullable(),
+        phase: z.string().nullable(),
+        status: z.string(),
+      })
+      .strict(),
+    set: z
+      .object({
+        name: z.string(),
+        /** The threshold data format version (thresholds/schema.ts). */
+        thresholdsVersion: z.number().int(),
+        /** The set as applied, so the verdict stands on its own. */
+        definition: ThresholdSetSchema,
+      })
+      .strict(),
+    settings: z
+      .object({
+        /** `run`: whole-run rows and the steady-window throughput decide; `every-stage`: per-stage rows too. */
+        gate: z.enum(['run', 'every-stage']),
+        /** Dropped iterations above this share of the planned ones make a stage short. */
+        droppedTolerance: z.number().nonnegative(),
+        /** Achieved throughput may fall this share below the target and still pass (sampling jitter). */
+        throughputTolerance: z.number().nonnegative(),
+      })
+      .strict(),
+    status: VerdictStatusSchema,
+    counts: z
+      .object({
+        pass: z.number().int().nonnegative(),
+        fail: z.number().int().nonnegative(),
+        inconclusive: z.number().int().nonnegative(),
+      })
+      .strict(),
+    validity: ValiditySchema,
+    /** Gating rows first (fail, inconclusive, pass), then the per-stage rows. */
+    rows: z.array(VerdictRowSchema),
+  })
+  .strict();
+export type Verdict = z.infer<typeof VerdictSchema>;
