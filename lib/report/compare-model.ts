@@ -1,0 +1,402 @@
+/**
+ * The comparison report's view model: two or more runs side by side, per endpoint and per
+ * target, each change classified (improved / regressed / within noise) by lib/report/stats.ts.
+ * Pure: the same runs and seed give the same model.
+ */
+import type { Analysis, Stats } from '../analysis/schema.ts';
+import { decodeCdf } from './histogram.ts';
+import {
+  NOISE, bootstrapPercentileDiff, classifyLatency, classifyProportion, classifyRate, poissonRateZ, twoProportionZ, type Change,
+} from './stats.ts';
+import { comparatorText, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
+import { verdictBadge } from './run-model.ts';
+import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from './format.ts';
+
+export interface ComparedRun {
+  label: string;
+  analysis: Analysis;
+  verdict: Verdict | null;
+}
+
+export interface Comparability {
+  /** Reasons the runs should not be compared at all (refused unless forced). */
+  errors: string[];
+  /** Reasons to read the comparison with care. */
+  warnings: string[];
+}
+
+/** Whether the runs can be compared: same scenario, overlapping endpoints, judged and valid. */
+export function checkComparable(runs: ComparedRun[]): Comparability {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  if (runs.length < 2) errors.push(`a comparison needs at least two runs, got ${runs.length}`);
+  const first = runs[0];
+  if (!first) return { errors, warnings };
+  const scenarios = new Set(runs.map((r) => r.analysis.run.scenario ?? '(none)'));
+  if (scenarios.size > 1) errors.push(`different scenarios: ${runs.map((r) => `${r.label}=${r.analysis.run.scenario ?? '(none)'}`).join(', ')}`);
+  const profiles = new Set(runs.map((r) => r.analysis.run.profile ?? '(none)'));
+  if (profiles.size > 1) warnings.push(`different load profiles: ${runs.map((r) => `${r.label}=${r.analysis.run.profile ?? '(none)'}`).join(', ')}; latencies were measured under different load shapes.`);
+  const sets = runs.map((r) => new Set(r.analysis.endpoints.map((e) => e.name)));
+  const common = [...(sets[0] ?? [])].filter((n) => sets.every((s) => s.has(n)));
+  const union = new Set(sets.flatMap((s) => [...s]));
+  if (common.length === 0) errors.push('the runs have no endpoint in common');
+  else if (common.length < union.size) {
+    const partial = [...union].filter((n) => !common.includes(n));
+    warnings.push(`different endpoint sets: ${partial.join(', ')} ${partial.length === 1 ? 'is' : 'are'} not in every run.`);
+  }
+  for (const r of runs) {
+    if (r.verdict?.status === 'inconclusive') warnings.push(`${r.label}: the verdict is inconclusive${r.verdict.validity.reasons.length ? ` (${r.verdict.validity.reasons.join('; ')})` : ''}.`);
+    else if (r.verdict && !r.verdict.validity.valid) warnings.push(`${r.label}: the run is not valid (${r.verdict.validity.reasons.join('; ') || 'load not delivered'}).`);
+    if (!r.verdict) warnings.push(`${r.label}: not judged (no verdict file); targets are not shown for it.`);
+    if (r.analysis.run.status !== 'completed') warnings.push(`${r.label}: the run was ${r.analysis.run.status}; it covers only the part that ran.`);
+  }
+  const modes = new Set(runs.map((r) => r.analysis.settings.percentiles));
+  if (modes.size > 1) warnings.push('percentiles were computed in different modes (exact vs HDR); differences below the HDR error are not meaningful.');
+  return { errors, warnings };
+}
+
+export const CHANGE_LABEL: Record<Change, string> = {
+  improved: 'improved',
+  regressed: 'regressed',
+  'within-noise': 'within noise',
+  'not-tested': 'not tested',
+};
+
+export interface ChangeCell {
+  change: Change;
+  label: string;
+  delta: string;
+  /** Statistical detail shown under the delta (CI or p-value). */
+  detail: string;
+}
+
+type Kind = 'latency' | 'proportion-error' | 'proportion-timeout' | 'rate';
+
+function kindOf(metric: Metric): { kind: Kind; p?: number } | null {
+  switch (metric) {
+    case 'p50':
+    case 'p90':
+    case 'p95':
+    case 'p99':
+      return { kind: 'latency', p: Number(metric.slice(1)) / 100 };
+    case 'error_rate':
+      return { kind: 'proportion-error' };
+    case 'timeout_rate':
+      return { kind: 'proportion-timeout' };
+    case 'rps':
+      return { kind: 'rate' };
+    default:
+      return null;
+  }
+}
+
+function latencyOf(s: Stats, p: number): { v: number | null; censored: boolean } {
+  const key = (['p50', 'p90', 'p95', 'p99'] as const).find((k) => Number(k.slice(1)) / 100 === p) ?? 'p95';
+  return { v: s.durationMs[key], censored: s.censored[key] };
+}
+
+/** Compares one measurement between two cells; `seed` keeps the bootstrap reproducible. */
+export function compareCells(a: Stats | null, b: Stats | null, metric: Metric, seed: number): ChangeCell {
+  const k = kindOf(metric);
+  const none = (why: string): ChangeCell => ({ change: 'not-tested', label: CHANGE_LABEL['not-tested'], delta: DASH, detail: why });
+  if (!k) return none('no test for this measure');
+  if (!a || !b || a.requests === 0 || b.requests === 0) return none('no requests on one side');
+  const cell = (change: Change, delta: string, detail: string): ChangeCell => ({ change, label: CHANGE_LABEL[change], delta, detail });
+  if (k.kind === 'latency') {
+    const p = k.p ?? 0.95;
+    const la = latencyOf(a, p);
+    const lb = latencyOf(b, p);
+    if (la.v === null || lb.v === null) return none('no value');
+    const d = lb.v - la.v;
+    const deltaText = `${signed(fmtMs(Math.abs(d)), d)} (${la.v ? signed(fmtPct(Math.abs(d / la.v), 0), d) : DASH})`;
+    if (la.censored && lb.censored) return cell('not-tested', deltaText, 'both censored by the client timeout');
+    const ca = decodeCdf(a.histogram);
+    const cb = decodeCdf(b.histogram);
+    if (!ca || !cb) return cell('not-tested', deltaText, 'no histogram recorded');
+    const diff = bootstrapPercentileDiff(ca, cb, { p, seed });
+    const change = classifyLatency(diff, d, la.v);
+    return cell(change, deltaText, diff ? `95 % CI [${signed(fmtMs(Math.abs(diff.lo)), diff.lo)}, ${signed(fmtMs(Math.abs(diff.hi)), diff.hi)}]` : '');
+  }
+  if (k.kind === 'rate') {
+    const t = poissonRateZ(a.requests, a.windowS, b.requests, b.windowS);
+    if (!t) return none('no time window');
+    return cell(classifyRate(t), `${signed(Math.abs(t.delta) < 10 ? Math.abs(t.delta).toFixed(2) : fmtRps(Math.abs(t.delta)), t.delta)} RPS`, fmtP(t.pValue));
+  }
+  const xa = k.kind === 'proportion-error' ? a.requests - a.outcomes.ok : a.outcomes.timeout + a.outcomes.dialTimeout;
+  const xb = k.kind === 'proportion-error' ? b.requests - b.outcomes.ok : b.outcomes.timeout + b.outcomes.dialTimeout;
+  const t = twoProportionZ(xa, a.requests, xb, b.requests);
+  if (!t) return none('no requests');
+  return cell(classifyProportion(t), `${signed((Math.abs(t.delta) * 100).toFixed(2), t.delta)} pp`, fmtP(t.pValue));
+}
+
+function fmtP(p: number): string {
+  return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
+}
+
+/**
+ * The cell a verdict row (or a table row) is about: endpoint `*` is every endpoint together,
+ * stage `all` the whole run; a `+`-joined stage list (the steady window) only has a request
+ * count and a window, enough for the throughput test.
+ */
+function statsFor(a: Analysis, endpoint: string, stage: string): Stats | null {
+  if (endpoint === '*') {
+    if (stage === 'all') return a.totals.all;
+    const names = new Set(stage.split('+'));
+    const st = a.stages.filter((x) => names.has(x.name));
+    if (st.length !== names.size) return null;
+    return { ...a.totals.all, requests: st.reduce((n, x) => n + x.requests, 0), windowS: st.reduce((n, x) => n + (x.endS - x.startS), 0), histogram: null };
+  }
+  const e = a.endpoints.find((x) => x.name === endpoint);
+  if (!e) return null;
+  return stage === 'all' ? e.total : (e.byStage[stage] ?? null);
+}
+
+/** Run colours: the first (baseline, last night) grey, later ones a deepening blue. */
+function runColors(n: number): string[] {
+  const blues = ['#6baed6', '#3182bd', '#08519c', '#08306b', '#4292c6', '#2171b5'];
+  return Array.from({ length: n }, (_, i) => (i === 0 ? '#a3aab6' : (blues[(n <= 3 ? i : i - 1) % blues.length] ?? '#08519c')));
+}
+
+const METRICS: Array<{ metric: Metric; title: string; note: string }> = [
+  { metric: 'p95', title: 'P95 latency', note: 'bootstrap 95 % CI of the P95 difference from the recorded histograms' },
+  { metric: 'error_rate', title: 'Error rate', note: 'two-proportion z-test; errors are all non-OK outcomes, timeouts included' },
+  { metric: 'timeout_rate', title: 'Timeout rate', note: 'two-proportion z-test' },
+  { metric: 'rps', title: 'Throughput (RPS)', note: 'Poisson rate z-test; under an open model this mostly follows the offered load' },
+];
+
+function valueText(s: Stats | null, metric: Metric): { text: string; v: number | null } {
+  if (!s || s.requests === 0) return { text: DASH, v: null };
+  switch (metric) {
+    case 'p95':
+      return { text: `${s.censored.p95 ? '≥ ' : ''}${fmtMs(s.durationMs.p95)}`, v: s.durationMs.p95 };
+    case 'error_rate':
+      return { text: fmtPct(s.errorRate), v: s.errorRate };
+    case 'timeout_rate':
+      return { text: fmtPct(s.timeoutRate), v: s.timeoutRate };
+    case 'rps':
+      return { text: fmtRps(s.rps), v: s.rps };
+    default:
+      return { text: DASH, v: null };
+  }
+}
+
+function targetRow(v: Verdict | null, endpoint: string, stage: string, metric: Metric): VerdictRow | undefined {
+  return v?.rows.find((r) => r.endpoint === endpoint && r.stage === stage && metricOfRow(r) === metric);
+}
+
+const TICK = { pass: '✓', fail: '✗', inconclusive: '?' } as const;
+
+export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; seed?: number; warnings?: string[] }) {
+  const { runs, now } = input;
+  const seed = input.seed ?? 1;
+  const cmp = checkComparable(runs);
+  const colors = runColors(runs.length);
+  const endpointNames: string[] = [];
+  for (const r of runs) for (const e of r.analysis.endpoints) if (!endpointNames.includes(e.name)) endpointNames.push(e.name);
+  const showOverall = runs.length >= 3;
+
+  // Change cells are keyed so the summary and the tables share one computation.
+  let seq = 0;
+  const changeOf = (i: number, j: number, endpoint: string, stage: string, metric: Metric): ChangeCell => {
+    const a = runs[i];
+    const b = runs[j];
+    seq++;
+    return compareCells(a ? statsFor(a.analysis, endpoint, stage) : null, b ? statsFor(b.analysis, endpoint, stage) : null, metric, seed * 7919 + seq);
+  };
+
+  const summary: Array<{ from: string; to: string; improved: number; regressed: number; noise: number; untested: number }> = [];
+  const tables = METRICS.map(({ metric, title, note }) => {
+    const rows = endpointNames.map((name) => {
+      const cells = runs.map((r, i) => {
+        const s = statsFor(r.analysis, name, 'all');
+        const val = valueText(s, metric);
+        const t = targetRow(r.verdict, name, 'all', metric);
+        const change = i > 0 ? changeOf(i - 1, i, name, 'all', metric) : null;
+        return {
+          text: val.text,
+          v: val.v ?? -1,
+          target: t ? { cls: t.status, tick: TICK[t.status], text: `${comparatorText(t.comparator)} ${fmtUnit(t.threshold, t.unit)}` } : null,
+          change,
+        };
+      });
+      const overall = showOverall ? changeOf(0, runs.length - 1, name, 'all', metric) : null;
+      return { name, cells, overall };
+    });
+    return { metric, title, note, rows };
+  });
+  // P95 summary per adjacent pair.
+  const p95 = tables[0];
+  for (let j = 1; j < runs.length; j++) {
+    const counts = { improved: 0, regressed: 0, noise: 0, untested: 0 };
+    for (const row of p95?.rows ?? []) {
+      const c = row.cells[j]?.change?.change;
+      if (c === 'improved') counts.improved++;
+      else if (c === 'regressed') counts.regressed++;
+      else if (c === 'within-noise') counts.noise++;
+      else counts.untested++;
+    }
+    summary.push({ from: runs[j - 1]?.label ?? '', to: runs[j]?.label ?? '', ...counts });
+  }
+
+  // Targets: the union of every run's gating rows, each run's own threshold and tick.
+  const keys: Array<{ target: string; endpoint: string; stage: string; metric: Metric }> = [];
+  const seen = new Set<string>();
+  const keyOf = (r: VerdictRow) => `${r.target}\u0000${r.endpoint}\u0000${r.endpoint === '*' ? '' : r.stage}`;
+  for (const r of runs) {
+    for (const row of r.verdict?.rows ?? []) {
+      if (!row.gating || seen.has(keyOf(row))) continue;
+      seen.add(keyOf(row));
+      keys.push({ target: row.target, endpoint: row.endpoint, stage: row.stage, metric: metricOfRow(row) });
+    }
+  }
+  // Throughput rows are about each run's own steady window, whose stage list may differ between runs.
+  const find = (v: Verdict | null, k: (typeof keys)[number]) =>
+    v?.rows.find((x) => x.gating && x.target === k.target && x.endpoint === k.endpoint && (k.endpoint === '*' || x.stage === k.stage));
+  const targetRows = keys.map((k) => {
+    const cells = runs.map((r, i) => {
+      const row = find(r.verdict, k);
+      const prev = i > 0 ? find(runs[i - 1]?.verdict ?? null, k) : undefined;
+      let delta = '';
+      let deltaCls = '';
+      if (row && prev && row.measured !== null && prev.measured !== null) {
+        const d = row.measured - prev.measured;
+        const lowerBetter = row.comparator.startsWith('<');
+        delta = `${d > 0 ? '▲' : d < 0 ? '▼' : '='} ${row.unit === 'ratio' ? `${signed((Math.abs(d) * 100).toFixed(2), d)} pp` : signed(fmtUnit(Math.abs(d), row.unit), d)}`;
+        deltaCls = d === 0 ? '' : (d < 0) === lowerBetter ? 'pass' : 'fail';
+      }
+      return row
+        ? {
+            has: true,
+            measured: `${row.censored ? '≥ ' : ''}${fmtUnit(row.measured, row.unit)}`,
+            threshold: `${comparatorText(row.comparator)} ${fmtUnit(row.threshold, row.unit)}`,
+            status: row.status,
+            tick: TICK[row.status],
+            delta,
+            deltaCls,
+          }
+        : { has: false, measured: DASH, threshold: r.verdict ? 'no target' : 'not judged', status: 'none', tick: '', delta: '', deltaCls: '' };
+    });
+    const firstIdx = runs.findIndex((r) => find(r.verdict, k));
+    const from = firstIdx >= 0 && firstIdx < runs.length - 1 ? firstIdx : 0;
+    const stageOf = (i: number) => (k.endpoint === '*' ? (find(runs[i]?.verdict ?? null, k)?.stage ?? 'all') : k.stage);
+    const fromRun = runs[from];
+    const toRun = runs[runs.length - 1];
+    const change =
+      runs.length >= 2 && fromRun && toRun
+        ? compareCells(statsFor(fromRun.analysis, k.endpoint, stageOf(from)), statsFor(toRun.analysis, k.endpoint, stageOf(runs.length - 1)), k.metric, seed * 104729 + ++seq)
+        : null;
+    return {
+      target: k.target,
+      endpoint: k.endpoint === '*' ? 'all endpoints' : k.endpoint,
+      stage: k.endpoint === '*' ? 'steady window' : k.stage === 'all' ? 'whole run' : k.stage,
+      cells,
+      change,
+    };
+  });
+
+  // Grouped bars: P95 and timeout rate per endpoint, one bar per run.
+  const bars = barCharts(runs, endpointNames, colors);
+
+  return {
+    title: `loadgate comparison: ${runs.map((r) => r.label).join(' → ')}`,
+    generatedAt: now.toISOString(),
+    seed,
+    errors: cmp.errors,
+    warnings: [...(input.warnings ?? []), ...cmp.warnings],
+    runs: runs.map((r, i) => ({
+      label: r.label,
+      color: colors[i] ?? '#555',
+      runId: r.analysis.run.runId,
+      scenario: r.analysis.run.scenario ?? DASH,
+      profile: r.analysis.run.profile ?? DASH,
+      phase: r.analysis.run.phase ?? DASH,
+      startedAt: r.analysis.run.startedAt ?? DASH,
+      duration: fmtDuration(r.analysis.run.durationS),
+      status: r.analysis.run.status,
+      statusAlert: r.analysis.run.status !== 'completed',
+      requests: fmtInt(r.analysis.totals.requests),
+      verdict: verdictBadge(r.verdict),
+      validity: r.verdict ? (r.verdict.validity.valid ? 'valid' : 'NOT VALID') : 'not judged',
+      validityCls: r.verdict ? (r.verdict.validity.valid ? 'pass' : 'inconclusive') : 'none',
+      targetsMet: r.verdict ? `set ${r.verdict.set.name}: ${r.verdict.rows.filter((x) => x.gating && x.status === 'pass').length} of ${r.verdict.rows.filter((x) => x.gating).length} gating targets met` : 'no targets checked',
+      timeouts: `${r.analysis.timeouts.endpointsWithTimeouts} of ${r.analysis.timeouts.endpointsTotal} endpoints time out`,
+    })),
+    showOverall,
+    firstLabel: runs[0]?.label ?? '',
+    lastLabel: runs[runs.length - 1]?.label ?? '',
+    summary,
+    tables,
+    targets: { any: targetRows.length > 0, rows: targetRows },
+    bars,
+    method: {
+      resamples: NOISE.resamples,
+      confidence: fmtPct(NOISE.confidence, 0),
+      relFloor: fmtPct(NOISE.latencyRelFloor, 0),
+      absFloor: fmtMs(NOISE.latencyAbsFloorMs),
+      alpha: String(NOISE.alpha),
+      propFloor: `${(NOISE.proportionAbsFloor * 100).toFixed(1)} percentage point`,
+      rateFloor: fmtPct(NOISE.rateRelFloor, 0),
+    },
+  };
+}
+
+/** The smallest 1-2-2.5-5 × 10^k at or above v. */
+function niceCeil(v: number): number {
+  if (v <= 0) return 1;
+  const e = 10 ** Math.floor(Math.log10(v));
+  const m = [1, 2, 2.5, 5, 10].find((x) => x * e >= v) ?? 10;
+  return m * e;
+}
+
+function barCharts(runs: ComparedRun[], allNames: string[], colors: string[]) {
+  let names = allNames;
+  const W = 980;
+  const LABEL_W = 210;
+  const BAR_H = 9;
+  const GAP = 10;
+  const groupH = runs.length * BAR_H + GAP;
+  const plotW = W - LABEL_W - 80;
+  const chart = (pick: (s: Stats) => number | null, fmt: (v: number) => string, log: boolean, keep: (n: string) => boolean = () => true) => {
+    names = names.filter(keep);
+    const H = names.length * groupH + 30;
+    const values = names.map((n) => runs.map((r) => {
+      const s = statsFor(r.analysis, n, 'all');
+      return s && s.requests > 0 ? pick(s) : null;
+    }));
+    const flat = values.flat().filter((v): v is number => v !== null && v > 0);
+    const max = Math.max(...flat, log ? 10 : 0.001);
+    const min = log ? 10 ** Math.floor(Math.log10(Math.max(Math.min(...flat, max), 0.1))) : 0;
+    const top = log ? 10 ** Math.ceil(Math.log10(max)) : niceCeil(max);
+    const x = (v: number) => (log ? ((Math.log10(Math.max(v, min)) - Math.log10(min)) / (Math.log10(top) - Math.log10(min))) * plotW : (v / top) * plotW);
+    const groups = names.map((name, gi) => ({
+      name,
+      y: 20 + gi * groupH,
+      ty: 20 + gi * groupH + (runs.length * BAR_H) / 2 + 4,
+      bars: runs.map((r, ri) => {
+        const v = values[gi]?.[ri] ?? null;
+        const w = v === null ? 0 : Math.max(1, x(v));
+        return {
+          y: 20 + gi * groupH + ri * BAR_H,
+          w: round(w),
+          color: colors[ri] ?? '#555',
+          label: v === null ? DASH : v === 0 ? '0' : fmt(v),
+          lx: round(LABEL_W + w + 4),
+          ly: 20 + gi * groupH + ri * BAR_H + BAR_H - 1,
+          title: `${name} · ${r.label}: ${v === null ? 'no data' : fmt(v)}`,
+        };
+      }),
+    }));
+    const ticks: Array<{ x: number; label: string }> = [];
+    if (log) for (let d = Math.log10(min); d <= Math.log10(top) + 1e-9; d++) ticks.push({ x: round(LABEL_W + x(10 ** d)), label: fmt(10 ** d) });
+    else for (let i = 0; i <= 4; i++) ticks.push({ x: round(LABEL_W + (plotW * i) / 4), label: fmt((top * i) / 4) });
+    return { W, H, LABEL_W, groups, ticks, bottom: H - 10, barH: BAR_H - 1 };
+  };
+  return {
+    p95: chart((s) => s.durationMs.p95, fmtMs, true),
+    timeouts: chart((s) => s.timeoutRate, (v) => fmtPct(v, 1), false, (n) =>
+      runs.some((r) => (statsFor(r.analysis, n, 'all')?.timeoutRate ?? 0) > 0)),
+    anyTimeouts: runs.some((r) => r.analysis.timeouts.endpointsWithTimeouts > 0),
+  };
+}
+
+export type ComparisonView = ReturnType<typeof buildComparisonView>;

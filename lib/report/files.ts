@@ -1,0 +1,118 @@
+/**
+ * The file side of the reports: read a run directory's analysis.json and verdict.json,
+ * render, write. Errors are typed (lib/cli/errors.ts) so the CLI maps them to exit codes.
+ */
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ZodError } from 'zod';
+import { AnalysisSchema, type Analysis } from '../analysis/schema.ts';
+import { DataError, UsageError } from '../cli/errors.ts';
+import { checkComparable, type ComparedRun } from './compare-model.ts';
+import { renderComparison, renderRunReport } from './render.ts';
+import { parseVerdict, type Verdict } from './verdict.ts';
+
+export interface RunInputs {
+  runDir: string;
+  analysis: Analysis;
+  verdict: Verdict | null;
+}
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new DataError(`the ${what} ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function zodMessage(err: ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Reads a run directory's analysis (required) and verdict (optional). */
+export async function readRunInputs(runDir: string): Promise<RunInputs> {
+  const dir = resolve(runDir);
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory()) throw new UsageError(`not a run directory: ${runDir}`);
+  const analysisFile = join(dir, 'analysis.json');
+  const raw = await readJson(analysisFile, 'analysis');
+  let analysis: Analysis;
+  try {
+    analysis = AnalysisSchema.parse(raw);
+  } catch (err) {
+    if (err instanceof ZodError) throw new DataError(`${analysisFile} is not a valid analysis: ${zodMessage(err)}`);
+    throw err;
+  }
+  const verdictFile = join(dir, 'verdict.json');
+  const hasVerdict = await stat(verdictFile).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  let verdict: Verdict | null = null;
+  if (hasVerdict) {
+    try {
+      verdict = parseVerdict(await readJson(verdictFile, 'verdict'));
+    } catch (err) {
+      if (err instanceof ZodError) throw new DataError(`${verdictFile} is not a valid verdict: ${zodMessage(err)}`);
+      throw err;
+    }
+  }
+  return { runDir: dir, analysis, verdict };
+}
+
+/** Renders `<runDir>/report.html` (or `out`) from the run's analysis and verdict; returns the path written. */
+export async function writeRunReport(runDir: string, now: Date = new Date(), out?: string): Promise<string> {
+  const inputs = await readRunInputs(runDir);
+  const html = renderRunReport({ analysis: inputs.analysis, verdict: inputs.verdict, now });
+  const file = resolve(out ?? join(inputs.runDir, 'report.html'));
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, html);
+  return file;
+}
+
+export interface ComparisonOptions {
+  /** One label per run; default each run's phase, else its profile, else its directory name. */
+  labels?: string[];
+  /** Render runs that are not comparable, with a warning banner, instead of refusing. */
+  force?: boolean;
+  now?: Date;
+  seed?: number;
+}
+
+/** The default label of a run: its phase, else its load profile, else its directory name; made unique. */
+export function defaultLabels(runs: RunInputs[]): string[] {
+  const raw = runs.map((r) => r.analysis.run.phase ?? r.analysis.run.profile ?? basename(r.runDir));
+  return raw.map((l, i) => (raw.indexOf(l) !== i || raw.lastIndexOf(l) !== i ? `${l} #${i + 1}` : l));
+}
+
+/**
+ * Renders a comparison of two or more runs (in the order given) to `outFile`; returns its path.
+ * Throws UsageError when the runs are not comparable, unless `force`.
+ */
+export async function writeComparison(runDirs: string[], outFile: string, opts: ComparisonOptions = {}): Promise<string> {
+  if (runDirs.length < 2) throw new UsageError(`a comparison needs at least two run directories, got ${runDirs.length}`);
+  const inputs = await Promise.all(runDirs.map((d) => readRunInputs(d)));
+  if (opts.labels && opts.labels.length !== inputs.length) {
+    throw new UsageError(`--labels has ${opts.labels.length} label(s) for ${inputs.length} runs`);
+  }
+  const labels = opts.labels ?? defaultLabels(inputs);
+  const runs: ComparedRun[] = inputs.map((r, i) => ({ label: labels[i] ?? `run ${i + 1}`, analysis: r.analysis, verdict: r.verdict }));
+  const cmp = checkComparable(runs);
+  if (cmp.errors.length > 0 && !opts.force) {
+    throw new UsageError(`these runs are not comparable: ${cmp.errors.join('; ')} (use --force to render anyway, with a warning)`);
+  }
+  const html = renderComparison({ runs, now: opts.now ?? new Date(), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  const file = resolve(outFile);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, html);
+  return file;
+}

@@ -1,0 +1,537 @@
+/**
+ * The run report's view model: everything the template shows, computed from the analysis and
+ * the verdict only. Pure; the template only lays it out.
+ */
+import type { Analysis, Endpoint, Stats } from '../analysis/schema.ts';
+import { decodeCdf, logBuckets, quantile } from './histogram.ts';
+import { comparatorText, isRunWide, isWholeRun, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
+import {
+  DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric,
+} from './format.ts';
+
+/** Most points a time-series chart gets; longer series are aggregated (see downsample). */
+export const MAX_CHART_POINTS = 900;
+
+export interface Cell {
+  text: string;
+  /** Sort key for the client-side table sort. */
+  v: number | string;
+  cls?: string;
+  title?: string;
+}
+
+const STATUS_LABEL = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
+
+export function verdictBadge(verdict: Verdict | null) {
+  if (!verdict) return { judged: false, label: 'NOT JUDGED', cls: 'none', text: 'No verdict file: this run was not judged against targets.' };
+  const gating = verdict.rows.filter((r) => r.gating);
+  const fails = gating.filter((r) => r.status === 'fail').length;
+  const inc = gating.filter((r) => r.status === 'inconclusive').length;
+  const text =
+    verdict.status === 'pass'
+      ? gating.length
+        ? `All ${gating.length} gating targets met (threshold set ${verdict.set.name}).`
+        : `No targets in threshold set ${verdict.set.name}: measured only.`
+      : verdict.status === 'fail'
+        ? `${fails} of ${gating.length} gating targets breached (threshold set ${verdict.set.name}).`
+        : `Inconclusive${inc ? `: ${inc} target(s) could not be judged` : ''}${verdict.validity.valid ? '' : '; the load was not delivered'}.`;
+  return { judged: true, label: STATUS_LABEL[verdict.status], cls: verdict.status, text };
+}
+
+export function validityView(analysis: Analysis, verdict: Verdict | null) {
+  if (verdict) {
+    const v = verdict.validity;
+    return {
+      known: true,
+      valid: v.valid,
+      cls: v.valid ? 'pass' : 'inconclusive',
+      label: v.valid ? 'VALID' : 'NOT VALID',
+      offered: fmtRps(v.offeredRps),
+      achieved: fmtRps(v.achievedRps),
+      ratio: v.offeredRps && v.achievedRps !== null ? fmtPct(v.achievedRps / v.offeredRps, 1) : DASH,
+      dropped: fmtInt(v.droppedIterations),
+      reasons: v.reasons,
+      steady: v.steadyStages.length ? `steady window: ${v.steadyStages.join(', ')}` : 'no steady window',
+    };
+  }
+  // Without a verdict, show what the analysis says about offered vs achieved, unjudged.
+  const offeredReq = analysis.stages.reduce((s, st) => s + st.offeredRps.mean * (st.endS - st.startS), 0);
+  const span = analysis.stages.reduce((s, st) => s + (st.endS - st.startS), 0);
+  const offered = span > 0 ? offeredReq / span : null;
+  const achieved = span > 0 ? analysis.stages.reduce((s, st) => s + st.requests, 0) / span : null;
+  return {
+    known: false,
+    valid: null,
+    cls: 'none',
+    label: 'NOT JUDGED',
+    offered: fmtRps(offered),
+    achieved: fmtRps(achieved),
+    ratio: offered && achieved !== null ? fmtPct(achieved / offered, 1) : DASH,
+    dropped: fmtInt(analysis.totals.droppedIterations),
+    reasons: [] as string[],
+    steady: '',
+  };
+}
+
+export function runStatusView(analysis: Analysis) {
+  const s = analysis.run.status;
+  const messages: Record<typeof s, string> = {
+    completed: 'Run completed.',
+    aborted: `Run ABORTED by k6${analysis.run.k6ExitCode !== null ? ` (exit code ${analysis.run.k6ExitCode})` : ''}: the results cover only the part that ran.`,
+    interrupted: 'Run INTERRUPTED (SIGINT/SIGTERM): the results cover only the part that ran.',
+    failed: `Run FAILED${analysis.run.k6ExitCode !== null ? ` (k6 exit code ${analysis.run.k6ExitCode})` : ''}: treat every figure with suspicion.`,
+    unknown: 'Run status UNKNOWN: k6 did not report how the run ended.',
+  };
+  return { status: s, alert: s !== 'completed', message: messages[s] };
+}
+
+/** Verdict rows about one endpoint's whole run (stage null), by metric. */
+function endpointTargets(verdict: Verdict | null): Map<string, Map<Metric, VerdictRow>> {
+  const out = new Map<string, Map<Metric, VerdictRow>>();
+  for (const r of verdict?.rows ?? []) {
+    if (isRunWide(r) || !isWholeRun(r)) continue;
+    const m = out.get(r.endpoint) ?? new Map<Metric, VerdictRow>();
+    m.set(metricOfRow(r), r);
+    out.set(r.endpoint, m);
+  }
+  return out;
+}
+
+/** Per-stage P95 rows, keyed `endpoint\u0000stage`. */
+function stageP95Rows(verdict: Verdict | null): Map<string, VerdictRow> {
+  const out = new Map<string, VerdictRow>();
+  for (const r of verdict?.rows ?? []) if (!isRunWide(r) && !isWholeRun(r) && r.target === 'p95') out.set(`${r.endpoint}\u0000${r.stage}`, r);
+  return out;
+}
+
+function targetText(r: VerdictRow): string {
+  return `${comparatorText(r.comparator)} ${fmtUnit(r.threshold, r.unit)}`;
+}
+
+function msCell(v: number | null, censored: boolean, row?: VerdictRow): Cell {
+  const text = v === null ? DASH : `${censored ? '≥ ' : ''}${fmtMs(v)}`;
+  const cell: Cell = { text, v: v ?? -1 };
+  const cls: string[] = [];
+  if (censored) {
+    cls.push('censored');
+    cell.title = 'Censored by the client timeout: the true value is at least this.';
+  }
+  if (row) {
+    cls.push(row.status);
+    cell.title = `${cell.title ? `${cell.title} ` : ''}Target ${targetText(row)}: ${row.status}.`;
+  }
+  if (cls.length) cell.cls = cls.join(' ');
+  return cell;
+}
+
+function endpointRow(e: Endpoint, targets: Map<Metric, VerdictRow> | undefined, color: string) {
+  const s = e.total;
+  const d = s.durationMs;
+  const timeouts = s.outcomes.timeout + s.outcomes.dialTimeout;
+  const checksTotal = s.checks.passes + s.checks.fails;
+  const errRow = targets?.get('error_rate');
+  return {
+    name: e.name,
+    color,
+    detail: [e.method, e.path].filter(Boolean).join(' '),
+    timeoutMs: e.timeoutMs === null ? DASH : fmtMs(e.timeoutMs),
+    cells: [
+      { text: fmtInt(s.requests), v: s.requests },
+      { text: fmtRps(s.rps), v: s.rps ?? -1 },
+      msCell(d.p50, s.censored.p50, targets?.get('p50')),
+      msCell(d.p90, s.censored.p90, targets?.get('p90')),
+      msCell(d.p95, s.censored.p95, targets?.get('p95')),
+      msCell(d.p99, s.censored.p99, targets?.get('p99')),
+      msCell(d.max, false, targets?.get('max')),
+      {
+        text: fmtPct(s.errorRate),
+        v: s.errorRate ?? -1,
+        ...(errRow ? { cls: errRow.status, title: `Target ${targetText(errRow)}: ${errRow.status}.` } : s.errorRate ? { cls: 'warn' } : {}),
+      },
+      {
+        text: timeouts ? `${fmtInt(timeouts)} (${fmtPct(s.timeoutRate)})` : '0',
+        v: timeouts,
+        ...(timeouts ? { cls: targets?.get('timeout_rate')?.status === 'pass' ? 'warn' : 'timeout' } : {}),
+      },
+      {
+        text: checksTotal ? `${fmtPct(s.checks.passes / checksTotal, 1)} of ${fmtInt(checksTotal)}` : DASH,
+        v: checksTotal ? s.checks.passes / checksTotal : -1,
+        ...(s.checks.fails ? { cls: 'warn' } : {}),
+      },
+    ].map((c: Cell) => ({ text: c.text, v: c.v, cls: c.cls ?? '', title: c.title ?? '' })),
+  };
+}
+
+function targetRowView(r: VerdictRow) {
+  const margin =
+    r.margin === null
+      ? DASH
+      : r.unit === 'ratio'
+        ? `${signed((Math.abs(r.margin) * 100).toFixed(2), r.margin)} pp`
+        : signed(fmtUnit(Math.abs(r.margin), r.unit), r.margin);
+  return {
+    status: r.status,
+    label: STATUS_LABEL[r.status],
+    target: r.target,
+    endpoint: isRunWide(r) ? 'all endpoints' : r.endpoint,
+    stage: isWholeRun(r) ? 'whole run' : r.stage,
+    measured: `${r.censored ? '≥ ' : ''}${fmtUnit(r.measured, r.unit)}`,
+    threshold: targetText(r),
+    margin,
+    marginV: r.marginRel ?? 0,
+    marginPct: r.marginRel === null ? '' : signed(fmtPct(Math.abs(r.marginRel), 0), r.marginRel),
+    requests: fmtInt(r.requests),
+    reason: r.reason ?? '',
+  };
+}
+
+function targetsView(verdict: Verdict | null) {
+  if (!verdict) return null;
+  const order = { fail: 0, inconclusive: 1, pass: 2 } as const;
+  const sorted = [...verdict.rows].sort((a, b) => order[a.status] - order[b.status]);
+  const gating = sorted.filter((r) => r.gating).map(targetRowView);
+  const other = sorted.filter((r) => !r.gating).map(targetRowView);
+  return {
+    set: verdict.set.name,
+    gate: verdict.settings.gate,
+    rows: gating,
+    other,
+    otherFails: other.filter((r) => r.status === 'fail').length,
+    pass: verdict.counts.pass,
+    fail: verdict.counts.fail,
+    inconclusive: verdict.counts.inconclusive,
+  };
+}
+
+function timeoutsView(analysis: Analysis) {
+  const t = analysis.timeouts;
+  const stageNames = analysis.stages.map((s) => s.name);
+  const findings = t.findings
+    .filter((f) => f.count > 0)
+    .map((f) => ({
+      endpoint: f.endpoint,
+      count: fmtInt(f.count),
+      countV: f.count,
+      rate: fmtPct(f.rate),
+      rateV: f.rate,
+      onset: f.onset
+        ? {
+            at: fmtDuration(f.onset.atS),
+            atV: f.onset.atS,
+            stage: f.onset.stage ?? DASH,
+            offered: f.onset.offeredRps === null ? DASH : `${fmtRps(f.onset.offeredRps)} RPS`,
+          }
+        : null,
+      pattern: f.pattern,
+      censored: f.censored.join(', ') || 'none',
+      worst: worstStage(f.byStage),
+    }));
+  const first = [...t.findings].filter((f) => f.onset).sort((a, b) => (a.onset?.atS ?? 0) - (b.onset?.atS ?? 0))[0];
+  const headline =
+    t.endpointsWithTimeouts === 0
+      ? `No timeouts on any of ${t.endpointsTotal} endpoints.`
+      : `Timeouts on ${t.endpointsWithTimeouts} of ${t.endpointsTotal} endpoints.` +
+        (first?.onset
+          ? ` First onset: ${first.endpoint} at ${fmtDuration(first.onset.atS)}${first.onset.stage ? ` (${first.onset.stage})` : ''}${first.onset.offeredRps !== null ? `, offered load ${fmtRps(first.onset.offeredRps)} RPS` : ''}.`
+          : '');
+  return { any: findings.length > 0, headline, stageNames, findings };
+}
+
+function worstStage(byStage: Record<string, number>) {
+  const [stage, rate] = Object.entries(byStage).sort((a, b) => b[1] - a[1])[0] ?? [DASH, 0];
+  return { stage, text: fmtPct(rate, 1), cls: heat(rate), v: rate };
+}
+
+function heat(rate: number): string {
+  if (rate <= 0) return 'h0';
+  if (rate < 0.01) return 'h1';
+  if (rate < 0.1) return 'h2';
+  return 'h3';
+}
+
+function stagesView(analysis: Analysis, targets: Map<string, Map<Metric, VerdictRow>>, perStage: Map<string, VerdictRow>) {
+  const stages = analysis.stages.map((s) => {
+    const ratio = s.achievedRps !== null && s.offeredRps.mean > 0 ? s.achievedRps / s.offeredRps.mean : null;
+    return {
+      name: s.name,
+      window: `${fmtDuration(s.startS)} – ${fmtDuration(s.endS)}`,
+      offered: s.offeredRps.from === s.offeredRps.to ? fmtRps(s.offeredRps.mean) : `${fmtRps(s.offeredRps.from)} → ${fmtRps(s.offeredRps.to)}`,
+      offeredMean: fmtRps(s.offeredRps.mean),
+      achieved: fmtRps(s.achievedRps),
+      ratio: ratio === null ? DASH : fmtPct(ratio, 0),
+      ratioCls: ratio !== null && ratio < 0.9 ? 'fail' : '',
+      dropped: fmtInt(s.droppedIterations),
+      droppedCls: s.droppedIterations > 0 ? 'warn' : '',
+      vus: fmtInt(s.vusMax),
+      requests: fmtInt(s.requests),
+    };
+  });
+  const matrix = analysis.endpoints.map((e) => ({
+    name: e.name,
+    cells: analysis.stages.map((st) => {
+      const s: Stats | undefined = e.byStage[st.name];
+      if (!s || s.requests === 0) return { p95: DASH, to: '', cls: 'h0', title: 'no requests' };
+      const stageRow = perStage.get(`${e.name}\u0000${st.name}`);
+      const target = stageRow ?? targets.get(e.name)?.get('p95');
+      const over = stageRow ? stageRow.status === 'fail' : target && s.durationMs.p95 !== null ? !compare(s.durationMs.p95, target.comparator, target.threshold) : false;
+      const to = s.timeoutRate ?? 0;
+      return {
+        p95: `${s.censored.p95 ? '≥ ' : ''}${fmtMs(s.durationMs.p95)}`,
+        to: to > 0 ? `${fmtPct(to, 1)} t/o` : '',
+        cls: `${heat(to)}${over ? ' over' : ''}`,
+        title: `${e.name} in ${st.name}: ${fmtInt(s.requests)} requests, P95 ${fmtMs(s.durationMs.p95)}, errors ${fmtPct(s.errorRate)}, timeouts ${fmtPct(to)}${target ? `, P95 target ${targetText(target)}` : ''}`,
+      };
+    }),
+  }));
+  return { stages, names: analysis.stages.map((s) => s.name), matrix };
+}
+
+function compare(measured: number, comparator: string, threshold: number): boolean {
+  switch (comparator) {
+    case '<':
+      return measured < threshold;
+    case '<=':
+      return measured <= threshold;
+    case '>':
+      return measured > threshold;
+    case '>=':
+      return measured >= threshold;
+    default:
+      return true;
+  }
+}
+
+/** Log-spaced latency histograms on one shared axis, as SVG geometry (numbers only; labels are escaped by the template). */
+function histogramsView(analysis: Analysis, targets: Map<string, Map<Metric, VerdictRow>>, colors: Map<string, string>) {
+  const W = 300;
+  const H = 110;
+  const PAD_L = 18;
+  const PAD_B = 18;
+  const plotH = H - PAD_B - 14;
+  const N = 48;
+  const cdfs = analysis.endpoints.map((e) => ({ e, cdf: decodeCdf(e.total.histogram) }));
+  let lo = Infinity;
+  let hi = 0;
+  for (const { cdf } of cdfs) {
+    if (!cdf || cdf.total === 0) continue;
+    lo = Math.min(lo, cdf.values[0] ?? Infinity);
+    hi = Math.max(hi, cdf.values[cdf.values.length - 1] ?? 0);
+  }
+  if (!Number.isFinite(lo) || hi <= 0) return { any: false, items: [] };
+  lo = 10 ** Math.floor(Math.log10(Math.max(lo, 0.1)));
+  hi = 10 ** Math.ceil(Math.log10(Math.max(hi, lo * 10)));
+  const a = Math.log10(lo);
+  const b = Math.log10(hi);
+  const x = (ms: number) => PAD_L + ((Math.log10(Math.max(ms, lo)) - a) / (b - a)) * (W - 2 * PAD_L);
+  const ticks: Array<{ x: number; label: string }> = [];
+  for (let d = Math.round(a); d <= Math.round(b); d++) {
+    const v = 10 ** d;
+    ticks.push({ x: round(x(v)), label: v >= 1000 ? `${v / 1000} s` : `${Number(v.toPrecision(1))} ms` });
+  }
+  const items = cdfs.map(({ e, cdf }) => {
+    if (!cdf || cdf.total === 0) return { name: e.name, empty: true, bars: [], markers: [], ticks, W, H, base: H - PAD_B, summary: 'no requests' };
+    const buckets = logBuckets(cdf, lo, hi, N);
+    const peak = Math.max(...buckets.map((k) => k.count), 1);
+    const bw = (W - 2 * PAD_L) / N;
+    const bars = buckets
+      .map((k, i) => ({ k, i }))
+      .filter(({ k }) => k.count > 0)
+      .map(({ k, i }) => {
+        const h = Math.max(1, (k.count / peak) * plotH);
+        return {
+          x: round(PAD_L + i * bw + 0.5),
+          y: round(H - PAD_B - h),
+          w: round(Math.max(1, bw - 1)),
+          h: round(h),
+          title: `${fmtMs(k.lo)} – ${fmtMs(k.hi)}: ${fmtInt(k.count)} requests (${fmtPct(k.count / cdf.total, 1)})`,
+        };
+      });
+    const markers: Array<{ x: number; label: string; cls: string; ty: number; anchor?: string; dx?: number }> = [];
+    const p95 = e.total.durationMs.p95 ?? quantile(cdf, 0.95);
+    markers.push({ x: round(x(p95)), label: e.total.censored.p95 ? 'p95 ≥ timeout' : `p95 ${fmtMs(p95)}`, cls: 'm-p95', ty: 10 });
+    const target = targets.get(e.name)?.get('p95');
+    if (target) markers.push({ x: round(x(target.threshold)), label: `target ${fmtMs(target.threshold)}`, cls: 'm-target', ty: 20 });
+    if (e.timeoutMs !== null && e.timeoutMs <= hi) markers.push({ x: round(x(e.timeoutMs)), label: 'timeout', cls: 'm-timeout', ty: 30 });
+    for (const m of markers) {
+      // Labels near the right edge read leftwards so they stay inside the plot.
+      m.anchor = m.x > W * 0.62 ? 'end' : 'start';
+      m.dx = m.x > W * 0.62 ? -3 : 3;
+    }
+    return {
+      name: e.name,
+      color: colors.get(e.name) ?? '#555',
+      empty: false,
+      bars,
+      markers,
+      ticks,
+      W,
+      H,
+      base: H - PAD_B,
+      summary: `${fmtInt(cdf.total)} requests, p50 ${fmtMs(e.total.durationMs.p50)}, p95 ${fmtMs(e.total.durationMs.p95)}, max ${fmtMs(e.total.durationMs.max)}`,
+    };
+  });
+  return { any: true, items };
+}
+
+/**
+ * Aggregates series to at most MAX_CHART_POINTS points: counts become per-second rates over the
+ * wider point, VUs take the maximum, and P95 the highest interval P95 within the point (a
+ * conservative view: spikes stay visible).
+ */
+export function chartData(analysis: Analysis, verdict: Verdict | null, colors: Map<string, string>) {
+  const s = analysis.series;
+  const n = s.t.length;
+  const f = Math.max(1, Math.ceil(n / MAX_CHART_POINTS));
+  const stepS = s.intervalS * f;
+  const groups = Math.ceil(n / f);
+  const t: number[] = [];
+  const rps: number[] = [];
+  const vus: Array<number | null> = [];
+  const dropped: number[] = [];
+  const offered: Array<number | null> = [];
+  const offeredAt = (sec: number): number | null => {
+    const st = analysis.stages.find((x) => sec >= x.startS && sec < x.endS);
+    if (!st) return null;
+    const span = st.endS - st.startS;
+    return span > 0 ? st.offeredRps.from + ((st.offeredRps.to - st.offeredRps.from) * (sec - st.startS)) / span : st.offeredRps.mean;
+  };
+  for (let g = 0; g < groups; g++) {
+    const i0 = g * f;
+    const i1 = Math.min(n, i0 + f);
+    let r = 0;
+    let d = 0;
+    let v: number | null = null;
+    for (let i = i0; i < i1; i++) {
+      r += s.rps[i] ?? 0;
+      d += s.droppedIterations[i] ?? 0;
+      const vi = s.vus[i];
+      if (vi !== null && vi !== undefined) v = v === null ? vi : Math.max(v, vi);
+    }
+    const t0 = s.t[i0] ?? i0 * s.intervalS;
+    t.push(t0);
+    rps.push(round(r / (i1 - i0)));
+    dropped.push(round(d / ((i1 - i0) * s.intervalS)));
+    vus.push(v);
+    const o = offeredAt(t0 + ((i1 - i0) * s.intervalS) / 2);
+    offered.push(o === null ? null : round(o));
+  }
+  const endpoints = analysis.endpoints.map((e) => {
+    const es = s.endpoints[e.name];
+    const p95: Array<number | null> = [];
+    const errors: number[] = [];
+    const timeouts: number[] = [];
+    let anyErr = false;
+    let anyTo = false;
+    for (let g = 0; g < groups; g++) {
+      const i0 = g * f;
+      const i1 = Math.min(n, i0 + f);
+      let p: number | null = null;
+      let er = 0;
+      let to = 0;
+      for (let i = i0; i < i1; i++) {
+        const pi = es?.p95[i];
+        if (pi !== null && pi !== undefined) p = p === null ? pi : Math.max(p, pi);
+        er += es?.errors[i] ?? 0;
+        to += es?.timeouts[i] ?? 0;
+      }
+      const span = (i1 - i0) * s.intervalS;
+      p95.push(p === null ? null : round(p));
+      errors.push(round(er / span));
+      timeouts.push(round(to / span));
+      if (er > 0) anyErr = true;
+      if (to > 0) anyTo = true;
+    }
+    return { name: e.name, color: colors.get(e.name) ?? '#555', p95, errors: anyErr ? errors : null, timeouts: anyTo ? timeouts : null };
+  });
+  // Target lines: distinct P95 thresholds from the verdict, labelled with the endpoints they apply to.
+  const byThreshold = new Map<number, string[]>();
+  for (const r of verdict?.rows ?? []) {
+    if (r.target !== 'p95' || !isWholeRun(r) || isRunWide(r)) continue;
+    const list = byThreshold.get(r.threshold) ?? [];
+    list.push(r.endpoint);
+    byThreshold.set(r.threshold, list);
+  }
+  const targets = [...byThreshold].map(([value, eps]) => ({
+    value,
+    label: `P95 target ${fmtMs(value)}${eps.length <= 2 ? ` (${eps.join(', ')})` : ` (${eps.length} endpoints)`}`,
+  }));
+  const onsets = analysis.timeouts.findings
+    .filter((x) => x.onset)
+    .map((x) => ({ endpoint: x.endpoint, atS: x.onset?.atS ?? 0, color: colors.get(x.endpoint) ?? '#555' }));
+  return {
+    stepS,
+    aggregated: f > 1,
+    t,
+    rps,
+    vus,
+    offered,
+    dropped,
+    stages: analysis.stages.map((x) => ({ name: x.name, startS: x.startS, endS: x.endS })),
+    endpoints,
+    targets,
+    onsets,
+  };
+}
+
+export function runMeta(analysis: Analysis) {
+  const r = analysis.run;
+  return [
+    { k: 'Run', v: r.runId },
+    { k: 'Scenario', v: r.scenario ?? DASH },
+    { k: 'Load profile', v: r.profile ?? DASH },
+    { k: 'Phase', v: r.phase ?? DASH },
+    { k: 'Target', v: r.target ?? DASH },
+    { k: 'Started', v: r.startedAt ?? DASH },
+    { k: 'Duration', v: fmtDuration(r.durationS) },
+    { k: 'k6', v: r.k6Version ?? DASH },
+    { k: 'Percentiles', v: analysis.settings.percentiles === 'exact' ? 'exact' : `HDR (±${fmtPct(analysis.settings.relativeError, 1)})` },
+  ];
+}
+
+function inputWarnings(analysis: Analysis): string[] {
+  const i = analysis.input;
+  const out = [...i.warnings];
+  const sk = i.skipped;
+  const skipped = sk.badJson + sk.tornLastLine + sk.unknownMetric + sk.untagged;
+  if (skipped > 0) out.push(`${fmtInt(skipped)} input line(s) skipped: ${sk.badJson} bad JSON, ${sk.tornLastLine} torn last line, ${sk.unknownMetric} unknown metric, ${sk.untagged} untagged.`);
+  if (i.truncated) out.push('The raw results were truncated: figures cover only what was read.');
+  return out;
+}
+
+export function buildRunView(analysis: Analysis, verdict: Verdict | null, now: Date) {
+  const colors = new Map(analysis.endpoints.map((e, i) => [e.name, colorAt(i)]));
+  const targets = endpointTargets(verdict);
+  const all = analysis.totals.all;
+  const tv = timeoutsView(analysis);
+  const kpis = [
+    { label: 'Requests', value: fmtInt(all.requests), sub: `${fmtInt(analysis.endpoints.length)} endpoints`, cls: '' },
+    { label: 'Throughput', value: `${fmtRps(all.rps)} RPS`, sub: `over ${fmtDuration(all.windowS)}`, cls: '' },
+    { label: 'P95 (all)', value: `${all.censored.p95 ? '≥ ' : ''}${fmtMs(all.durationMs.p95)}`, sub: `p99 ${fmtMs(all.durationMs.p99)}`, cls: all.censored.p95 ? 'fail' : '' },
+    { label: 'Errors', value: fmtPct(all.errorRate), sub: `${fmtInt(all.requests - all.outcomes.ok)} requests`, cls: all.errorRate ? 'warn' : '' },
+    {
+      label: 'Timeouts',
+      value: fmtInt(all.outcomes.timeout + all.outcomes.dialTimeout),
+      sub: `${analysis.timeouts.endpointsWithTimeouts} of ${analysis.timeouts.endpointsTotal} endpoints`,
+      cls: analysis.timeouts.endpointsWithTimeouts ? 'fail' : '',
+    },
+    { label: 'Max VUs', value: fmtInt(analysis.totals.vusMax), sub: `${fmtInt(analysis.totals.droppedIterations)} dropped iterations`, cls: analysis.totals.droppedIterations ? 'warn' : '' },
+  ];
+  return {
+    title: `loadgate run ${analysis.run.runId}`,
+    generatedAt: now.toISOString(),
+    meta: runMeta(analysis),
+    runStatus: runStatusView(analysis),
+    verdict: verdictBadge(verdict),
+    validity: validityView(analysis, verdict),
+    kpis,
+    warnings: inputWarnings(analysis),
+    targets: targetsView(verdict),
+    endpoints: analysis.endpoints.map((e) => endpointRow(e, targets.get(e.name), colors.get(e.name) ?? '#555')),
+    timeouts: tv,
+    stages: stagesView(analysis, targets, stageP95Rows(verdict)),
+    histograms: histogramsView(analysis, targets, colors),
+    chart: chartData(analysis, verdict, colors),
+  };
+}
+
+export type RunView = ReturnType<typeof buildRunView>;

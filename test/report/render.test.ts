@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { AnalysisSchema } from '../../lib/analysis/schema.ts';
+import { renderComparison, renderRunReport } from '../../lib/report/render.ts';
+import { buildComparisonView, checkComparable } from '../../lib/report/compare-model.ts';
+import { makeAnalysis, referenceEndpoints, STRESS_STAGES } from '../fixtures/report/make-analysis.ts';
+import { HOSTILE, NOW, hostileRun, judgedPhase } from '../fixtures/report/runs.ts';
+
+/** Every URL-bearing attribute in the page: a self-contained report has none that leaves the page. */
+function externalRefs(html: string): string[] {
+  return [...html.matchAll(/(?:src|href|action)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1] ?? '').filter((u) => !u.startsWith('#') && !u.startsWith('data:'));
+}
+
+describe('fixtures', () => {
+  it('are valid analyses with real histograms', () => {
+    const { analysis } = judgedPhase('baseline', 1);
+    expect(() => AnalysisSchema.parse(analysis)).not.toThrow();
+    expect(analysis.endpoints.every((e) => e.total.histogram !== null)).toBe(true);
+    expect(analysis.timeouts.findings[0]?.endpoint).toBe('auth.login');
+  });
+});
+
+describe('renderRunReport', () => {
+  const judged = judgedPhase('baseline', 1);
+  const html = renderRunReport({ analysis: judged.analysis, verdict: judged.verdict, now: NOW });
+
+  it('shows the verdict, validity and the timeout headline at the top', () => {
+    expect(html).toContain('data-verdict="FAIL"');
+    expect(html).toMatch(/offered <b>[\d.]+<\/b> RPS/);
+    expect(html).toMatch(/Timeouts on \d+ of 11 endpoints\. First onset: auth\.login/);
+  });
+
+  it('fills the targets, endpoint, timeout and stage tables', () => {
+    const tbody = (id: string) => html.split(`id="${id}"`)[1]?.split('<tbody>')[1]?.split('</tbody>')[0] ?? '';
+    expect(tbody('targets-table').match(/<tr /g)?.length).toBe(judged.verdict!.rows.filter((r) => r.gating).length);
+    expect(tbody('endpoints-table').match(/<tr>/g)?.length).toBe(11);
+    expect(tbody('timeouts-table')).toContain('load-correlated');
+    expect(tbody('stages-table').match(/<tr>/g)?.length).toBe(STRESS_STAGES.length);
+    expect(html).toContain('id="stage-matrix"');
+    expect(html.match(/<svg viewBox/g)?.length).toBe(11);
+  });
+
+  it('is self-contained: styles, scripts and data inline, nothing fetched', () => {
+    expect(externalRefs(html)).toEqual([]);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).toContain('uPlot');
+    expect(html).toContain('<script type="application/json" id="report-data">');
+  });
+
+  it('is a pure function of its inputs and time', () => {
+    expect(renderRunReport({ analysis: judged.analysis, verdict: judged.verdict, now: NOW })).toBe(html);
+    expect(html).toContain('generated 2025-06-01T03:00:00.000Z');
+  });
+
+  it('renders without a verdict: "not judged"', () => {
+    const bare = renderRunReport({ analysis: judged.analysis, verdict: null, now: NOW });
+    expect(bare).toContain('data-verdict="NOT JUDGED"');
+    expect(bare).toContain('id="not-judged"');
+    expect(bare).not.toContain('id="targets-table"');
+  });
+
+  it('marks an aborted run prominently and shows input warnings', () => {
+    const page = renderRunReport({ analysis: hostileRun(), verdict: null, now: NOW });
+    expect(page).toMatch(/id="run-status" data-status="aborted">Run ABORTED/);
+    expect(page).toContain('id="input-warnings"');
+  });
+
+  it('escapes endpoint names, paths, run ids and messages', () => {
+    const page = renderRunReport({ analysis: hostileRun(), verdict: null, now: NOW });
+    expect(page).not.toContain(HOSTILE);
+    expect(page).not.toContain('<img src=x');
+    expect(page).not.toContain('</script><b>');
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // In the embedded JSON, '<' is \u003c so nothing can close the data element.
+    const data = page.split('id="report-data">')[1]?.split('</script>')[0] ?? '';
+    expect(data).toContain('\\u003cscript\\u003ealert(1)\\u003c/script\\u003e');
+    expect(JSON.parse(data).chart.endpoints[0].name).toBe(HOSTILE);
+  });
+});
+
+describe('comparison', () => {
+  it('baseline against phase3: the auth endpoints improved', () => {
+    const view = buildComparisonView({ runs: [judgedPhase('baseline', 1), judgedPhase('phase3', 4)], now: NOW });
+    const p95 = view.tables.find((t) => t.metric === 'p95')!;
+    const auth = p95.rows.filter((r) => r.name.startsWith('auth.'));
+    expect(auth.length).toBe(4);
+    for (const row of auth) expect(row.cells[1]?.change?.change, row.name).toBe('improved');
+    const timeouts = view.tables.find((t) => t.metric === 'timeout_rate')!;
+    expect(timeouts.rows.find((r) => r.name === 'auth.login')?.cells[1]?.change?.change).toBe('improved');
+  });
+
+  it('two runs of the same profile are within noise', () => {
+    const a = judgedPhase('phase2', 31);
+    const b = judgedPhase('phase2', 32);
+    const view = buildComparisonView({ runs: [a, { ...b, label: 'phase2 again' }], now: NOW });
+    for (const table of view.tables) {
+      for (const row of table.rows) expect(row.cells[1]?.change?.change, `${table.metric} ${row.name}`).toBe('within-noise');
+    }
+    expect(view.summary[0]).toMatchObject({ improved: 0, regressed: 0, noise: 11 });
+  });
+
+  it('states the method, shows each phase\'s own targets, and is deterministic for a seed', () => {
+    const runs = [judgedPhase('baseline', 1), judgedPhase('phase1', 2), judgedPhase('phase2', 3), judgedPhase('phase3', 4)];
+    const html = renderComparison({ runs, now: NOW, seed: 7 });
+    expect(html).toContain('bootstrap 95 % confidence interval');
+    expect(html).toContain('two-proportion z-test');
+    expect(html).toContain('&lt; 1,000 ms');
+    expect(html).toContain('&lt; 200 ms');
+    expect(html).toContain('baseline → phase3');
+    expect(externalRefs(html)).toEqual([]);
+    expect(renderComparison({ runs, now: NOW, seed: 7 })).toBe(html);
+  });
+
+  it('flags incomparable runs and inconclusive sides', () => {
+    const base = judgedPhase('baseline', 1);
+    const other = makeAnalysis({ seed: 5, scenario: 'auth', endpoints: referenceEndpoints('phase1'), stages: STRESS_STAGES });
+    expect(checkComparable([base, { label: 'auth', analysis: other, verdict: null }]).errors.join()).toMatch(/different scenarios/);
+    const disjoint = makeAnalysis({ seed: 6, endpoints: [{ name: 'x.only', share: 1, baseMs: 5 }], stages: STRESS_STAGES });
+    expect(checkComparable([base, { label: 'x', analysis: disjoint, verdict: null }]).errors.join()).toMatch(/no endpoint in common/);
+    const short = makeAnalysis({ seed: 7, endpoints: referenceEndpoints('phase3'), stages: STRESS_STAGES, delivered: 0.6 });
+    const shortJudged = { label: 'short', analysis: short, verdict: judgedPhase('phase3', 4).verdict };
+    const inconclusive = { ...shortJudged, verdict: { ...shortJudged.verdict!, status: 'inconclusive' as const } };
+    const cmp = checkComparable([base, inconclusive]);
+    expect(cmp.errors).toEqual([]);
+    expect(cmp.warnings.join()).toMatch(/short: the verdict is inconclusive/);
+    const html = renderComparison({ runs: [base, { label: 'auth', analysis: other, verdict: null }], now: NOW });
+    expect(html).toContain('id="not-comparable"');
+  });
+
+  it('escapes labels and endpoint names', () => {
+    const h = hostileRun();
+    const html = renderComparison({ runs: [{ label: HOSTILE, analysis: h, verdict: null }, { label: 'b', analysis: h, verdict: null }], now: NOW });
+    expect(html).not.toContain(HOSTILE);
+    expect(html).toContain('&lt;script&gt;');
+  });
+});
