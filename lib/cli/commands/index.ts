@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { register as run } from './run.ts';
 import { register as doctor } from './doctor.ts';
 import { register as verdict } from './verdict.ts';
+import { register as report } from './report.ts';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [run, doctor, verdict];
+export const commands: Register[] = [run, doctor, verdict, report];
