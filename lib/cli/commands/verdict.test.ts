@@ -1,0 +1,71 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ExitCode } from '../errors.ts';
+import { outcomeOf } from '../outcome.ts';
+import { healthyRun } from '../../verdict/fixtures.ts';
+import { register } from './verdict.ts';
+
+async function cli(args: string[]): Promise<{ code: number | undefined; stdout: string }> {
+  const program = new Command('loadgate').exitOverride();
+  register(program);
+  let code: number | undefined;
+  program.hook('postAction', (_p, action) => {
+    code = outcomeOf(action);
+  });
+  let stdout = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'loadgate', 'verdict', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return { code, stdout };
+}
+
+describe('loadgate verdict', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'loadgate-verdict-cli-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes, prints the summary, exit 0', async () => {
+    await writeFile(join(dir, 'analysis.json'), JSON.stringify(healthyRun(120)));
+    const r = await cli([dir, '--set', 'phase3']);
+    expect(r.code).toBe(ExitCode.ok);
+    expect(r.stdout).toContain('## loadgate ✅ PASS');
+  });
+
+  it('a breach exits 99', async () => {
+    await writeFile(join(dir, 'analysis.json'), JSON.stringify(healthyRun(120, { me: { p95: 700 } })));
+    expect((await cli([dir, '--set', 'production'])).code).toBe(ExitCode.breach);
+  });
+
+  it('inconclusive exits 0, or 3 with --fail-on-inconclusive', async () => {
+    await writeFile(join(dir, 'analysis.json'), JSON.stringify(healthyRun(60)));
+    expect((await cli([dir, '--set', 'phase3'])).code).toBe(ExitCode.ok);
+    expect((await cli([dir, '--set', 'phase3', '--fail-on-inconclusive'])).code).toBe(ExitCode.inconclusive);
+  });
+
+  it('an unknown set is a usage error', async () => {
+    await writeFile(join(dir, 'analysis.json'), JSON.stringify(healthyRun(60)));
+    await expect(cli([dir, '--set', 'fast'])).rejects.toMatchObject({ exitCode: ExitCode.usage });
+  });
+
+  it('user-defined sets come from --config', async () => {
+    await writeFile(join(dir, 'analysis.json'), JSON.stringify(healthyRun(120)));
+    const config = join(dir, 'loadgate.yaml');
+    await writeFile(config, 'thresholdSets:\n  tight:\n    defaults: { p95Ms: 50 }\n');
+    const r = await cli([dir, '--set', 'tight', '--config', config]);
+    expect(r.code).toBe(ExitCode.breach);
+    expect(r.stdout).toContain('threshold set `tight`');
+  });
+});
