@@ -1,0 +1,723 @@
+/**
+ * The two Grafana dashboards, generated with Grafana's own types (the Grafana foundation SDK)
+ * from the same data as everything else: the endpoint catalogue (lib/shared/defaults.ts) and
+ * the threshold sets (thresholds/). The JSON is committed under grafana/dashboards/ and a test
+ * fails when regenerating it changes anything: `npm run grafana:generate` (or
+ * `loadgate grafana generate`) rewrites it.
+ *
+ *   loadgate-live    Live run: RPS, VUs, P95 per endpoint with target lines, error and timeout
+ *                    rates per endpoint, a run selector, annotations from run events.
+ *   loadgate-trends  Nightly trends: P95, errors and timeouts per endpoint per run against
+ *                    their targets, throughput, and the verdict history.
+ *
+ * Target lines come in two kinds, both from thresholds/:
+ *   - the SLO set (default `production`), drawn as dashed threshold lines per endpoint
+ *     (fieldConfig thresholds, per-endpoint overrides where an endpoint's target differs);
+ *   - the run's own targets (the set it was judged against), drawn as red dotted series
+ *     named `target <endpoint>`, from points the harness writes per run (lib/influx/points.ts).
+ *
+ * Every query is InfluxQL in raw mode against the provisioned datasource (uid below). The
+ * proof (test/grafana/queries.test.ts) runs each of them, macros substituted, against a real
+ * InfluxDB fed by a real k6 run.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import {
+  AnnotationQueryBuilder,
+  DashboardBuilder,
+  DashboardCursorSync,
+  FieldColorModeId,
+  MappingType,
+  QueryVariableBuilder,
+  RowBuilder,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+  VariableRefresh,
+  VariableSort,
+  type Dashboard,
+  type DynamicConfigValue,
+  type Threshold,
+  type ValueMapping,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { HISTORY_RP } from '../lib/influx/client.ts';
+import { MEASUREMENTS } from '../lib/influx/points.ts';
+import { DEFAULT_ENDPOINTS, TIMEOUT_METRIC, type EndpointDefaults } from '../lib/shared/defaults.ts';
+import { resolveTarget } from '../thresholds/k6.ts';
+import type { ThresholdSet } from '../thresholds/schema.ts';
+import { findSet } from '../thresholds/sets.ts';
+
+/** The provisioned datasource (grafana/provisioning/datasources/loadgate.yaml). */
+export const DATASOURCE = { type: 'influxdb', uid: 'loadgate-influxdb' } as const;
+
+export const DASHBOARD_FILES = {
+  live: 'loadgate-live.json',
+  trends: 'loadgate-trends.json',
+} as const;
+
+export interface GenerateOptions {
+  /** The endpoint catalogue; default: lib/shared/defaults.ts. */
+  endpoints?: Readonly<Record<string, Pick<EndpointDefaults, 'group' | 'probe' | 'enabled'>>>;
+  /** The set drawn as the SLO lines; default `production`. */
+  sloSetName?: string;
+  sloSet?: ThresholdSet;
+}
+
+interface CatalogEndpoint {
+  name: string;
+  group: string;
+  probe: boolean;
+}
+
+/** InfluxQL in raw mode: the Grafana InfluxDB datasource's query model. */
+export interface InfluxQLQuery extends cog.Dataquery {
+  refId: string;
+  datasource: typeof DATASOURCE;
+  query: string;
+  rawQuery: true;
+  resultFormat: 'time_series' | 'table';
+  alias?: string;
+}
+
+class InfluxQL implements cog.Builder<cog.Dataquery> {
+  private readonly q: Omit<InfluxQLQuery, '_implementsDataqueryVariant'>;
+  constructor(refId: string, query: string, resultFormat: 'time_series' | 'table' = 'time_series', alias?: string) {
+    this.q = { refId, datasource: DATASOURCE, query, rawQuery: true, resultFormat, ...(alias !== undefined ? { alias } : {}) };
+  }
+  build(): cog.Dataquery {
+    return { ...this.q } as unknown as cog.Dataquery;
+  }
+}
+
+/** Annotation query model of the InfluxDB datasource: InfluxQL plus which columns are text, title and tags. */
+class InfluxQLAnnotation implements cog.Builder<cog.Dataquery> {
+  constructor(private readonly query: string) {}
+  build(): cog.Dataquery {
+    return {
+      refId: 'Anno',
+      datasource: DATASOURCE,
+      query: this.query,
+      rawQuery: true,
+      resultFormat: 'table',
+      fromAnnotations: true,
+      titleColumn: 'title',
+      textColumn: 'text',
+      tagsColumn: 'type,stage',
+    } as unknown as cog.Dataquery;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query fragments. `$testid`, `$endpoint`, `$phase`, `$scenario` are dashboard variables.
+
+const q = (ident: string) => `"${ident.replace(/"/g, '\\"')}"`;
+const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** An InfluxQL regex matching exactly these names. */
+const nameRegex = (names: readonly string[]) => `/^(${names.map(reEscape).join('|')})$/`;
+const HISTORY = (m: string) => `${q(HISTORY_RP)}.${q(m)}`;
+const RUN = `"testid" = '$testid'`;
+const TREND_FILTER = `"phase" =~ /^$phase$/ AND "scenario" =~ /^$scenario$/`;
+
+const COLORS = { ok: 'green', target: 'red', warn: 'orange', none: 'text' };
+
+function catalog(opts: GenerateOptions): CatalogEndpoint[] {
+  const eps = opts.endpoints ?? DEFAULT_ENDPOINTS;
+  return Object.entries(eps)
+    .filter(([, e]) => e.enabled)
+    .map(([name, e]) => ({ name, group: e.group, probe: e.probe }));
+}
+
+function groupsOf(eps: readonly CatalogEndpoint[]): Map<string, CatalogEndpoint[]> {
+  const out = new Map<string, CatalogEndpoint[]>();
+  for (const e of eps) out.set(e.group, [...(out.get(e.group) ?? []), e]);
+  return out;
+}
+
+function sloSet(opts: GenerateOptions): { name: string; set: ThresholdSet } {
+  const name = opts.sloSetName ?? 'production';
+  const set = opts.sloSet ?? findSet(name);
+  if (!set) throw new Error(`unknown threshold set "${name}" for the Grafana SLO lines`);
+  return { name, set };
+}
+
+type TargetKey = 'p95Ms' | 'errorRate' | 'maxTimeoutRate';
+
+function steps(target: number | null): Threshold[] {
+  const base: Threshold = { value: null, color: COLORS.ok };
+  return target === null ? [base] : [base, { value: target, color: COLORS.target }];
+}
+
+/**
+ * SLO lines: the most common target of the panel's endpoints becomes the panel's threshold,
+ * any endpoint whose target differs gets its own (a per-series override).
+ */
+function withSloLines(
+  panel: timeseries.PanelBuilder,
+  eps: readonly CatalogEndpoint[],
+  set: ThresholdSet,
+  key: TargetKey,
+): timeseries.PanelBuilder {
+  const targets = eps.map((e) => ({ name: e.name, value: resolveTarget(set, e)[key] }));
+  const counts = new Map<number | null, number>();
+  for (const t of targets) counts.set(t.value, (counts.get(t.value) ?? 0) + 1);
+  const common_ = [...counts.entries()].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])))[0]?.[0] ?? null;
+  panel
+    .thresholds(new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps(common_)))
+    .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+  for (const t of targets) {
+    if (t.value === common_) continue;
+    panel.overrideByName(t.name, [
+      { id: 'thresholds', value: { mode: ThresholdsMode.Absolute, steps: steps(t.value) } },
+      { id: 'custom.thresholdsStyle', value: { mode: common.GraphThresholdsStyleMode.Dashed } },
+    ]);
+  }
+  return panel;
+}
+
+/** Series named `target …` are the run's own targets: red, dotted, no fill. */
+const TARGET_SERIES: DynamicConfigValue[] = [
+  { id: 'color', value: { mode: FieldColorModeId.Fixed, fixedColor: COLORS.target } },
+  { id: 'custom.lineStyle', value: { fill: 'dot', dash: [2, 6] } },
+  { id: 'custom.lineWidth', value: 1 },
+  { id: 'custom.fillOpacity', value: 0 },
+  { id: 'custom.showPoints', value: common.VisibilityMode.Never },
+];
+
+function legend(): common.VizLegendOptionsBuilder {
+  return new common.VizLegendOptionsBuilder()
+    .showLegend(true)
+    .displayMode(common.LegendDisplayMode.Table)
+    .placement(common.LegendPlacement.Right)
+    .calcs(['lastNotNull', 'max']);
+}
+
+function tsPanel(title: string, description: string, unit: string): timeseries.PanelBuilder {
+  return new timeseries.PanelBuilder()
+    .title(title)
+    .description(description)
+    .datasource(DATASOURCE)
+    .unit(unit)
+    .height(8)
+    .span(12)
+    .lineWidth(2)
+    .fillOpacity(5)
+    .spanNulls(true)
+    .legend(legend())
+    .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
+    .overrideByRegexp('/^target /', TARGET_SERIES);
+}
+
+function statPanel(title: string, description: string, unit: string, query: string, span = 4): stat.PanelBuilder {
+  return new stat.PanelBuilder()
+    .title(title)
+    .description(description)
+    .datasource(DATASOURCE)
+    .unit(unit)
+    .height(4)
+    .span(span)
+    .graphMode(common.BigValueGraphMode.None)
+    .colorMode(common.BigValueColorMode.Value)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+    .withTarget(new InfluxQL('A', query));
+}
+
+const VERDICT_MAPPINGS: ValueMapping[] = [
+  {
+    type: MappingType.ValueToText,
+    options: {
+      pass: { text: 'pass', color: 'green', index: 0 },
+      fail: { text: 'fail', color: 'red', index: 1 },
+      inconclusive: { text: 'inconclusive', color: 'orange', index: 2 },
+      none: { text: 'no verdict', color: 'text', index: 3 },
+      '0': { text: 'pass', color: 'green', index: 4 },
+      '1': { text: 'inconclusive', color: 'orange', index: 5 },
+      '2': { text: 'fail', color: 'red', index: 6 },
+      '-1': { text: 'no verdict', color: 'text', index: 7 },
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Live run
+
+function liveDashboard(opts: GenerateOptions): Dashboard {
+  const eps = catalog(opts);
+  const groups = groupsOf(eps);
+  const slo = sloSet(opts);
+  const EP = `"name" =~ /^$endpoint$/`;
+  const interval = '$__interval';
+
+  const d = new DashboardBuilder('loadgate — live run')
+    .uid('loadgate-live')
+    .description(
+      `One k6 run as it happens (k6's InfluxDB output, tagged testid/phase/scenario/name/stage). ` +
+        `Dashed lines: the ${slo.name} targets (thresholds/); red dotted series: the run's own targets. Generated by grafana/generate.ts — do not edit.`,
+    )
+    .tags(['loadgate', 'k6'])
+    .editable()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .refresh('5s')
+    .time({ from: 'now-15m', to: 'now' })
+    .withVariable(
+      new QueryVariableBuilder('testid')
+        .label('Run')
+        .description('The run id (k6 tag testid); newest first')
+        .datasource(DATASOURCE)
+        .query(`SHOW TAG VALUES FROM "vus" WITH KEY = "testid"`)
+        .definition(`SHOW TAG VALUES FROM "vus" WITH KEY = "testid"`)
+        .refresh(VariableRefresh.OnTimeRangeChanged)
+        .sort(VariableSort.AlphabeticalDesc),
+    )
+    .withVariable(
+      new QueryVariableBuilder('endpoint')
+        .label('Endpoint')
+        .datasource(DATASOURCE)
+        .query(`SHOW TAG VALUES FROM "http_reqs" WITH KEY = "name" WHERE ${RUN}`)
+        .definition(`SHOW TAG VALUES FROM "http_reqs" WITH KEY = "name" WHERE ${RUN}`)
+        .refresh(VariableRefresh.OnTimeRangeChanged)
+        .sort(VariableSort.AlphabeticalAsc)
+        .multi(true)
+        .includeAll(true)
+        .allValue('.*'),
+    )
+    .annotation(
+      new AnnotationQueryBuilder()
+        .name('Run events')
+        .datasource(DATASOURCE)
+        .enable(true)
+        .iconColor('blue')
+        .target(
+          new InfluxQLAnnotation(`SELECT "title", "text", "type", "stage" FROM ${q(MEASUREMENTS.events)} WHERE ${RUN} AND $timeFilter`),
+        ),
+    );
+
+  d.withRow(new RowBuilder('Overview'));
+  d.withPanel(
+    statPanel(
+      'Requests',
+      'HTTP requests so far in this run',
+      'short',
+      `SELECT count("value") FROM "http_reqs" WHERE ${RUN} AND $timeFilter`,
+    ),
+  )
+    .withPanel(
+      statPanel(
+        'Error rate',
+        'Share of requests k6 counts as failed (http_req_failed)',
+        'percentunit',
+        `SELECT mean("value") FROM "http_req_failed" WHERE ${RUN} AND $timeFilter`,
+      ),
+    )
+    .withPanel(
+      statPanel(
+        'Timeout rate',
+        `Share of requests that hit their client timeout (k6 error_code 1050; metric ${TIMEOUT_METRIC})`,
+        'percentunit',
+        `SELECT mean("value") FROM ${q(TIMEOUT_METRIC)} WHERE ${RUN} AND $timeFilter`,
+      ),
+    )
+    .withPanel(
+      statPanel('Peak VUs', 'Most virtual users active at once', 'short', `SELECT max("value") FROM "vus" WHERE ${RUN} AND $timeFilter`),
+    )
+    .withPanel(
+      statPanel(
+        'Verdict',
+        'The harness verdict, once the run is analysed',
+        'none',
+        `SELECT last("verdict_code") FROM ${HISTORY(MEASUREMENTS.runs)} WHERE ${RUN}`,
+      ).mappings(VERDICT_MAPPINGS),
+    )
+    .withPanel(
+      statPanel(
+        'Stage',
+        'The load stage the run is in (from the run events)',
+        'none',
+        `SELECT last("stage") FROM ${q(MEASUREMENTS.events)} WHERE ${RUN} AND "type" = 'stage' AND $timeFilter`,
+      ).textMode(common.BigValueTextMode.Value),
+    );
+
+  d.withRow(new RowBuilder('Load'));
+  d.withPanel(
+    tsPanel('Requests per second', 'Achieved throughput: all endpoints, and per endpoint (mean of per-second counts)', 'reqps')
+      .withTarget(
+        new InfluxQL(
+          'A',
+          `SELECT mean("n") FROM (SELECT count("value") AS "n" FROM "http_reqs" WHERE ${RUN} AND ${EP} AND $timeFilter GROUP BY time(1s) fill(0)) WHERE $timeFilter GROUP BY time(${interval})`,
+          'time_series',
+          'all endpoints',
+        ),
+      )
+      .withTarget(
+        new InfluxQL(
+          'B',
+          `SELECT mean("n") FROM (SELECT count("value") AS "n" FROM "http_reqs" WHERE ${RUN} AND ${EP} AND $timeFilter GROUP BY time(1s), "name" fill(0)) WHERE $timeFilter GROUP BY time(${interval}), "name"`,
+          'time_series',
+          '$tag_name',
+        ),
+      ),
+  ).withPanel(
+    tsPanel('Virtual users', 'Active VUs and the VUs k6 allocated', 'short')
+      .withTarget(
+        new InfluxQL(
+          'A',
+          `SELECT max("value") FROM "vus" WHERE ${RUN} AND $timeFilter GROUP BY time(${interval})`,
+          'time_series',
+          'active VUs',
+        ),
+      )
+      .withTarget(
+        new InfluxQL(
+          'B',
+          `SELECT max("value") FROM "vus_max" WHERE ${RUN} AND $timeFilter GROUP BY time(${interval})`,
+          'time_series',
+          'allocated VUs',
+        ),
+      ),
+  );
+
+  d.withRow(new RowBuilder('Latency (P95 per endpoint)'));
+  for (const [group, members] of groups) {
+    const re = nameRegex(members.map((m) => m.name));
+    d.withPanel(
+      withSloLines(
+        tsPanel(`P95 latency — ${group}`, `95th percentile of http_req_duration per endpoint of the ${group} group`, 'ms'),
+        members,
+        slo.set,
+        'p95Ms',
+      )
+        .withTarget(
+          new InfluxQL(
+            'A',
+            `SELECT percentile("value", 95) FROM "http_req_duration" WHERE ${RUN} AND "name" =~ ${re} AND ${EP} AND $timeFilter GROUP BY time(${interval}), "name" fill(none)`,
+            'time_series',
+            '$tag_name',
+          ),
+        )
+        .withTarget(
+          new InfluxQL(
+            'B',
+            `SELECT last("p95_ms") FROM ${q(MEASUREMENTS.targets)} WHERE ${RUN} AND "endpoint" =~ ${re} AND "endpoint" =~ /^$endpoint$/ AND $timeFilter GROUP BY time(${interval}), "endpoint" fill(previous)`,
+            'time_series',
+            'target $tag_endpoint',
+          ),
+        ),
+    );
+  }
+
+  d.withRow(new RowBuilder('Errors and timeouts'));
+  d.withPanel(
+    withSloLines(
+      tsPanel('Error rate per endpoint', 'Share of failed requests (http_req_failed) per endpoint', 'percentunit'),
+      eps,
+      slo.set,
+      'errorRate',
+    )
+      .withTarget(
+        new InfluxQL(
+          'A',
+          `SELECT mean("value") FROM "http_req_failed" WHERE ${RUN} AND ${EP} AND $timeFilter GROUP BY time(${interval}), "name" fill(none)`,
+          'time_series',
+          '$tag_name',
+        ),
+      )
+      .withTarget(
+        new InfluxQL(
+          'B',
+          `SELECT last("error_rate") FROM ${q(MEASUREMENTS.targets)} WHERE ${RUN} AND "endpoint" =~ /^$endpoint$/ AND $timeFilter GROUP BY time(${interval}), "endpoint" fill(previous)`,
+          'time_series',
+          'target $tag_endpoint',
+        ),
+      ),
+  ).withPanel(
+    withSloLines(
+      tsPanel('Timeout rate per endpoint', `Share of requests that hit the client timeout (${TIMEOUT_METRIC}) per endpoint`, 'percentunit'),
+      eps,
+      slo.set,
+      'maxTimeoutRate',
+    )
+      .withTarget(
+        new InfluxQL(
+          'A',
+          `SELECT mean("value") FROM ${q(TIMEOUT_METRIC)} WHERE ${RUN} AND ${EP} AND $timeFilter GROUP BY time(${interval}), "name" fill(none)`,
+          'time_series',
+          '$tag_name',
+        ),
+      )
+      .withTarget(
+        new InfluxQL(
+          'B',
+          `SELECT last("timeout_rate") FROM ${q(MEASUREMENTS.targets)} WHERE ${RUN} AND "endpoint" =~ /^$endpoint$/ AND $timeFilter GROUP BY time(${interval}), "endpoint" fill(previous)`,
+          'time_series',
+          'target $tag_endpoint',
+        ),
+      ),
+  );
+  d.withPanel(
+    new table.PanelBuilder()
+      .title('Endpoints in this run')
+      .description('Per endpoint over the selected time range: requests, P95 and mean latency')
+      .datasource(DATASOURCE)
+      .height(8)
+      .span(24)
+      .withTarget(
+        new InfluxQL(
+          'A',
+          `SELECT count("value") AS "requests", percentile("value", 95) AS "p95", mean("value") AS "mean" FROM "http_req_duration" WHERE ${RUN} AND ${EP} AND $timeFilter GROUP BY "name"`,
+          'table',
+        ),
+      )
+      .overrideByName('p95', [{ id: 'unit', value: 'ms' }])
+      .overrideByName('mean', [{ id: 'unit', value: 'ms' }]),
+  );
+  return d.build();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nightly trends
+
+function trendsDashboard(opts: GenerateOptions): Dashboard {
+  const eps = catalog(opts);
+  const groups = groupsOf(eps);
+  const slo = sloSet(opts);
+  const SUMMARY = HISTORY(MEASUREMENTS.summary);
+  const RUNS = HISTORY(MEASUREMENTS.runs);
+  const EP = `"endpoint" =~ /^$endpoint$/`;
+  const perRun = (field: string, re?: string) =>
+    `SELECT ${q(field)} FROM ${SUMMARY} WHERE ${TREND_FILTER} AND ${EP}${re ? ` AND "endpoint" =~ ${re}` : ''} AND $timeFilter GROUP BY "endpoint"`;
+
+  const trendPanel = (title: string, description: string, unit: string) =>
+    tsPanel(title, description, unit).drawStyle(common.GraphDrawStyle.Line).showPoints(common.VisibilityMode.Always).pointSize(6);
+
+  const d = new DashboardBuilder('loadgate — nightly trends')
+    .uid('loadgate-trends')
+    .description(
+      `One point per endpoint per run (the harness's summary, kept in the "${HISTORY_RP}" retention policy, which outlives raw data). ` +
+        `Dashed lines: the ${slo.name} targets; red dotted series: each run's own targets. Generated by grafana/generate.ts — do not edit.`,
+    )
+    .tags(['loadgate', 'k6', 'trends'])
+    .editable()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .time({ from: 'now-30d', to: 'now' })
+    .withVariable(
+      new QueryVariableBuilder('phase')
+        .label('Phase')
+        .datasource(DATASOURCE)
+        .query(`SHOW TAG VALUES FROM ${q(MEASUREMENTS.summary)} WITH KEY = "phase"`)
+        .definition(`SHOW TAG VALUES FROM ${q(MEASUREMENTS.summary)} WITH KEY = "phase"`)
+        .refresh(VariableRefresh.OnDashboardLoad)
+        .sort(VariableSort.AlphabeticalAsc)
+        .multi(true)
+        .includeAll(true)
+        .allValue('.*'),
+    )
+    .withVariable(
+      new QueryVariableBuilder('scenario')
+        .label('Scenario')
+        .datasource(DATASOURCE)
+        .query(`SHOW TAG VALUES FROM ${q(MEASUREMENTS.summary)} WITH KEY = "scenario"`)
+        .definition(`SHOW TAG VALUES FROM ${q(MEASUREMENTS.summary)} WITH KEY = "scenario"`)
+        .refresh(VariableRefresh.OnDashboardLoad)
+        .sort(VariableSort.AlphabeticalAsc)
+        .multi(true)
+        .includeAll(true)
+        .allValue('.*'),
+    )
+    .withVariable(
+      new QueryVariableBuilder('endpoint')
+        .label('Endpoint')
+        .datasource(DATASOURCE)
+        .query(`SHOW TAG VALUES FROM ${q(MEASUREMENTS.summary)} WITH KEY = "endpoint"`)
+        .definition(`SHOW TAG VALUES FROM ${q(MEASUREMENTS.summary)} WITH KEY = "endpoint"`)
+        .refresh(VariableRefresh.OnDashboardLoad)
+        .sort(VariableSort.AlphabeticalAsc)
+        .multi(true)
+        .includeAll(true)
+        .allValue('.*'),
+    )
+    .annotation(
+      new AnnotationQueryBuilder()
+        .name('Verdicts')
+        .datasource(DATASOURCE)
+        .enable(true)
+        .iconColor('purple')
+        .target(
+          new InfluxQLAnnotation(
+            `SELECT "title", "text", "type", "stage" FROM ${q(MEASUREMENTS.events)} WHERE "type" = 'verdict' AND ${TREND_FILTER} AND $timeFilter`,
+          ),
+        ),
+    );
+
+  d.withRow(new RowBuilder('Verdicts'));
+  d.withPanel(
+    statPanel(
+      'Last verdict',
+      'The newest run in range',
+      'none',
+      `SELECT last("verdict_code") FROM ${RUNS} WHERE ${TREND_FILTER} AND $timeFilter`,
+      6,
+    ).mappings(VERDICT_MAPPINGS),
+  )
+    .withPanel(
+      statPanel('Runs', 'Runs in range', 'short', `SELECT count("verdict_code") FROM ${RUNS} WHERE ${TREND_FILTER} AND $timeFilter`, 6),
+    )
+    .withPanel(
+      statPanel(
+        'Failed runs',
+        'Runs in range whose verdict is fail',
+        'short',
+        `SELECT sum("failed") FROM ${RUNS} WHERE ${TREND_FILTER} AND $timeFilter`,
+        6,
+      ).thresholds(
+        new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+          { value: null, color: 'green' },
+          { value: 1, color: 'red' },
+        ]),
+      ),
+    )
+    .withPanel(
+      statPanel(
+        'Achieved RPS (last run)',
+        'Throughput in the steady window of the newest run',
+        'reqps',
+        `SELECT last("achieved_rps") FROM ${RUNS} WHERE ${TREND_FILTER} AND $timeFilter`,
+        6,
+      ),
+    );
+  d.withPanel(
+    new table.PanelBuilder()
+      .title('Verdict history')
+      .description('Every run in range, newest first: verdict, set, and the run-wide figures')
+      .datasource(DATASOURCE)
+      .height(9)
+      .span(24)
+      .withTarget(
+        new InfluxQL(
+          'A',
+          `SELECT "verdict", "threshold_set", "requests", "p95", "error_rate", "timeout_rate", "achieved_rps", "offered_rps" FROM ${RUNS} WHERE ${TREND_FILTER} AND $timeFilter GROUP BY "testid", "phase", "scenario" ORDER BY time DESC`,
+          'table',
+        ),
+      )
+      .overrideByName('verdict', [
+        { id: 'mappings', value: VERDICT_MAPPINGS },
+        { id: 'custom.cellOptions', value: { type: 'color-background' } },
+      ])
+      .overrideByName('p95', [{ id: 'unit', value: 'ms' }])
+      .overrideByName('error_rate', [{ id: 'unit', value: 'percentunit' }])
+      .overrideByName('timeout_rate', [{ id: 'unit', value: 'percentunit' }])
+      .overrideByName('achieved_rps', [{ id: 'unit', value: 'reqps' }])
+      .overrideByName('offered_rps', [{ id: 'unit', value: 'reqps' }]),
+  );
+
+  d.withRow(new RowBuilder('Latency (P95 per endpoint per run)'));
+  for (const [group, members] of groups) {
+    const re = nameRegex(members.map((m) => m.name));
+    d.withPanel(
+      withSloLines(
+        trendPanel(`P95 per run — ${group}`, `P95 of each ${group} endpoint, one point per run`, 'ms'),
+        members,
+        slo.set,
+        'p95Ms',
+      )
+        .withTarget(new InfluxQL('A', perRun('p95', re), 'time_series', '$tag_endpoint'))
+        .withTarget(new InfluxQL('B', perRun('target_p95', re), 'time_series', 'target $tag_endpoint')),
+    );
+  }
+
+  d.withRow(new RowBuilder('Errors and timeouts per run'));
+  d.withPanel(
+    withSloLines(
+      trendPanel('Error rate per run', 'Share of non-ok requests per endpoint, one point per run', 'percentunit'),
+      eps,
+      slo.set,
+      'errorRate',
+    )
+      .withTarget(new InfluxQL('A', perRun('error_rate'), 'time_series', '$tag_endpoint'))
+      .withTarget(new InfluxQL('B', perRun('target_error_rate'), 'time_series', 'target $tag_endpoint')),
+  )
+    .withPanel(
+      withSloLines(
+        trendPanel('Timeout rate per run', 'Share of timed-out requests per endpoint, one point per run', 'percentunit'),
+        eps,
+        slo.set,
+        'maxTimeoutRate',
+      )
+        .withTarget(new InfluxQL('A', perRun('timeout_rate'), 'time_series', '$tag_endpoint'))
+        .withTarget(new InfluxQL('B', perRun('target_timeout_rate'), 'time_series', 'target $tag_endpoint')),
+    )
+    .withPanel(
+      trendPanel('Timeouts per run', 'Timed-out requests (client and dial timeouts) per endpoint, one point per run', 'short').withTarget(
+        new InfluxQL('A', perRun('timeouts'), 'time_series', '$tag_endpoint'),
+      ),
+    )
+    .withPanel(
+      trendPanel('Throughput per run', 'Achieved and offered requests per second in the steady window, one point per run', 'reqps')
+        .withTarget(
+          new InfluxQL(
+            'A',
+            `SELECT "achieved_rps" FROM ${RUNS} WHERE ${TREND_FILTER} AND $timeFilter GROUP BY "phase", "scenario"`,
+            'time_series',
+            'achieved $tag_scenario ($tag_phase)',
+          ),
+        )
+        .withTarget(
+          new InfluxQL(
+            'B',
+            `SELECT "offered_rps" FROM ${RUNS} WHERE ${TREND_FILTER} AND $timeFilter GROUP BY "phase", "scenario"`,
+            'time_series',
+            'offered $tag_scenario ($tag_phase)',
+          ),
+        ),
+    );
+  return d.build();
+}
+
+/** Both dashboards as the JSON committed under grafana/dashboards/, keyed by file name. */
+export function generateDashboards(opts: GenerateOptions = {}): Record<string, string> {
+  return {
+    [DASHBOARD_FILES.live]: JSON.stringify(liveDashboard(opts), null, 2) + '\n',
+    [DASHBOARD_FILES.trends]: JSON.stringify(trendsDashboard(opts), null, 2) + '\n',
+  };
+}
+
+export const DASHBOARD_DIR = fileURLToPath(new URL('./dashboards/', import.meta.url));
+
+/**
+ * Writes the dashboards into `dir` (default grafana/dashboards/). With `check`, writes nothing
+ * and returns the files whose committed content differs from what the code generates.
+ */
+export async function writeDashboards(
+  opts: GenerateOptions & { dir?: string; check?: boolean } = {},
+): Promise<{ written: string[]; stale: string[] }> {
+  const dir = opts.dir ?? DASHBOARD_DIR;
+  const written: string[] = [];
+  const stale: string[] = [];
+  for (const [file, json] of Object.entries(generateDashboards(opts))) {
+    const path = join(dir, file);
+    const current = await readFile(path, 'utf8').catch(() => null);
+    if (current === json) continue;
+    stale.push(path);
+    if (!opts.check) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(path, json);
+      written.push(path);
+    }
+  }
+  return { written, stale };
+}
+
+// `tsx grafana/generate.ts [--check]`
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const check = process.argv.includes('--check');
+  const { written, stale } = await writeDashboards({ check });
+  if (check && stale.length > 0) {
+    process.stderr.write(`stale (run tsx grafana/generate.ts): ${stale.join(', ')}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stdout.write(written.length > 0 ? `wrote ${written.join(', ')}\n` : 'dashboards up to date\n');
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * `loadgate run --influx URL`: what the runner needs to stream a run into InfluxDB 1.x.
+ *
+ * k6 writes its own samples with its built-in InfluxDB v1 output (`--out influxdb=…`); this
+ * module hands the runner that output's value and env, and an observer that writes what k6
+ * does not: run events (annotations), the run's targets (target lines) and, from the
+ * analysis and verdict files, one summary point per endpoint per run (nightly trends).
+ *
+ * InfluxDB is optional by design: unreachable at the start, the run goes on with a warning
+ * (or fails fast when required); dying mid-run, it costs only its own points. Local results
+ * never depend on it: k6 keeps writing its raw file and only logs failed pushes.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InfluxDB, IPoint } from 'influx';
+import { AnalysisSchema, type Analysis } from '../analysis/schema.ts';
+import { InfraError } from '../cli/errors.ts';
+import type { Plan } from '../plan/schema.ts';
+import type { RunObserver } from '../run/observer.ts';
+import type { RunRecord } from '../run/schema.ts';
+import { VerdictSchema, type Verdict } from '../verdict/schema.ts';
+import { findSet } from '../../thresholds/sets.ts';
+import type { ThresholdSet } from '../../thresholds/schema.ts';
+import { connectInflux, ensureDatabase, HISTORY_RP, parseInfluxUrl, pingInflux, type InfluxTarget } from './client.ts';
+import { eventPoint, MEASUREMENTS, runTags, stageEventText, summaryPoints, targetPoints, type RunTags } from './points.ts';
+
+/**
+ * k6 tags that must stay fields in InfluxDB: `url` (one series per distinct URL; it may carry
+ * query strings and so secrets), `error` (free-text messages that embed addresses), and `vu` and
+ * `iter` (k6's own default, in case a script enables them as tags). Not a tag = no new series.
+ */
+export const K6_TAGS_AS_FIELDS = 'vu:int,iter:int,url,error';
+
+export interface InfluxObserverOptions {
+  /** `http(s)://[user:pass@]host[:port][/db]`. */
+  url: string;
+  /** Database when the URL names none; default `k6`. */
+  database?: string;
+  /** Fail fast (InfraError, exit 4) when InfluxDB does not answer at the start. */
+  required: boolean;
+  /** Where warnings go; default stderr. */
+  log?: (line: string) => void;
+  /** User-defined threshold sets (config `thresholdSets`), for the run's target lines. */
+  sets?: Readonly<Record<string, ThresholdSet>>;
+  /** Ping and request timeout, ms. Default 3000 for the ping, 5000 per request. */
+  pingTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface InfluxSetup {
+  observer: RunObserver;
+  /** Value for k6's `--out`, e.g. `influxdb=http://127.0.0.1:8086/k6`; '' when InfluxDB is off. */
+  k6Output: string;
+  /** Env for the k6 process (credentials never go on argv). Empty when InfluxDB is off. */
+  k6Env: Record<string, string>;
+  /** For `run.json`'s `influx` field: no credentials. Null when InfluxDB is off. */
+  record: { url: string; db: string; ok: boolean } | null;
+}
+
+/** Points that failed to send are kept (up to this many) and retried with the next write. */
+const MAX_PENDING = 20_000;
+
+class InfluxRunObserver implements RunObserver {
+  readonly name = 'influxdb';
+  private pending: { rp: string | undefined; points: IPoint[] }[] = [];
+  private pendingCount = 0;
+  private down = false;
+  private tags: RunTags | null = null;
+  private plan: Plan | null = null;
+  private startedAtMs: number | null = null;
+  private set: ThresholdSet | undefined;
+  /** Failures so far; the runner may report them. */
+  failures = 0;
+
+  constructor(
+    private readonly client: InfluxDB,
+    private readonly target: InfluxTarget,
+    private readonly log: (line: string) => void,
+    private readonly sets: Readonly<Record<string, ThresholdSet>>,
+  ) {}
+
+  /** Sends `points` (after anything still pending). Never throws: InfluxDB is never worth a lost run. */
+  private async write(points: IPoint[], rp?: string): Promise<boolean> {
+    if (points.length > 0) {
+      this.pending.push({ rp, points });
+      this.pendingCount += points.length;
+    }
+    while (this.pending.length > 0) {
+      const batch = this.pending[0] as { rp: string | undefined; points: IPoint[] };
+      try {
+        await this.client.writePoints(batch.points, { precision: 'ms', ...(batch.rp ? { retentionPolicy: batch.rp } : {}) });
+      } catch (err) {
+        this.failures++;
+        if (!this.down) {
+          this.down = true;
+          this.log(
+            `warning: InfluxDB at ${this.target.baseUrl} stopped accepting writes (${(err as Error).message}); ` +
+              'local results are unaffected, its points are kept and retried',
+          );
+        }
+        while (this.pendingCount > MAX_PENDING && this.pending.length > 1) {
+          this.pendingCount -= this.pending.shift()?.points.length ?? 0;
+        }
+        return false;
+      }
+      this.pending.shift();
+      this.pendingCount -= batch.points.length;
+      if (this.down) {
+        this.down = false;
+        this.log(`InfluxDB at ${this.target.baseUrl} accepts writes again`);
+      }
+    }
+    return true;
+  }
+
+  async onStart(plan: Plan, record: RunRecord): Promise<void> {
+    this.plan = plan;
+    this.tags = runTags(plan);
+    this.startedAtMs = Date.parse(record.startedAt) || Date.now();
+    this.set = plan.thresholdSet ? findSet(plan.thresholdSet, this.sets) : undefined;
+    const at = this.startedAtMs;
+    const text = `${plan.scenario}/${plan.profile}${plan.phase ? ` (${plan.phase})` : ''} against the target, set ${plan.thresholdSet ?? 'none'}`;
+    await this.write([eventPoint(this.tags, 'start', at, 'run started', text), ...targetPoints(plan, this.set, at)]);
+  }
+
+  async onStage(plan: Plan, stage: Plan['stages'][number], atMs: number): Promise<void> {
+    const tags = this.tags ?? runTags(plan);
+    await this.write([
+      eventPoint(tags, 'stage', atMs, `stage ${stage.name}`, stageEventText(stage), stage.name),
+      ...targetPoints(plan, this.set, atMs),
+    ]);
+  }
+
+  async onEnd(plan: Plan, record: RunRecord): Promise<void> {
+    const tags = this.tags ?? runTags(plan);
+    const at = (record.endedAt && Date.parse(record.endedAt)) || Date.now();
+    const exit = record.k6ExitCode === null ? '' : `, k6 exit code ${record.k6ExitCode}`;
+    await this.write([
+      eventPoint(tags, 'end', at, `run ${record.status}`, `run ${record.status}${exit}`),
+      ...targetPoints(plan, this.set, at),
+    ]);
+  }
+
+  async onResults(runDir: string): Promise<void> {
+    const analysis = await readAnalysis(runDir);
+    const verdict = await readVerdict(runDir, this.log);
+    const plan = this.plan;
+    const points = summaryPoints({
+      analysis,
+      verdict,
+      ...(plan ? { runId: plan.runId, scenario: plan.scenario, phase: plan.phase, profile: plan.profile } : {}),
+      ...(this.startedAtMs !== null ? { startedAtMs: this.startedAtMs } : {}),
+      ...(plan ? { probes: new Set(plan.endpoints.filter((e) => e.probe).map((e) => e.name)) } : {}),
+    });
+    const ok = await this.write(points, HISTORY_RP);
+    if (verdict) {
+      const tags = this.tags ?? { testid: verdict.runId, phase: verdict.run.phase ?? 'none', scenario: verdict.run.scenario ?? 'unknown' };
+      const { pass, fail, inconclusive } = verdict.counts;
+      const at = (analysis.run.endedAt && Date.parse(analysis.run.endedAt)) || Date.now();
+      await this.write([
+        eventPoint(
+          tags,
+          'verdict',
+          at,
+          `verdict ${verdict.status}`,
+          `verdict ${verdict.status} against ${verdict.set.name}: ${fail} fail, ${inconclusive} inconclusive, ${pass} pass`,
+        ),
+      ]);
+    }
+    if (!ok) this.log(`warning: the run's summary could not be written to InfluxDB yet; it stays in ${runDir}/analysis.json`);
+  }
+
+  async close(): Promise<void> {
+    if (this.pending.length === 0) return;
+    if (!(await this.write([]))) {
+      this.log(
+        `warning: ${this.pendingCount} point(s) could not be written to InfluxDB at ${this.target.baseUrl}; local results are complete`,
+      );
+    }
+  }
+}
+
+export async function readAnalysis(runDir: string): Promise<Analysis> {
+  const raw: unknown = JSON.parse(await readFile(join(runDir, 'analysis.json'), 'utf8'));
+  return AnalysisSchema.parse(raw);
+}
+
+/** verdict.json is optional for the summary: missing or invalid → the summary says `none`. */
+export async function readVerdict(runDir: string, log: (line: string) => void): Promise<Verdict | null> {
+  let text: string;
+  try {
+    text = await readFile(join(runDir, 'verdict.json'), 'utf8');
+  } catch {
+    return null;
+  }
+  const parsed = VerdictSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    log(`warning: ${join(runDir, 'verdict.json')} does not match the verdict schema; the InfluxDB summary carries no verdict`);
+    return null;
+  }
+  return parsed.data;
+}
+
+const noop: RunObserver = { name: 'influxdb (off)' };
+
+/**
+ * Pings InfluxDB, creates the database and the history retention policy, and returns the
+ * observer plus k6's output flag and env. Unreachable: InfraError when `required`, else a
+ * warning and a no-op observer with an empty `k6Output` (the runner then adds no `--out`).
+ */
+export async function createInfluxObserver(opts: InfluxObserverOptions): Promise<InfluxSetup> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const target = parseInfluxUrl(opts.url, opts.database);
+  const client = connectInflux(target, { requestTimeoutMs: opts.requestTimeoutMs ?? 5000 });
+  const where = `${target.baseUrl} (database "${target.database}")`;
+  let problem: string | null = null;
+  if (!(await pingInflux(client, opts.pingTimeoutMs ?? 3000))) {
+    problem = `InfluxDB at ${target.baseUrl} does not answer /ping`;
+  } else {
+    try {
+      await ensureDatabase(client, target.database);
+    } catch (err) {
+      problem = `InfluxDB at ${where} refused the database setup: ${(err as Error).message}`;
+    }
+  }
+  if (problem !== null) {
+    if (opts.required) throw new InfraError(`${problem}; --influx-required is set, so the run does not start`);
+    log(`warning: ${problem}; the run goes on without streaming (local results are complete). Use --influx-required to fail instead.`);
+    return { observer: noop, k6Output: '', k6Env: {}, record: { url: target.baseUrl, db: target.database, ok: false } };
+  }
+  const k6Env: Record<string, string> = {
+    K6_INFLUXDB_TAGS_AS_FIELDS: K6_TAGS_AS_FIELDS,
+    // k6's defaults, stated: one push a second, four in flight (documented for InfluxDB v1).
+    K6_INFLUXDB_PUSH_INTERVAL: '1s',
+    K6_INFLUXDB_CONCURRENT_WRITES: '4',
+  };
+  if (target.username !== null) k6Env['K6_INFLUXDB_USERNAME'] = target.username;
+  if (target.password !== null) k6Env['K6_INFLUXDB_PASSWORD'] = target.password;
+  return {
+    observer: new InfluxRunObserver(client, target, log, opts.sets ?? {}),
+    k6Output: `influxdb=${target.baseUrl}/${encodeURIComponent(target.database)}`,
+    k6Env,
+    record: { url: target.baseUrl, db: target.database, ok: true },
+  };
+}
+
+export { MEASUREMENTS };

@@ -1,0 +1,197 @@
+/**
+ * The proof that no dashboard query is left unproven: a real `loadgate run --influx` (real k6,
+ * its built-in InfluxDB v1 output) against the reference API, streamed into a real InfluxDB;
+ * then every query of every panel, variable and annotation of both generated dashboards runs
+ * with Grafana's macros substituted and must return data. The summary points the harness
+ * wrote must equal the run's analysis file.
+ */
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { AnalysisSchema, type Analysis } from '../../lib/analysis/schema.ts';
+import { VerdictSchema, type Verdict } from '../../lib/verdict/schema.ts';
+import { HISTORY_RP } from '../../lib/influx/client.ts';
+import { startInfluxd, type InfluxdHandle } from '../../lib/influx/server.ts';
+import { DASHBOARD_FILES, generateDashboards } from '../../grafana/generate.ts';
+import { ALL, listDashboardQueries, substituteMacros, unresolved } from '../../grafana/queries.ts';
+import { influxQuery, runCli, runDirOf, seriesWithData } from '../influx/helpers.ts';
+
+const DB = 'k6';
+
+describe('Grafana dashboards against a real k6 run streamed to a real InfluxDB', () => {
+  let influxd: InfluxdHandle;
+  let target: RunningTarget;
+  let outDir: string;
+  let runDir: string;
+  let analysis: Analysis;
+  let verdict: Verdict;
+  let startedMs: number;
+  let endedMs: number;
+
+  beforeAll(async () => {
+    // No skip: a missing influxd is a failure that says what to install.
+    influxd = await startInfluxd();
+    target = await startTarget({ profile: 'phase2', seed: 7 });
+    outDir = await mkdtemp(join(tmpdir(), 'loadgate-grafana-proof-'));
+    startedMs = Date.now();
+    const result = await runCli([
+      'run',
+      '--scenario',
+      'journey',
+      '--profile',
+      'smoke',
+      '--phase',
+      'phase2',
+      '--target',
+      target.url,
+      '--out',
+      outDir,
+      // smoke is 5 % of the rate: 20 requests/s for 10 s, so every endpoint group is reached.
+      '--rps',
+      '400',
+      '--duration-scale',
+      '0.5',
+      '--influx',
+      `${influxd.url}/${DB}`,
+      '--influx-required',
+      '--progress',
+      'none',
+    ]);
+    endedMs = Date.now();
+    // 0 pass, 99 breach, 3 inconclusive: all are finished runs; anything else is not.
+    expect([0, 3, 99], `loadgate run exited ${result.code}\n${result.stderr.slice(-3000)}`).toContain(result.code);
+    runDir = runDirOf(result);
+    analysis = AnalysisSchema.parse(JSON.parse(await readFile(join(runDir, 'analysis.json'), 'utf8')));
+    verdict = VerdictSchema.parse(JSON.parse(await readFile(join(runDir, 'verdict.json'), 'utf8')));
+  }, 240_000);
+
+  afterAll(async () => {
+    await target?.close();
+    await influxd?.stop();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('k6 samples carry testid, phase, scenario, name and stage as tags, and never url or error', async () => {
+    const keys = (await influxQuery(influxd.url, DB, 'SHOW TAG KEYS FROM "http_reqs"')).flatMap((s) => s.values.map((v) => String(v[0])));
+    expect(keys).toEqual(expect.arrayContaining(['testid', 'phase', 'scenario', 'name', 'stage']));
+    for (const forbidden of ['url', 'error', 'vu', 'iter']) expect(keys).not.toContain(forbidden);
+    const fields = (await influxQuery(influxd.url, DB, 'SHOW FIELD KEYS FROM "http_reqs"')).flatMap((s) =>
+      s.values.map((v) => String(v[0])),
+    );
+    expect(fields).toContain('url');
+    const runs = (await influxQuery(influxd.url, DB, `SHOW TAG VALUES FROM "http_reqs" WITH KEY = "testid"`)).flatMap((s) =>
+      s.values.map((v) => v[1]),
+    );
+    expect(runs).toEqual([analysis.run.runId]);
+  });
+
+  it('every panel, variable and annotation query returns data', async () => {
+    const files = generateDashboards();
+    const from = new Date(startedMs - 60_000);
+    const to = new Date(endedMs + 60_000);
+    const vars = { testid: analysis.run.runId, endpoint: ALL, phase: 'phase2', scenario: ALL } as const;
+    const failures: string[] = [];
+    let count = 0;
+    for (const file of Object.values(DASHBOARD_FILES)) {
+      const dashboard = JSON.parse(files[file] as string) as Dashboard;
+      for (const item of listDashboardQueries(dashboard)) {
+        count++;
+        const query = substituteMacros(item.query, { from, to, intervalMs: 1000, vars });
+        const left = unresolved(query);
+        if (left.length > 0) {
+          failures.push(`${item.dashboard} ${item.where}: unresolved ${left.join(', ')} in ${query}`);
+          continue;
+        }
+        try {
+          const series = await influxQuery(influxd.url, DB, query);
+          if (seriesWithData(series).length === 0) failures.push(`${item.dashboard} ${item.where}: no data\n    ${query}`);
+        } catch (err) {
+          failures.push(`${item.dashboard} ${item.where}: ${(err as Error).message}`);
+        }
+      }
+    }
+    expect(count).toBeGreaterThan(30);
+    expect(failures, failures.join('\n')).toEqual([]);
+  });
+
+  it('every endpoint the run called has a P95 series on the live dashboard', async () => {
+    const called = analysis.endpoints.filter((e) => e.total.requests > 0).map((e) => e.name);
+    const series = await influxQuery(
+      influxD(),
+      DB,
+      `SELECT percentile("value", 95) FROM "http_req_duration" WHERE "testid" = '${analysis.run.runId}' GROUP BY "name"`,
+    );
+    expect(
+      seriesWithData(series)
+        .map((s) => s.tags?.['name'])
+        .sort(),
+    ).toEqual([...called].sort());
+  });
+
+  it('the summary points equal analysis.json, at the run start, with the verdict per endpoint', async () => {
+    const rows = await influxQuery(
+      influxd.url,
+      DB,
+      `SELECT * FROM "${HISTORY_RP}"."loadgate_summary" WHERE "testid" = '${analysis.run.runId}'`,
+    );
+    expect(rows).toHaveLength(1);
+    const s = rows[0]!;
+    const col = (row: unknown[], name: string) => row[s.columns.indexOf(name)];
+    const byEndpoint = new Map(s.values.map((row) => [String(col(row, 'endpoint')), row]));
+    expect([...byEndpoint.keys()].sort()).toEqual(analysis.endpoints.map((e) => e.name).sort());
+    const startMs = Date.parse(analysis.run.startedAt!);
+    const worst = (name: string) => {
+      const statuses = verdict.rows.filter((r) => r.endpoint === name && r.gating).map((r) => r.status);
+      return (['fail', 'inconclusive', 'pass'] as const).find((st) => statuses.includes(st)) ?? 'none';
+    };
+    for (const ep of analysis.endpoints) {
+      const row = byEndpoint.get(ep.name)!;
+      const t = ep.total;
+      const timeouts = t.outcomes.timeout + t.outcomes.dialTimeout;
+      const got = {
+        time: col(row, 'time'),
+        phase: col(row, 'phase'),
+        scenario: col(row, 'scenario'),
+        group: col(row, 'group'),
+        verdict: col(row, 'verdict'),
+        requests: col(row, 'requests'),
+        p95: col(row, 'p95') ?? null,
+        error_rate: col(row, 'error_rate') ?? null,
+        timeouts: col(row, 'timeouts'),
+        timeout_rate: col(row, 'timeout_rate') ?? null,
+        achieved_rps: col(row, 'achieved_rps') ?? null,
+      };
+      expect(got, ep.name).toEqual({
+        time: startMs,
+        phase: analysis.run.phase,
+        scenario: analysis.run.scenario,
+        group: ep.group,
+        verdict: worst(ep.name),
+        requests: t.requests,
+        p95: t.durationMs.p95,
+        error_rate: t.errorRate,
+        timeouts,
+        timeout_rate: t.timeoutRate,
+        achieved_rps: t.rps,
+      });
+    }
+    const run = await influxQuery(
+      influxd.url,
+      DB,
+      `SELECT * FROM "${HISTORY_RP}"."loadgate_runs" WHERE "testid" = '${analysis.run.runId}'`,
+    );
+    expect(run[0]?.values).toHaveLength(1);
+    const r = run[0]!;
+    const rc = (name: string) => r.values[0]![r.columns.indexOf(name)];
+    expect({ verdict: rc('verdict'), requests: rc('requests'), time: rc('time') }).toEqual({
+      verdict: verdict.status,
+      requests: analysis.totals.all.requests,
+      time: startMs,
+    });
+  });
+
+  const influxD = () => influxd.url;
+});
