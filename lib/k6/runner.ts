@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { LoadgateError, ExitCode } from '../cli/errors.ts';
 import type { K6Binary } from './locate.ts';
+import { TIMEOUT_METRIC } from '../shared/defaults.ts';
 
 /** k6's documented exit codes (errext/exitcodes in k6's source). */
 export const K6_EXIT = {
@@ -161,12 +162,13 @@ export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics |
     if (!res.ok) return null;
     const body = (await res.json()) as { data?: Array<{ id: string; attributes?: { sample?: Record<string, number> } }> };
     const sample = (id: string) => body.data?.find((m) => m.id === id)?.attributes?.sample ?? {};
-    const failed = sample('http_req_failed');
+    // Rate metrics expose only their rate here; both have one sample per request.
+    const requests = sample('http_reqs')['count'] ?? 0;
     return {
       vus: sample('vus')['value'] ?? 0,
-      requests: sample('http_reqs')['count'] ?? 0,
-      failed: failed['passes'] ?? 0,
-      timeouts: sample('loadgate_timeouts')['passes'] ?? 0,
+      requests,
+      failed: Math.round((sample('http_req_failed')['rate'] ?? 0) * requests),
+      timeouts: Math.round((sample(TIMEOUT_METRIC)['rate'] ?? 0) * requests),
       droppedIterations: sample('dropped_iterations')['count'] ?? 0,
     };
   } catch {

@@ -3,9 +3,9 @@
  * Runs for every run, interrupted and aborted ones included, so nothing collected is lost.
  */
 import { ExitCode, LoadgateError } from '../cli/errors.ts';
-import { analyzeRun, writeAnalysis } from '../analysis/index.ts';
+import { analyzeRun, writeAnalysis } from '../analysis/analyze.ts';
 import { judgeRun } from '../verdict/judge.ts';
-import { writeRunReport } from '../report/index.ts';
+import { writeRunReport } from '../report/files.ts';
 import type { RunObserver } from './observer.ts';
 
 export interface PostOptions {

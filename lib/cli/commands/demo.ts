@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import { startTarget } from '../../../target/server.ts';
-import { writeComparison } from '../../report/index.ts';
+import { writeComparison } from '../../report/files.ts';
 import { executeRun } from '../../run/execute.ts';
 import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
 import { ExitCode } from '../errors.ts';

@@ -1,0 +1,106 @@
+// A hand-written plain k6 script doing what the bundled `journey` scenario does: the same
+// flows, requests, name tags, timeouts and checks. The harness-overhead benchmark runs it
+// against dist/journey.js with the same executor, the same k6 and the same outputs.
+import http from 'k6/http';
+import { check } from 'k6';
+import exec from 'k6/execution';
+
+const BASE = __ENV.BASE_URL;
+const PASSWORD = __ENV.LOADGATE_PASSWORD;
+const T = '2000ms';
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+export const options = {
+  scenarios: {
+    journey: { executor: 'constant-vus', vus: Number(__ENV.VUS || 10), duration: __ENV.DURATION || '20s' },
+  },
+  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
+};
+
+function req(method, path, body, name, token, expect, field) {
+  const headers = body === null ? {} : JSON_HEADERS;
+  const h = token ? Object.assign({}, headers, { Authorization: 'Bearer ' + token }) : headers;
+  const res = http.request(method, BASE + path, body, { tags: { name }, timeout: T, headers: h, responseType: 'text' });
+  check(
+    res,
+    {
+      'status is expected': (r) => expect.indexOf(r.status) >= 0,
+      'body has the expected shape': (r) => {
+        if (field === null) return true;
+        try {
+          const b = r.json();
+          return b !== null && typeof b === 'object' && field in b;
+        } catch (e) {
+          return false;
+        }
+      },
+    },
+    { name },
+  );
+  return res;
+}
+
+function email() {
+  return 'user' + (((exec.vu.idInTest - 1) % 200) + 1) + '@example.test';
+}
+
+function login() {
+  const res = req('POST', '/api/auth/login', JSON.stringify({ email: email(), password: PASSWORD }), 'auth.login', null, [200], 'accessToken');
+  if (res.status !== 200) return null;
+  const b = res.json();
+  return { access: b.accessToken, refresh: b.refreshToken };
+}
+
+function authFlow() {
+  let s = login();
+  if (!s) return;
+  req('GET', '/api/auth/2fa/status', null, 'auth.2fa_status', s.access, [200], 'enabled');
+  req('POST', '/api/auth/request-email-verify', null, 'auth.request_email_verify', s.access, [200, 202], null);
+  const r = req('POST', '/api/auth/refresh', JSON.stringify({ refreshToken: s.refresh }), 'auth.refresh', s.access, [200], 'accessToken');
+  if (r.status === 200) {
+    const b = r.json();
+    s = { access: b.accessToken, refresh: b.refreshToken };
+  }
+  req('POST', '/api/auth/logout', null, 'auth.logout', s.access, [200, 204], null);
+}
+
+let session = null;
+function userFlow() {
+  if (!session) session = login();
+  if (!session) return;
+  const calls = [
+    ['GET', '/api/me', null, 'user.me', 'email'],
+    ['GET', '/api/user/profile', null, 'user.profile_get', 'displayName'],
+    ['PUT', '/api/user/profile', () => JSON.stringify({ displayName: 'Load User ' + exec.vu.idInTest + '-' + exec.vu.iterationInScenario }), 'user.profile_update', 'displayName'],
+  ];
+  for (const [m, p, b, n, f] of calls) {
+    const res = req(m, p, b ? b() : null, n, session.access, [200], f);
+    if (res.status === 401) {
+      session = login();
+      if (!session) return;
+    }
+  }
+}
+
+const MON = [
+  ['/api/monitoring/health', 'monitoring.health', 'status', 3],
+  ['/api/monitoring/metrics', 'monitoring.metrics', null, 1],
+  ['/api/monitoring/performance', 'monitoring.performance', null, 1],
+  ['/health', 'probes.health', null, 1],
+  ['/ready', 'probes.ready', null, 1],
+  ['/live', 'probes.live', null, 1],
+];
+function monitoringFlow() {
+  let r = Math.random() * 8;
+  for (const [p, n, f, w] of MON) {
+    if (r < w) return void req('GET', p, null, n, null, [200], f);
+    r -= w;
+  }
+}
+
+export default function () {
+  const r = Math.random() * 10;
+  if (r < 2) authFlow();
+  else if (r < 7) userFlow();
+  else monitoringFlow();
+}

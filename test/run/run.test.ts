@@ -1,0 +1,148 @@
+/**
+ * `loadgate run` end to end: real k6 against the reference API on port 0, short durations.
+ * Asserts on the results themselves: requests per endpoint name, checks, stage tags.
+ */
+import { readFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { cli, onlyRunDir, rawPoints, tempOut } from './helpers.ts';
+
+let target: RunningTarget;
+
+beforeAll(async () => {
+  target = await startTarget({ profile: 'phase3', port: 0 });
+});
+afterAll(async () => {
+  await target?.close();
+});
+
+describe('loadgate run against the reference API', () => {
+  it('runs the journey under the load profile and keeps raw results, the plan and k6 summary', async () => {
+    const out = await tempOut();
+    const r = await cli(['run', '--scenario', 'journey', '--profile', 'load', '--phase', 'phase3', '--target', target.url, '--out', out, '--duration-scale', '0.05', '--rps', '40']);
+    expect(r.code, r.stderr).toBe(0);
+    const dir = await onlyRunDir(out);
+    expect(r.stdout.trim()).toBe(dir);
+    for (const f of ['plan.json', 'run.json', 'raw.ndjson.gz', 'summary.json', 'k6.log']) await access(join(dir, f));
+
+    const points = await rawPoints(dir);
+    const reqs = points.filter((p) => p.metric === 'http_reqs');
+    const byName = new Map<string, number>();
+    for (const p of reqs) byName.set(p.data.tags?.['name'] ?? '?', (byName.get(p.data.tags?.['name'] ?? '?') ?? 0) + 1);
+    // Every request is named after its endpoint; the journey touches all three groups.
+    expect([...byName.keys()].every((n) => /^(auth|user|monitoring|probes)\./.test(n))).toBe(true);
+    expect(byName.get('auth.login') ?? 0).toBeGreaterThan(0);
+    expect(byName.get('user.me') ?? 0).toBeGreaterThan(0);
+    expect([...byName.keys()].some((n) => n.startsWith('monitoring.') || n.startsWith('probes.'))).toBe(true);
+
+    // Every request sample carries its load stage, and each stage of the plan shows up.
+    expect(reqs.every((p) => typeof p.data.tags?.['stage'] === 'string')).toBe(true);
+    expect(new Set(reqs.map((p) => p.data.tags?.['stage']))).toEqual(new Set(['ramp-up', 'hold', 'ramp-down']));
+
+    // Checks pass on a healthy target, and are tagged with the endpoint name.
+    const checks = points.filter((p) => p.metric === 'checks');
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.every((p) => p.data.tags?.['name'])).toBe(true);
+    const passRate = checks.filter((p) => p.data.value === 1).length / checks.length;
+    expect(passRate).toBeGreaterThan(0.99);
+
+    // k6's own summary agrees on the request count.
+    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as { metrics: Record<string, { count?: number }> };
+    expect(summary.metrics['http_reqs']?.count).toBe(reqs.length);
+
+    const record = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: string; k6Version: string };
+    expect(record.status).toBe('completed');
+    expect(record.k6Version).toBe('v2.2.0');
+  });
+
+  it('keeps credentials out of the plan, the log and the tags', async () => {
+    const out = await tempOut();
+    const secret = 'S3cret-Not-For-Logs';
+    const r = await cli(['run', '--scenario', 'auth', '--profile', 'smoke', '--target', target.url, '--out', out, '--duration-scale', '0.2'], {
+      env: { LOADGATE_PASSWORD: secret },
+    });
+    const dir = await onlyRunDir(out);
+    // The reference API rejects this password: logins fail with 401, which is the point here.
+    expect(r.code, r.stderr).not.toBe(2);
+    for (const f of ['plan.json', 'k6.log', 'run.json', 'summary.json']) {
+      expect(await readFile(join(dir, f), 'utf8')).not.toContain(secret);
+    }
+    const points = await rawPoints(dir);
+    expect(points.some((p) => JSON.stringify(p).includes(secret))).toBe(false);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
+  it('runs each scenario on its own', async () => {
+    for (const scenario of ['auth', 'user', 'monitoring']) {
+      const out = await tempOut();
+      const r = await cli(['run', '--scenario', scenario, '--profile', 'smoke', '--target', target.url, '--out', out, '--duration-scale', '0.15']);
+      expect(r.code, `${scenario}: ${r.stderr}`).toBe(0);
+      const names = new Set((await rawPoints(await onlyRunDir(out))).filter((p) => p.metric === 'http_reqs').map((p) => p.data.tags?.['name']));
+      const prefix = scenario === 'monitoring' ? /^(monitoring|probes)\./ : scenario === 'auth' ? /^auth\./ : /^(user\.|auth\.login$)/;
+      expect([...names].every((n) => prefix.test(n ?? '')), `${scenario}: ${[...names].join(',')}`).toBe(true);
+    }
+  });
+});
+
+describe('bad input', () => {
+  it('lists the valid scenarios for an unknown one (exit 2)', async () => {
+    const r = await cli(['run', '--scenario', 'nope', '--profile', 'smoke']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown scenario "nope"; valid scenarios: auth, user, monitoring, journey/);
+  });
+  it('lists the valid profiles for an unknown one (exit 2)', async () => {
+    const r = await cli(['run', '--profile', 'heavy']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown profile "heavy"; valid profiles: smoke, load, stress, spike, soak, breakpoint/);
+  });
+  it('names the config path and what was expected (exit 2)', async () => {
+    const dir = await tempOut();
+    const file = join(dir, 'bad.yaml');
+    await (await import('node:fs/promises')).writeFile(file, 'endpoints:\n  auth.login:\n    timeout: ten\n');
+    const r = await cli(['run', '--config', file, '--profile', 'smoke']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toMatch(/endpoints\.auth\.login\.timeout must be a duration such as "10s", got "ten"/);
+  });
+  it('gives the exact install command when k6 is missing (exit 4)', async () => {
+    const r = await cli(['run', '--profile', 'smoke', '--target', target.url, '--out', await tempOut()], { env: { LOADGATE_K6: '/nonexistent/k6' } });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/LOADGATE_K6=\/nonexistent\/k6 is not an executable file\. Install it with: bash scripts\/setup\.sh/);
+  });
+  it('completes against an unreachable target, recording connection errors per endpoint (exit 4)', async () => {
+    const out = await tempOut();
+    // Port 9 on loopback: nothing listens there.
+    const r = await cli(['run', '--scenario', 'monitoring', '--profile', 'smoke', '--target', 'http://127.0.0.1:9', '--out', out, '--duration-scale', '0.15']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/does not accept connections/);
+    const dir = await onlyRunDir(out);
+    const reqs = (await rawPoints(dir)).filter((p) => p.metric === 'http_reqs');
+    expect(reqs.length).toBeGreaterThan(0);
+    expect(reqs.every((p) => p.data.tags?.['error_code'] === '1212')).toBe(true);
+    const analysis = JSON.parse(await readFile(join(dir, 'analysis.json'), 'utf8')) as { endpoints: Array<{ total: { outcomes: { connRefused: number } } }> };
+    expect(analysis.endpoints.length).toBeGreaterThan(0);
+    expect(analysis.endpoints.every((e) => e.total.outcomes.connRefused > 0)).toBe(true);
+  });
+});
+
+describe('interruption', () => {
+  it('forwards SIGINT to k6, exits 130, and keeps and analyses what was collected', async () => {
+    const out = await tempOut();
+    let pid = 0;
+    const running = cli(['run', '--scenario', 'monitoring', '--profile', 'load', '--target', target.url, '--out', out, '--duration-scale', '0.5', '--rps', '20'], {
+      onSpawn: (p) => (pid = p),
+    });
+    // Wait until k6 is producing results, then interrupt.
+    await new Promise((r) => setTimeout(r, 9000));
+    process.kill(pid, 'SIGINT');
+    const r = await running;
+    expect(r.code, r.stderr).toBe(130);
+    const dir = await onlyRunDir(out);
+    const record = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: string; signal: string };
+    expect(record).toMatchObject({ status: 'interrupted', signal: 'SIGINT' });
+    expect((await rawPoints(dir)).filter((p) => p.metric === 'http_reqs').length).toBeGreaterThan(10);
+    const analysis = JSON.parse(await readFile(join(dir, 'analysis.json'), 'utf8')) as { run: { status: string } };
+    expect(analysis.run.status).toBe('interrupted');
+  });
+});
