@@ -10,7 +10,8 @@ import type { Config } from '../config/schema.ts';
 import type { RunObserver } from './observer.ts';
 import { progressMode } from './progress.ts';
 import { runTest, type RunOutcome } from './run.ts';
-import { chooseThresholdSet } from './targets.ts';
+import { chooseThresholdSet, userSets } from './targets.ts';
+import type { RunRecord } from './schema.ts';
 import { postProcess } from './post.ts';
 
 export interface ExecuteOptions {
@@ -46,9 +47,17 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
   const observers = [...(o.observers ?? [])];
   const extraOutputs: string[] = [];
   const extraEnv: Record<string, string> = {};
+  let influxRecord: RunRecord['influx'] = null;
   if (o.flags.influx) {
     const { createInfluxObserver } = await import('../influx/observer.ts');
-    const influx = await createInfluxObserver({ url: o.flags.influx, database: o.flags.influxDb ?? 'k6', required: o.flags.influxRequired === true });
+    const influx = await createInfluxObserver({
+      url: o.flags.influx,
+      database: o.flags.influxDb ?? 'k6',
+      required: o.flags.influxRequired === true,
+      log: o.log,
+      sets: userSets(o.config),
+    });
+    influxRecord = influx.record;
     observers.push(influx.observer);
     if (influx.k6Output) extraOutputs.push(influx.k6Output);
     Object.assign(extraEnv, influx.k6Env);
@@ -64,6 +73,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
     observers,
     extraOutputs,
     extraEnv,
+    influx: influxRecord,
     progress: o.flags.progress ?? progressMode(process.stderr, env),
     log: o.log,
   });

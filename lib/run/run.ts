@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Extra k6 outputs (e.g. `influxdb=http://…`) and env for them. */
   extraOutputs: string[];
   extraEnv: Record<string, string>;
+  /** Where k6 streams to, if anywhere (recorded in run.json). */
+  influx?: RunRecord['influx'];
   progress: ProgressMode;
   now?: () => Date;
   /** Where messages for the user go. */
@@ -154,7 +156,7 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
     startedAt: now().toISOString(),
     endedAt: null,
     rawFiles: ['raw.ndjson.gz'],
-    influx: null,
+    influx: opts.influx ?? null,
   };
   await writeRecord(runDir, record);
   opts.log(`run ${runId}: ${scenario}/${profile} against ${plan.baseUrl} → ${runDir}`);
