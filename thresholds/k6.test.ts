@@ -40,15 +40,30 @@ describe('resolveTarget precedence: defaults < group < probes < endpoint', () =>
   };
   it.each([
     [me, { p95Ms: 500, errorRate: 0.05, maxTimeoutRate: 0 }],
-    [{ name: 'auth.logout', group: 'auth', probe: false }, { p95Ms: 800, errorRate: 0.05, maxTimeoutRate: 0 }],
+    [
+      { name: 'auth.logout', group: 'auth', probe: false },
+      { p95Ms: 800, errorRate: 0.05, maxTimeoutRate: 0 },
+    ],
     [login, { p95Ms: 1200, errorRate: 0.05, maxTimeoutRate: null }],
     [health, { p95Ms: 100, errorRate: 0.2, maxTimeoutRate: 0 }],
-    [{ name: 'probes.live', group: 'probes', probe: true }, { p95Ms: 50, errorRate: 0.2, maxTimeoutRate: 0 }],
+    [
+      { name: 'probes.live', group: 'probes', probe: true },
+      { p95Ms: 50, errorRate: 0.2, maxTimeoutRate: 0 },
+    ],
     // a probe outside the probes group still gets the probe target
-    [{ name: 'custom.ping', group: 'misc', probe: true }, { p95Ms: 100, errorRate: 0.05, maxTimeoutRate: 0 }],
-    [{ name: 'x', group: null, probe: false }, { p95Ms: 500, errorRate: 0.05, maxTimeoutRate: 0 }],
+    [
+      { name: 'custom.ping', group: 'misc', probe: true },
+      { p95Ms: 100, errorRate: 0.05, maxTimeoutRate: 0 },
+    ],
+    [
+      { name: 'x', group: null, probe: false },
+      { p95Ms: 500, errorRate: 0.05, maxTimeoutRate: 0 },
+    ],
     // inherited object keys are not overrides
-    [{ name: 'constructor', group: 'toString', probe: false }, { p95Ms: 500, errorRate: 0.05, maxTimeoutRate: 0 }],
+    [
+      { name: 'constructor', group: 'toString', probe: false },
+      { p95Ms: 500, errorRate: 0.05, maxTimeoutRate: 0 },
+    ],
   ])('%o', (endpoint, expected) => {
     expect(resolveTarget(set, endpoint)).toEqual(expected);
   });

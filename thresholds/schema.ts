@@ -26,9 +26,7 @@ const ratio = (what: string) =>
     .max(1, { error: `must be a ${what} between 0 and 1 (0.05 = 5 %)` });
 
 const positive = (what: string) =>
-  z
-    .number({ error: (i) => `must be ${what}, got ${JSON.stringify(i.input)}` })
-    .positive({ error: `must be ${what} (> 0)` });
+  z.number({ error: (i) => `must be ${what}, got ${JSON.stringify(i.input)}` }).positive({ error: `must be ${what} (> 0)` });
 
 /** Per-endpoint targets: what `defaults`, `groups.*`, `probes` and `endpoints.*` may set. */
 export const EndpointTargetsSchema = z

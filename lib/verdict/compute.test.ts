@@ -43,14 +43,29 @@ describe('computeVerdict', () => {
       ],
     });
     expect(row(v, 'p95', 'user.me')?.threshold).toBe(100);
-    expect(row(v, 'p95', 'auth.logout')).toMatchObject({ status: 'inconclusive', measured: null, reason: 'no requests to this endpoint in the run' });
+    expect(row(v, 'p95', 'auth.logout')).toMatchObject({
+      status: 'inconclusive',
+      measured: null,
+      reason: 'no requests to this endpoint in the run',
+    });
     expect(v.status).toBe('inconclusive');
   });
 
   it('errors and timeouts fail, with counts in the reason', () => {
     const v = computeVerdict(healthyRun(120, { login: { timeouts: 50, http5xx: 100 } }), production);
-    expect(row(v, 'errorRate', 'auth.login')).toMatchObject({ status: 'fail', comparator: '<', unit: 'ratio', reason: '150 of 1920 requests failed' });
-    expect(row(v, 'timeoutRate', 'auth.login')).toMatchObject({ status: 'fail', comparator: '<=', threshold: 0, marginRel: null, reason: '50 of 1920 requests timed out' });
+    expect(row(v, 'errorRate', 'auth.login')).toMatchObject({
+      status: 'fail',
+      comparator: '<',
+      unit: 'ratio',
+      reason: '150 of 1920 requests failed',
+    });
+    expect(row(v, 'timeoutRate', 'auth.login')).toMatchObject({
+      status: 'fail',
+      comparator: '<=',
+      threshold: 0,
+      marginRel: null,
+      reason: '50 of 1920 requests timed out',
+    });
     expect(v.status).toBe('fail');
   });
 

@@ -120,10 +120,14 @@ function margins(measured: number | null, threshold: number): { margin: number |
 function qualify(row: VerdictRow, scope: Scope): VerdictRow {
   if (scope.unproven === null) return row;
   if (row.status === 'pass') {
-    return { ...row, status: 'inconclusive', reason: joinReason(row.reason, `within the target, but not proven at the offered load: ${scope.unproven}`) };
+    return {
+      ...row,
+      status: 'inconclusive',
+      reason: joinReason(row.reason, `within the target, but not proven at the offered load: ${scope.unproven}`),
+    };
   }
   if (row.status === 'fail' && scope.short) {
-    return { ...row, reason: joinReason(row.reason, `breached even below the offered load (${scope.unproven})`) };
+    return { ...row, reason: joinReason(row.reason, 'breached even below the offered load') };
   }
   return row;
 }
@@ -136,7 +140,8 @@ function endpointRows(ep: EndpointInfo, stats: Stats | undefined, t: ResolvedTar
   const rows: VerdictRow[] = [];
   const empty = !stats || stats.requests === 0;
   if (empty && skipEmpty) return rows;
-  const noRequests = scope.stage === 'all' ? 'no requests to this endpoint in the run' : `no requests to this endpoint in stage ${scope.stage}`;
+  const noRequests =
+    scope.stage === 'all' ? 'no requests to this endpoint in the run' : `no requests to this endpoint in stage ${scope.stage}`;
 
   if (t.p95Ms !== null) {
     const threshold = t.p95Ms;
@@ -243,7 +248,13 @@ function okInStage(endpoints: readonly EndpointInfo[], stage: string): { ok: num
   return { ok, requests };
 }
 
-function stageValidity(analysis: Analysis, endpoints: readonly EndpointInfo[], rpi: number, tol: number, steady: Set<string>): StageValidity[] {
+function stageValidity(
+  analysis: Analysis,
+  endpoints: readonly EndpointInfo[],
+  rpi: number,
+  tol: number,
+  steady: Set<string>,
+): StageValidity[] {
   return analysis.stages.map((s) => {
     const duration = s.endS - s.startS;
     const plannedIterations = duration > 0 ? (s.offeredRps.mean * duration) / rpi : 0;
@@ -261,9 +272,9 @@ function stageValidity(analysis: Analysis, endpoints: readonly EndpointInfo[], r
   });
 }
 
-function droppedText(dropped: number, planned: number): string {
+function droppedText(dropped: number, planned: number, cause = true): string {
   const share = planned > 0 ? ` (${pct(dropped / planned)} of ~${Math.round(planned)} planned)` : '';
-  return `k6 dropped ${dropped} iterations${share}: the generator ran short of VUs`;
+  return `k6 dropped ${dropped} iterations${share}${cause ? ': the generator ran short of VUs' : ''}`;
 }
 
 /**
@@ -283,7 +294,8 @@ function systemBreaches(set: ThresholdSet, endpoints: readonly EndpointInfo[], s
       // Without an error target, any failure share of 1 % or more counts as unhealthy.
       const errLimit = t.errorRate ?? 0.01;
       if (s.errorRate !== null && s.errorRate >= errLimit) out.push(`${ep.name} errors ${pct(s.errorRate)} in ${stage}`);
-      if (s.timeoutRate !== null && s.timeoutRate > (t.maxTimeoutRate ?? 0)) out.push(`${ep.name} timeouts ${pct(s.timeoutRate)} in ${stage}`);
+      if (s.timeoutRate !== null && s.timeoutRate > (t.maxTimeoutRate ?? 0))
+        out.push(`${ep.name} timeouts ${pct(s.timeoutRate)} in ${stage}`);
     }
   }
   return out;
@@ -344,7 +356,8 @@ function throughputRow(
     reason,
   });
   const served = `served ${fmt(goodput)} successful RPS of ${fmt(offered)} offered (${requests - ok} of ${requests} requests not ok)`;
-  const incomplete = analysis.run.status !== 'completed' ? `the run was ${analysis.run.status}, so the steady window may be incomplete` : null;
+  const incomplete =
+    analysis.run.status !== 'completed' ? `the run was ${analysis.run.status}, so the steady window may be incomplete` : null;
 
   if (goodput >= minRps * (1 - tol)) return row('pass', null);
 
@@ -354,16 +367,29 @@ function throughputRow(
     if (!short && !incomplete && goodput < offered * (1 - tol)) {
       return row('fail', `${served}: it could not sustain even the offered rate, below the ${fmt(minRps)} RPS target`);
     }
-    return row('inconclusive', `the steady window offered only ${fmt(offered)} RPS, below the ${fmt(minRps)} RPS target: the test never asked for it`);
+    return row(
+      'inconclusive',
+      `the steady window offered only ${fmt(offered)} RPS, below the ${fmt(minRps)} RPS target: the test never asked for it`,
+    );
   }
   if (incomplete) return row('inconclusive', `${served}; ${incomplete}`);
   if (!short) return row('fail', `the generator delivered the load; the system ${served}`);
-  const breaches = systemBreaches(set, endpoints, steady.map((s) => s.name));
+  const breaches = systemBreaches(
+    set,
+    endpoints,
+    steady.map((s) => s.name),
+  );
   if (breaches.length > 0) {
     const shown = breaches.slice(0, 3).join(', ') + (breaches.length > 3 ? `, +${breaches.length - 3} more` : '');
-    return row('fail', `${droppedText(dropped, planned)}, but the system was breaching its targets in the steady window (${shown}): the shortfall is the system's; it ${served}`);
+    return row(
+      'fail',
+      `${droppedText(dropped, planned)}, but the system was breaching its targets in the steady window (${shown}): the shortfall is the system's; it ${served}`,
+    );
   }
-  return row('inconclusive', `${droppedText(dropped, planned)} while the system answered within its targets: throughput not proven (raise --max-vus)`);
+  return row(
+    'inconclusive',
+    `${droppedText(dropped, planned)} while the system answered within its targets: throughput not proven (raise --max-vus)`,
+  );
 }
 
 function infoFor(analysis: Analysis, opts: VerdictOptions): EndpointInfo[] {
@@ -410,12 +436,7 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
   const steadyOk = steady.reduce((n, s) => n + okInStage(endpoints, s.name).ok, 0);
   const validity: Validity = {
     offeredRps: steady[0]?.offeredRps.to ?? null,
-    achievedRps:
-      steady.length === 0
-        ? null
-        : steady.every((s) => s.achievedRps !== null)
-          ? steadyRequests / steadySeconds
-          : null,
+    achievedRps: steady.length === 0 ? null : steady.every((s) => s.achievedRps !== null) ? steadyRequests / steadySeconds : null,
     goodputRps: steady.length ? steadyOk / steadySeconds : null,
     steadyStages: steady.map((s) => s.name),
     droppedIterations,
@@ -427,16 +448,26 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
 
   // --- rows
   const unproven = (short: boolean, dropped: number, planned: number): string | null => {
-    const parts = [short ? droppedText(dropped, planned) : null, incomplete].filter((p): p is string => p !== null);
+    const parts = [short ? droppedText(dropped, planned, false) : null, incomplete].filter((p): p is string => p !== null);
     return parts.length ? parts.join('; ') : null;
   };
-  const runScope: Scope = { stage: 'all', gating: true, short: runShort, unproven: unproven(runShort, droppedIterations, plannedIterations) };
+  const runScope: Scope = {
+    stage: 'all',
+    gating: true,
+    short: runShort,
+    unproven: unproven(runShort, droppedIterations, plannedIterations),
+  };
   const rows: VerdictRow[] = [];
   for (const ep of endpoints) rows.push(...endpointRows(ep, ep.data?.total, resolveTarget(set, ep), runScope, false));
   const minRps = throughputTarget(set);
   if (minRps !== null) rows.push(throughputRow(set, minRps, analysis, endpoints, steady, stages, throughputTolerance));
   for (const s of stages) {
-    const scope: Scope = { stage: s.name, gating: gate === 'every-stage', short: s.short, unproven: unproven(s.short, s.droppedIterations, s.plannedIterations) };
+    const scope: Scope = {
+      stage: s.name,
+      gating: gate === 'every-stage',
+      short: s.short,
+      unproven: unproven(s.short, s.droppedIterations, s.plannedIterations),
+    };
     for (const ep of endpoints) rows.push(...endpointRows(ep, ep.data?.byStage[s.name], resolveTarget(set, ep), scope, gate === 'run'));
   }
 
@@ -453,7 +484,10 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
   // Gating rows first, failures first; stable otherwise (endpoint order, then stages).
   const ordered = rows
     .map((r, i) => ({ r, i }))
-    .sort((a, b) => Number(b.r.gating) - Number(a.r.gating) || (a.r.gating ? STATUS_RANK[a.r.status] - STATUS_RANK[b.r.status] : 0) || a.i - b.i)
+    .sort(
+      (a, b) =>
+        Number(b.r.gating) - Number(a.r.gating) || (a.r.gating ? STATUS_RANK[a.r.status] - STATUS_RANK[b.r.status] : 0) || a.i - b.i,
+    )
     .map(({ r }) => r);
 
   return {

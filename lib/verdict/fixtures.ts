@@ -193,17 +193,29 @@ export function healthyRun(rps = 120, over: Partial<Record<'login' | 'me' | 'hea
       {
         name: 'auth.login',
         group: 'auth',
-        byStage: { 'ramp-up': { requests: r.login, p95: 80 }, hold: { requests: h.login, p95: 120, ...over.login }, 'ramp-down': { requests: d.login, p95: 70 } },
+        byStage: {
+          'ramp-up': { requests: r.login, p95: 80 },
+          hold: { requests: h.login, p95: 120, ...over.login },
+          'ramp-down': { requests: d.login, p95: 70 },
+        },
       },
       {
         name: 'user.me',
         group: 'user',
-        byStage: { 'ramp-up': { requests: r.me, p95: 40 }, hold: { requests: h.me, p95: 60, ...over.me }, 'ramp-down': { requests: d.me, p95: 30 } },
+        byStage: {
+          'ramp-up': { requests: r.me, p95: 40 },
+          hold: { requests: h.me, p95: 60, ...over.me },
+          'ramp-down': { requests: d.me, p95: 30 },
+        },
       },
       {
         name: 'probes.health',
         group: 'probes',
-        byStage: { 'ramp-up': { requests: r.health, p95: 5 }, hold: { requests: h.health, p95: 8, ...over.health }, 'ramp-down': { requests: d.health, p95: 5 } },
+        byStage: {
+          'ramp-up': { requests: r.health, p95: 5 },
+          hold: { requests: h.health, p95: 8, ...over.health },
+          'ramp-down': { requests: d.health, p95: 5 },
+        },
       },
     ],
   });

@@ -5,9 +5,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AnalysisSchema, type Analysis } from '../analysis/schema.ts';
+import type { Analysis } from '../analysis/schema.ts';
+import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
 import { PlanSchema, type Plan } from '../plan/schema.ts';
-import { DataError, UsageError } from '../cli/errors.ts';
+import { UsageError } from '../cli/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { allSets, findSet } from '../../thresholds/sets.ts';
 import { parseThresholdSets, type ThresholdSet } from '../../thresholds/schema.ts';
@@ -43,28 +44,6 @@ export interface JudgeResult {
   files: { verdict: string; junit: string; summary: string };
 }
 
-/** Reads and validates `<run-dir>/analysis.json`; a DataError names the file and the path of the first problems. */
-export async function readAnalysisFile(file: string): Promise<Analysis> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new DataError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (run \`loadgate analyze\` first?)`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = AnalysisSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(top level)'} ${i.message}`);
-    throw new DataError(`${file} is not a loadgate analysis (version 1):\n  ${issues.join('\n  ')}`);
-  }
-  return parsed.data;
-}
-
 async function readPlan(runDir: string): Promise<Plan | null> {
   try {
     const parsed = PlanSchema.safeParse(JSON.parse(await readFile(join(runDir, 'plan.json'), 'utf8')));
@@ -95,7 +74,7 @@ async function resolveSet(opts: JudgeOptions, plan: Plan | null, analysis: Analy
 }
 
 export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise<JudgeResult> {
-  const analysis = await readAnalysisFile(join(runDir, 'analysis.json'));
+  const analysis = await readAnalysisAsync(join(runDir, ANALYSIS_FILE));
   const plan = await readPlan(runDir);
   const { name, set } = await resolveSet(opts, plan, analysis);
   const verdict = computeVerdict(analysis, set, {

@@ -60,7 +60,9 @@ export function renderMarkdown(verdict: Verdict, analysis: Analysis | null, opts
   if (gating.length === 0) {
     lines.push('**Targets:** none in this set (measurement only).');
   } else {
-    lines.push(`**Targets:** ${c.fail} failed · ${c.inconclusive} inconclusive · ${c.pass} passed (gate: ${verdict.settings.gate === 'run' ? 'whole run + steady-window throughput' : 'every stage'})`);
+    lines.push(
+      `**Targets:** ${c.fail} failed · ${c.inconclusive} inconclusive · ${c.pass} passed (gate: ${verdict.settings.gate === 'run' ? 'whole run + steady-window throughput' : 'every stage'})`,
+    );
     const bad = gating.filter((r) => r.status !== 'pass');
     if (bad.length) {
       lines.push('');
@@ -84,7 +86,9 @@ export function renderMarkdown(verdict: Verdict, analysis: Analysis | null, opts
     lines.push('');
     lines.push(`**Timeouts:** timeout issues: ${t.endpointsWithTimeouts} of ${t.endpointsTotal} endpoints`);
     for (const f of t.findings.filter((f) => f.count > 0).slice(0, 10)) {
-      const onset = f.onset ? `, from ${f.onset.stage ?? `${f.onset.atS} s`}${f.onset.offeredRps !== null ? ` at ${formatValue(f.onset.offeredRps, 'rps')}` : ''}` : '';
+      const onset = f.onset
+        ? `, from ${f.onset.stage ?? `${f.onset.atS} s`}${f.onset.offeredRps !== null ? ` at ${formatValue(f.onset.offeredRps, 'rps')}` : ''}`
+        : '';
       const censored = f.censored.length ? `; censored ${f.censored.join(', ')}` : '';
       lines.push(`- \`${f.endpoint}\`: ${f.count} timeouts (${formatValue(f.rate, 'ratio')}), ${f.pattern}${onset}${censored}`);
     }

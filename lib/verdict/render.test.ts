@@ -37,7 +37,15 @@ describe('rowMessage', () => {
   it.each<[Partial<VerdictRow>, string]>([
     [{}, 'auth.login p95 2013.4 ms > 500 ms target (+1513.4 ms, +302.7 %)'],
     [
-      { target: 'errorRate', unit: 'ratio', measured: 0.078, threshold: 0.05, margin: 0.028, marginRel: 0.56, reason: '150 of 1920 requests failed' },
+      {
+        target: 'errorRate',
+        unit: 'ratio',
+        measured: 0.078,
+        threshold: 0.05,
+        margin: 0.028,
+        marginRel: 0.56,
+        reason: '150 of 1920 requests failed',
+      },
       'auth.login error rate 7.8 % > 5 % target (+2.8 pp, +56 %): 150 of 1920 requests failed',
     ],
     [
@@ -45,10 +53,23 @@ describe('rowMessage', () => {
       'auth.login timeout rate 2.6 % > 0 % target (+2.6 pp)',
     ],
     [
-      { target: 'throughput', endpoint: '*', stage: 'hold', unit: 'rps', comparator: '>=', measured: 73.3, threshold: 100, margin: -26.7, marginRel: -0.267 },
+      {
+        target: 'throughput',
+        endpoint: '*',
+        stage: 'hold',
+        unit: 'rps',
+        comparator: '>=',
+        measured: 73.3,
+        threshold: 100,
+        margin: -26.7,
+        marginRel: -0.267,
+      },
       'run throughput in hold 73.3 RPS < 100 RPS target (-26.7 RPS, -26.7 %)',
     ],
-    [{ measured: null, margin: null, marginRel: null, status: 'inconclusive', reason: 'no requests' }, 'auth.login p95: not measured, target < 500 ms (no requests)'],
+    [
+      { measured: null, margin: null, marginRel: null, status: 'inconclusive', reason: 'no requests' },
+      'auth.login p95: not measured, target < 500 ms (no requests)',
+    ],
   ])('%j', (over, expected) => {
     expect(rowMessage({ ...base, ...over })).toBe(expected);
   });
@@ -102,7 +123,9 @@ describe('renderMarkdown', () => {
     expect(md).toContain('**Load:** ✅ the generator delivered the load: offered 120 RPS');
     expect(md).toMatch(/\*\*Targets:\*\* 2 failed · 0 inconclusive · \d+ passed/);
     const firstRow = md.split('\n').find((l) => l.startsWith('| ❌'));
-    expect(firstRow).toContain('| auth.login | p95 | 2013.4 ms (censored) | < 500 ms | +1513.4 ms, +302.7 % | all | censored: the true P95 is at least 2013.4 ms');
+    expect(firstRow).toContain(
+      '| auth.login | p95 | 2013.4 ms (censored) | < 500 ms | +1513.4 ms, +302.7 % | all | censored: the true P95 is at least 2013.4 ms',
+    );
     expect(md).toContain('**Timeouts:** timeout issues: 1 of 3 endpoints');
     expect(md).toContain('<details><summary>');
   });
@@ -125,7 +148,11 @@ describe('judgeRun', () => {
       const r = await judgeRun(dir, { set: 'production', now: new Date('2025-01-02T03:04:05Z') });
       expect(r.exitCode).toBe(ExitCode.breach);
       const v = VerdictSchema.parse(JSON.parse(await readFile(r.files.verdict, 'utf8')));
-      expect(v).toMatchObject({ status: 'fail', generatedAt: '2025-01-02T03:04:05.000Z', set: { name: 'production', thresholdsVersion: 1 } });
+      expect(v).toMatchObject({
+        status: 'fail',
+        generatedAt: '2025-01-02T03:04:05.000Z',
+        set: { name: 'production', thresholdsVersion: 1 },
+      });
       expect(await readFile(r.files.junit, 'utf8')).toContain('user.me p95 900 ms > 500 ms target');
       expect(await readFile(r.files.summary, 'utf8')).toBe(r.markdown);
       // default set: the run's phase (phase3 in the fixture)

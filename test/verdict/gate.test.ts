@@ -34,7 +34,11 @@ interface GateRun {
 }
 
 async function gate(target: { profile: ProfileName; overrides?: ProfileOverrides }, args: string[]): Promise<GateRun> {
-  const api: RunningTarget = await startTarget({ profile: target.profile, seed: 7, ...(target.overrides ? { overrides: target.overrides } : {}) });
+  const api: RunningTarget = await startTarget({
+    profile: target.profile,
+    seed: 7,
+    ...(target.overrides ? { overrides: target.overrides } : {}),
+  });
   try {
     const child = spawn(process.execPath, ['bin/loadgate.js', 'run', '--target', api.url, '--out', out, '--progress', 'none', ...args], {
       cwd: ROOT,
@@ -63,7 +67,18 @@ type K6Summary = { metrics: Record<string, { 'p(95)'?: number; rate?: number; va
 
 describe.skipIf(!existsSync(K6) || !runCommandReady)('the CI gate on the reference API, real k6', () => {
   it('the phase3 profile against the phase3 set passes: exit 0', async () => {
-    const r = await gate({ profile: 'phase3' }, ['--scenario', 'journey', '--profile', 'load', '--phase', 'phase3', '--threshold-set', 'phase3', '--duration-scale', '0.06']);
+    const r = await gate({ profile: 'phase3' }, [
+      '--scenario',
+      'journey',
+      '--profile',
+      'load',
+      '--phase',
+      'phase3',
+      '--threshold-set',
+      'phase3',
+      '--duration-scale',
+      '0.06',
+    ]);
     expect(r.verdict.status, await summaryOf(r)).toBe('pass');
     expect(r.code).toBe(ExitCode.ok);
     expect(r.verdict.validity.valid).toBe(true);
@@ -75,7 +90,18 @@ describe.skipIf(!existsSync(K6) || !runCommandReady)('the CI gate on the referen
   describe('the baseline profile against the production set', () => {
     let r: GateRun;
     beforeAll(async () => {
-      r = await gate({ profile: 'baseline' }, ['--scenario', 'journey', '--profile', 'load', '--phase', 'baseline', '--threshold-set', 'production', '--duration-scale', '0.06']);
+      r = await gate({ profile: 'baseline' }, [
+        '--scenario',
+        'journey',
+        '--profile',
+        'load',
+        '--phase',
+        'baseline',
+        '--threshold-set',
+        'production',
+        '--duration-scale',
+        '0.06',
+      ]);
     }, 180_000);
 
     it('fails: exit 99, and the JUnit names the endpoints that breached and by how much', async () => {
@@ -85,11 +111,30 @@ describe.skipIf(!existsSync(K6) || !runCommandReady)('the CI gate on the referen
       expect(failed.length).toBeGreaterThan(0);
       // The bottleneck is shared by auth and user endpoints.
       expect(failed.some((x) => /^(auth|user)\./.test(x.endpoint))).toBe(true);
-      const messages = [...r.junit.matchAll(/<failure message="([^"]*)"/g)].map((m) => m[1]!);
+      const unescape = (x: string) =>
+        x
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&quot;/g, '"')
+          .replace(/&apos;/g, "'")
+          .replace(/&amp;/g, '&');
+      const messages = [...r.junit.matchAll(/<failure message="([^"]*)"/g)].map((m) => unescape(m[1]!));
       expect(messages.length).toBe(failed.length);
       for (const row of failed) {
         const who = row.endpoint === '*' ? 'run' : row.endpoint;
-        const m = messages.find((msg) => msg.startsWith(`${who} `) && msg.includes(row.target === 'p95' ? ' p95 ' : row.target === 'errorRate' ? ' error rate ' : row.target === 'timeoutRate' ? ' timeout rate ' : ' throughput'));
+        const m = messages.find(
+          (msg) =>
+            msg.startsWith(`${who} `) &&
+            msg.includes(
+              row.target === 'p95'
+                ? ' p95 '
+                : row.target === 'errorRate'
+                  ? ' error rate '
+                  : row.target === 'timeoutRate'
+                    ? ' timeout rate '
+                    : ' throughput',
+            ),
+        );
         expect(m, `${who} ${row.target}`).toBeDefined();
         // measured vs target, and the margin
         expect(m).toMatch(/ (>|<|=) [\d.]+ (ms|%|RPS) target \([+-][\d.]+ (ms|pp|RPS)/);
@@ -105,7 +150,9 @@ describe.skipIf(!existsSync(K6) || !runCommandReady)('the CI gate on the referen
           const metric = k6.metrics[`http_req_duration{name:${row.endpoint}}`];
           const failed = metric?.thresholds?.[`p(95)<${row.threshold}`];
           expect(failed, `k6 threshold for ${row.endpoint}`).toBeTypeOf('boolean');
-          expect(failed, `${row.endpoint} p95: harness ${row.measured} (${row.status}), k6 ${metric?.['p(95)']}`).toBe(row.status === 'fail');
+          expect(failed, `${row.endpoint} p95: harness ${row.measured} (${row.status}), k6 ${metric?.['p(95)']}`).toBe(
+            row.status === 'fail',
+          );
           expect(row.measured!).toBeCloseTo(metric!['p(95)']!, 0);
           compared++;
         }
@@ -124,7 +171,17 @@ describe.skipIf(!existsSync(K6) || !runCommandReady)('the CI gate on the referen
   it('a run with too few VUs for its offered rate is inconclusive, not a pass (exit 3 with --fail-on-inconclusive)', async () => {
     // Every request takes ≥ 30 ms (healthy against phase3's 200 ms), so 2 VUs serve at most ~65 of the 100 RPS offered.
     const r = await gate({ profile: 'phase3', overrides: { faults: { latency: { dist: 'fixed', ms: 30 } } } }, [
-      '--scenario', 'monitoring', '--profile', 'load', '--threshold-set', 'phase3', '--duration-scale', '0.06', '--max-vus', '2', '--fail-on-inconclusive',
+      '--scenario',
+      'monitoring',
+      '--profile',
+      'load',
+      '--threshold-set',
+      'phase3',
+      '--duration-scale',
+      '0.06',
+      '--max-vus',
+      '2',
+      '--fail-on-inconclusive',
     ]);
     expect(r.verdict.status, await summaryOf(r)).toBe('inconclusive');
     expect(r.code).toBe(ExitCode.inconclusive);

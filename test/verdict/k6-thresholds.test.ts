@@ -68,7 +68,9 @@ async function runK6(set: ThresholdSet, opts: Parameters<typeof toK6Thresholds>[
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const code = await new Promise<number | null>((r) => child.on('close', r));
-  const data = existsSync(summary) ? (JSON.parse(await readFile(summary, 'utf8')) as { metrics: Record<string, { thresholds?: Record<string, { ok: boolean }> }> }) : null;
+  const data = existsSync(summary)
+    ? (JSON.parse(await readFile(summary, 'utf8')) as { metrics: Record<string, { thresholds?: Record<string, { ok: boolean }> }> })
+    : null;
   return { code, output, thresholds, data };
 }
 
@@ -85,7 +87,9 @@ describe.skipIf(!existsSync(K6))('toK6Thresholds output in real k6', () => {
   it('abortOnFail objects are accepted, and a breached target fails k6 with exit 99 on that sub-metric only', async () => {
     const set: ThresholdSet = { defaults: { p95Ms: 1000, errorRate: 0.05 }, endpoints: { 'probes.live': { p95Ms: 0.001 } } };
     const r = await runK6(set, { abortOnFail: true, delayAbortEval: '1s' }, 'breach');
-    expect(r.thresholds['http_req_duration{name:probes.live}']).toEqual([{ threshold: 'p(95)<0.001', abortOnFail: true, delayAbortEval: '1s' }]);
+    expect(r.thresholds['http_req_duration{name:probes.live}']).toEqual([
+      { threshold: 'p(95)<0.001', abortOnFail: true, delayAbortEval: '1s' },
+    ]);
     expect(r.code, r.output).toBe(99);
     expect(r.data?.metrics['http_req_duration{name:probes.live}']?.thresholds).toEqual({ 'p(95)<0.001': { ok: false } });
     expect(r.data?.metrics['http_req_duration{name:probes.health}']?.thresholds).toEqual({ 'p(95)<1000': { ok: true } });

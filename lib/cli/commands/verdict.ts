@@ -16,12 +16,18 @@ interface VerdictFlags {
 export function register(program: Command): void {
   program
     .command('verdict')
-    .description('judge <run-dir>/analysis.json against a threshold set: writes verdict.json, junit.xml, summary.md; exit 0 pass, 99 breach, 3 inconclusive (with --fail-on-inconclusive)')
+    .description(
+      'judge <run-dir>/analysis.json against a threshold set: writes verdict.json, junit.xml, summary.md; exit 0 pass, 99 breach, 3 inconclusive (with --fail-on-inconclusive)',
+    )
     .argument('<run-dir>', 'run directory holding analysis.json')
-    .option('--set <name>', 'threshold set (default: the plan\'s, else the run\'s phase, else production); also LOADGATE_THRESHOLD_SET')
+    .option('--set <name>', "threshold set (default: the plan's, else the run's phase, else production); also LOADGATE_THRESHOLD_SET")
     .option('--fail-on-inconclusive', 'exit 3 when the verdict is inconclusive (default: exit 0 for inconclusive)')
     .option('--config <file>', 'config file whose thresholdSets hold user-defined sets; also LOADGATE_CONFIG')
-    .addOption(new Option('--gate <scope>', 'rows that decide: the whole run (+ steady throughput), or every stage too').choices(['run', 'every-stage']).default('run'))
+    .addOption(
+      new Option('--gate <scope>', 'rows that decide: the whole run (+ steady throughput), or every stage too')
+        .choices(['run', 'every-stage'])
+        .default('run'),
+    )
     .action(async (runDir: string, flags: VerdictFlags, command: Command) => {
       const result = await judgeRun(runDir, {
         set: flags.set ?? (process.env['LOADGATE_THRESHOLD_SET'] || undefined),
