@@ -1,0 +1,645 @@
+/**
+ * The streaming pass: one k6 raw-results line at a time into per-(endpoint, stage, scenario)
+ * leaves, time-series buckets and run totals. Everything downstream is computed from this
+ * state once the input is consumed (build.ts).
+ *
+ * Hot loop: a line is identified by its metric name straight from the bytes (k6 writes
+ * `{"metric":"<name>","type":"Point",…}`); lines of metrics the analysis does not need are
+ * counted and never decoded. Only http_req_duration / _waiting / _connecting, checks, vus,
+ * vus_max, iterations and dropped_iterations are JSON-parsed.
+ */
+import { IsoTime } from './time.ts';
+import { Values } from './values.ts';
+
+export type PercentileMode = 'exact' | 'hdr' | 'auto';
+
+/** Past this many stored latency values, `auto` mode moves to HDR histograms. */
+export const DEFAULT_EXACT_LIMIT = 2_000_000;
+
+const M_DURATION = 0;
+const M_WAITING = 1;
+const M_CONNECTING = 2;
+const M_CHECKS = 3;
+const M_VUS = 4;
+const M_VUS_MAX = 5;
+const M_DROPPED = 6;
+const M_ITERATIONS = 7;
+/** Known metrics the analysis does not need: counted, not decoded. */
+const M_SKIP = 8;
+
+const NEEDED: Record<string, number> = {
+  http_req_duration: M_DURATION,
+  http_req_waiting: M_WAITING,
+  http_req_connecting: M_CONNECTING,
+  checks: M_CHECKS,
+  vus: M_VUS,
+  vus_max: M_VUS_MAX,
+  dropped_iterations: M_DROPPED,
+  iterations: M_ITERATIONS,
+};
+/** k6's other built-in HTTP and iteration metrics, and the harness's own timeout rate. */
+const SKIPPED = [
+  'http_reqs',
+  'http_req_blocked',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_receiving',
+  'http_req_failed',
+  'iteration_duration',
+  'data_sent',
+  'data_received',
+  'loadgate_timeouts',
+];
+
+const KNOWN = new Map<string, number>([...Object.entries(NEEDED), ...SKIPPED.map((n) => [n, M_SKIP] as [string, number])]);
+
+/** Known names by byte length, for matching a name in place without making a string. */
+const BY_LENGTH: { bytes: Uint8Array; id: number }[][] = [];
+for (const [name, id] of KNOWN) {
+  (BY_LENGTH[name.length] ??= []).push({ bytes: Buffer.from(name, 'latin1'), id });
+}
+
+const PREFIX = Buffer.from('{"metric":"', 'latin1');
+const PREFIX_LEN = PREFIX.length;
+
+/** Outcome indices, in the order of the schema's OutcomesSchema. */
+export const OUTCOME_KEYS = ['ok', 'timeout', 'dialTimeout', 'connRefused', 'connReset', 'otherNetwork', 'http5xx', 'http4xx'] as const;
+export type OutcomeKey = (typeof OUTCOME_KEYS)[number];
+const O_OK = 0;
+const O_TIMEOUT = 1;
+const O_DIAL_TIMEOUT = 2;
+const O_REFUSED = 3;
+const O_RESET = 4;
+const O_OTHER = 5;
+const O_5XX = 6;
+const O_4XX = 7;
+
+/** The `scenario` key used for samples without a `scenario` tag. */
+export const NO_SCENARIO = '(none)';
+
+/** Per-interval buckets for one endpoint's time series. */
+export class EndpointSeries {
+  requests: number[] = [];
+  errors: number[] = [];
+  timeouts: number[] = [];
+  /** Log-bucket latency counts per interval, for the series p95 (series.ts). */
+  latency: (Uint16Array | Uint32Array | undefined)[] = [];
+}
+
+class FileVus {
+  vusPeak = 0;
+  vusMax = 0;
+  readonly seriesVus: (number | null)[] = [];
+  readonly stageVus: number[];
+  constructor(stages: number) {
+    this.stageVus = new Array<number>(stages).fill(0);
+  }
+}
+
+/** The smallest cell: one endpoint × one stage tag × one scenario. */
+export class Leaf {
+  requests = 0;
+  readonly outcomes = new Float64Array(OUTCOME_KEYS.length);
+  checksPass = 0;
+  checksFail = 0;
+  /** Smallest http_req_duration among client timeouts (1050); censors percentiles. */
+  minTimeoutMs = Infinity;
+  /** Offsets (s) of the first and last sample placed here. */
+  firstS = Infinity;
+  lastS = -Infinity;
+  readonly duration = new Values();
+  readonly waiting = new Values();
+  readonly connecting = new Values();
+  /** The endpoint's series (shared by its leaves), once known. */
+  series: EndpointSeries | null = null;
+  constructor(
+    /** '' when the samples had no `name` tag. */
+    readonly endpoint: string,
+    /** null when the samples had no `stage` tag. */
+    readonly stage: string | null,
+    readonly scenario: string,
+  ) {}
+}
+
+export interface EndpointRules {
+  /** Statuses that count as ok. */
+  expectStatus: ReadonlySet<number>;
+}
+
+export interface AccumulatorOptions {
+  /** Test start, epoch ms: offsets are measured from here. */
+  t0Ms: number;
+  intervalS: number;
+  mode: PercentileMode;
+  exactLimit?: number;
+  endpoints: ReadonlyMap<string, EndpointRules>;
+  /** Planned stage windows (s), to place samples without a stage tag (vus, dropped iterations) by time. */
+  stageWindows: readonly { name: string; startS: number; endS: number }[];
+}
+
+/** Far beyond any sane run: a timestamp past this is treated as bogus and clamped. */
+const MAX_INTERVALS = 1_000_000;
+
+export class Accumulator {
+  lines = 0;
+  points = 0;
+  metricDecls = 0;
+  badJson = 0;
+  tornLastLine = 0;
+  unknownMetric = 0;
+  untagged = 0;
+  readonly unknownNames = new Map<string, number>();
+  readonly badSamples: string[] = [];
+
+  mode: 'exact' | 'hdr';
+  private readonly autoSwitch: boolean;
+  private readonly exactLimit: number;
+  private stored = 0;
+  switchedAtValues: number | null = null;
+
+  readonly leaves: Leaf[] = [];
+  private readonly leafIndex = new Map<string, Map<string, Map<string, Leaf>>>();
+  private cacheName: string | undefined = undefined;
+  private cacheStage: string | undefined = undefined;
+  private cacheScenario: string | undefined = undefined;
+  private cacheLeaf: Leaf | null = null;
+  private readonly tagCache = new Map<string, TagInfo>();
+
+  iterations = 0;
+  dropped = 0;
+  checksPass = 0;
+  checksFail = 0;
+  readonly stageDropped: number[];
+  /** VU gauges per input file: each execution segment reports its own VUs, which add up. */
+  private readonly files: FileVus[] = [];
+  private file: FileVus;
+
+  /** Offsets (s) of the earliest and latest sample. */
+  minS = Infinity;
+  maxS = -Infinity;
+  clampedTimes = 0;
+
+  readonly seriesRequests: number[] = [];
+  readonly seriesDropped: number[] = [];
+  readonly endpointSeries = new Map<string, EndpointSeries>();
+
+  private readonly t0Ms: number;
+  private readonly intervalMs: number;
+  private readonly rules: ReadonlyMap<string, EndpointRules>;
+  private readonly windows: readonly { name: string; startS: number; endS: number }[];
+  private readonly time = new IsoTime();
+
+  constructor(opts: AccumulatorOptions) {
+    this.t0Ms = opts.t0Ms;
+    this.intervalMs = opts.intervalS * 1000;
+    this.mode = opts.mode === 'hdr' ? 'hdr' : 'exact';
+    this.autoSwitch = opts.mode === 'auto';
+    this.exactLimit = opts.exactLimit ?? DEFAULT_EXACT_LIMIT;
+    this.rules = opts.endpoints;
+    this.windows = opts.stageWindows;
+    this.stageDropped = opts.stageWindows.map(() => 0);
+    this.file = new FileVus(opts.stageWindows.length);
+    this.files.push(this.file);
+  }
+
+  /** Starts the next input file (another execution segment of the same test). */
+  beginFile(): void {
+    if (this.lines === 0) return;
+    this.file = new FileVus(this.windows.length);
+    this.files.push(this.file);
+    this.cacheLeaf = null;
+  }
+
+  /** VUs summed over the files (segments): per series interval, per stage, and peak / max. */
+  vus(): { series: (number | null)[]; stage: number[]; peak: number; max: number } {
+    const len = Math.max(0, ...this.files.map((f) => f.seriesVus.length));
+    const series: (number | null)[] = [];
+    for (let i = 0; i < len; i++) {
+      let sum: number | null = null;
+      for (const f of this.files) {
+        const v = f.seriesVus[i];
+        if (v !== null && v !== undefined) sum = (sum ?? 0) + v;
+      }
+      series.push(sum);
+    }
+    const stage = this.windows.map((_, w) => this.files.reduce((a, f) => a + (f.stageVus[w] as number), 0));
+    return {
+      series,
+      stage,
+      peak: this.files.reduce((a, f) => a + f.vusPeak, 0),
+      max: this.files.reduce((a, f) => a + f.vusMax, 0),
+    };
+  }
+
+  /** The per-line entry point (a LineHandler). */
+  line = (buf: Buffer, start: number, end: number, unterminated: boolean): void => {
+    this.lines++;
+    let id = -1;
+    if (end - start > PREFIX_LEN + 1 && buf[start + 1] === 34 && matchesPrefix(buf, start)) {
+      const nameStart = start + PREFIX_LEN;
+      let q = nameStart;
+      while (q < end && buf[q] !== 34) q++;
+      id = lookupName(buf, nameStart, q);
+      if (id === M_SKIP) {
+        this.points++;
+        return;
+      }
+      if (id !== -1 && this.fastPoint(buf, q, end, id)) return;
+    }
+    let obj: unknown;
+    try {
+      obj = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      if (unterminated) this.tornLastLine++;
+      else this.noteBad(buf, start, end);
+      return;
+    }
+    this.object(obj, id, buf, start, end);
+  };
+
+  /**
+   * k6's own layout, read in place: `","type":"Point","data":{"time":"…","value":…,"tags":{…}`.
+   * The tags object is looked up by its bytes (the samples of one request, and most requests
+   * of one endpoint and stage, share them), so it is decoded once per distinct tag set.
+   * Returns false, having consumed nothing, when the line is laid out any other way.
+   */
+  private fastPoint(buf: Buffer, q: number, end: number, id: number): boolean {
+    let p = q;
+    for (let i = 0; i < POINT_MID_LEN; i++) if (buf[p + i] !== POINT_MID[i]) return false;
+    p += POINT_MID_LEN;
+    const ts = p;
+    while (p < end && buf[p] !== 34) p++;
+    const ms = this.time.fromBytes(buf, ts, p);
+    if (ms !== ms) return false;
+    for (let i = 0; i < VALUE_KEY_LEN; i++) if (buf[p + i] !== VALUE_KEY[i]) return false;
+    p += VALUE_KEY_LEN;
+    const vs = p;
+    while (p < end && buf[p] !== 44 /* , */) p++;
+    const value = parseNumber(buf, vs, p);
+    if (value !== value) return false;
+    for (let i = 0; i < TAGS_KEY_LEN; i++) if (buf[p + i] !== TAGS_KEY[i]) return false;
+    p += TAGS_KEY_LEN;
+    if (buf[p] !== 123 /* { */) return false;
+    const tagsStart = p;
+    let inString = false;
+    for (p++; p < end; p++) {
+      const b = buf[p];
+      if (inString) {
+        if (b === 92 /* \ */) p++;
+        else if (b === 34) inString = false;
+      } else if (b === 34) inString = true;
+      else if (b === 125 /* } */) break;
+    }
+    if (p >= end) return false;
+    const key = buf.toString('latin1', tagsStart, p + 1);
+    let info = this.tagCache.get(key);
+    if (info === undefined) {
+      let tags: unknown;
+      try {
+        tags = JSON.parse(buf.toString('utf8', tagsStart, p + 1));
+      } catch {
+        return false;
+      }
+      info = new TagInfo(tags as Tags);
+      if (this.tagCache.size >= TAG_CACHE_MAX) this.tagCache.clear();
+      this.tagCache.set(key, info);
+    }
+    this.points++;
+    this.sample(id, (ms - this.t0Ms) / 1000, value, info);
+    return true;
+  }
+
+  private object(obj: unknown, knownId: number, buf: Buffer, start: number, end: number): void {
+    if (obj === null || typeof obj !== 'object') return this.noteBad(buf, start, end);
+    const o = obj as { type?: unknown; metric?: unknown; data?: unknown };
+    if (o.type === 'Metric') {
+      this.metricDecls++;
+      return;
+    }
+    if (o.type !== 'Point' || typeof o.metric !== 'string') return this.noteBad(buf, start, end);
+    const d = o.data as { time?: unknown; value?: unknown; tags?: unknown } | null | undefined;
+    if (d === null || typeof d !== 'object' || typeof d.time !== 'string' || typeof d.value !== 'number') {
+      return this.noteBad(buf, start, end);
+    }
+    const ms = this.time.ms(d.time);
+    if (ms !== ms) return this.noteBad(buf, start, end);
+    this.points++;
+    let id = knownId;
+    if (id === -1) {
+      const known = KNOWN.get(o.metric);
+      if (known === undefined) {
+        this.unknownMetric++;
+        this.unknownNames.set(o.metric, (this.unknownNames.get(o.metric) ?? 0) + 1);
+        return;
+      }
+      id = known;
+      if (id === M_SKIP) return;
+    }
+    const tags = (d.tags !== null && typeof d.tags === 'object' ? d.tags : EMPTY_TAGS) as Tags;
+    this.sample(id, (ms - this.t0Ms) / 1000, d.value, new TagInfo(tags));
+  }
+
+  private sample(id: number, s: number, value: number, info: TagInfo): void {
+    if (s < this.minS) this.minS = s;
+    if (s > this.maxS) this.maxS = s;
+    switch (id) {
+      case M_DURATION:
+        return this.request(info, s, value);
+      case M_WAITING:
+        (info.leaf ?? this.leafOf(info)).waiting.add(value);
+        return this.countStored();
+      case M_CONNECTING:
+        (info.leaf ?? this.leafOf(info)).connecting.add(value);
+        return this.countStored();
+      case M_CHECKS: {
+        const pass = value !== 0;
+        if (pass) this.checksPass++;
+        else this.checksFail++;
+        if (info.untagged) this.untagged++;
+        if (info.tags.name === undefined) return;
+        const leaf = info.leaf ?? this.leafOf(info);
+        if (pass) leaf.checksPass++;
+        else leaf.checksFail++;
+        return;
+      }
+      case M_VUS: {
+        const f = this.file;
+        if (value > f.vusPeak) f.vusPeak = value;
+        const i = this.interval(s);
+        grow(f.seriesVus, i, null);
+        const cur = f.seriesVus[i];
+        if (cur === null || cur === undefined || value > cur) f.seriesVus[i] = value;
+        const w = this.windowOf(s);
+        if (w !== -1 && value > (f.stageVus[w] as number)) f.stageVus[w] = value;
+        return;
+      }
+      case M_VUS_MAX:
+        if (value > this.file.vusMax) this.file.vusMax = value;
+        return;
+      case M_DROPPED: {
+        this.dropped += value;
+        const i = this.interval(s);
+        grow(this.seriesDropped, i, 0);
+        this.seriesDropped[i] = (this.seriesDropped[i] as number) + value;
+        const w = this.windowOf(s);
+        if (w !== -1) this.stageDropped[w] = (this.stageDropped[w] as number) + value;
+        return;
+      }
+      case M_ITERATIONS:
+        this.iterations += value;
+        return;
+    }
+  }
+
+  private leafOf(info: TagInfo): Leaf {
+    const leaf = this.leafFor(info.tags);
+    info.leaf = leaf;
+    return leaf;
+  }
+
+  private request(info: TagInfo, s: number, value: number): void {
+    if (info.untagged) this.untagged++;
+    const leaf = info.leaf ?? this.leafOf(info);
+    leaf.requests++;
+    if (s < leaf.firstS) leaf.firstS = s;
+    if (s > leaf.lastS) leaf.lastS = s;
+    leaf.duration.add(value);
+    this.countStored();
+    let outcome = info.outcome;
+    if (outcome === -1) outcome = info.outcome = this.classify(info.tags, leaf.endpoint);
+    leaf.outcomes[outcome] = (leaf.outcomes[outcome] as number) + 1;
+    if (outcome === O_TIMEOUT && value < leaf.minTimeoutMs) leaf.minTimeoutMs = value;
+
+    // Series place a request at the time it was sent (k6 stamps it when it ends): a timeout
+    // belongs to the load that was offered when it was sent, not two seconds later.
+    const i = this.interval(s - value / 1000);
+    grow(this.seriesRequests, i, 0);
+    this.seriesRequests[i] = (this.seriesRequests[i] as number) + 1;
+    if (leaf.endpoint === '') return;
+    let es = leaf.series;
+    if (es === null) {
+      es = this.endpointSeries.get(leaf.endpoint) ?? new EndpointSeries();
+      this.endpointSeries.set(leaf.endpoint, es);
+      leaf.series = es;
+    }
+    grow(es.requests, i, 0);
+    grow(es.errors, i, 0);
+    grow(es.timeouts, i, 0);
+    es.requests[i] = (es.requests[i] as number) + 1;
+    if (outcome !== O_OK) es.errors[i] = (es.errors[i] as number) + 1;
+    if (outcome === O_TIMEOUT || outcome === O_DIAL_TIMEOUT) es.timeouts[i] = (es.timeouts[i] as number) + 1;
+    let lat = es.latency[i];
+    if (lat === undefined) {
+      while (es.latency.length < i) es.latency.push(undefined);
+      lat = new Uint16Array(SERIES_BUCKETS);
+      es.latency[i] = lat;
+    }
+    const b = seriesBucket(value);
+    const c = (lat[b] as number) + 1;
+    if (c > 0xffff && lat instanceof Uint16Array) {
+      lat = Uint32Array.from(lat);
+      es.latency[i] = lat;
+    }
+    lat[b] = c;
+  }
+
+  private classify(tags: Tags, endpoint: string): number {
+    const status = tags.status === undefined ? 0 : Number(tags.status);
+    if (status >= 100) {
+      const rules = this.rules.get(endpoint);
+      if (rules !== undefined && rules.expectStatus.has(status)) return O_OK;
+      if (status >= 500) return O_5XX;
+      if (status >= 400) return O_4XX;
+      return O_OK;
+    }
+    switch (tags.error_code) {
+      case '1050':
+        return O_TIMEOUT;
+      case '1211':
+        return O_DIAL_TIMEOUT;
+      case '1212':
+        return O_REFUSED;
+      case '1220': // connection reset by peer
+      case '1201': // broken pipe: the peer closed the connection
+        return O_RESET;
+      default:
+        return O_OTHER;
+    }
+  }
+
+  private leafFor(tags: Tags): Leaf {
+    const name = tags.name ?? '';
+    const stage = tags.stage;
+    const scenario = tags.scenario ?? NO_SCENARIO;
+    if (this.cacheLeaf !== null && name === this.cacheName && stage === this.cacheStage && scenario === this.cacheScenario) {
+      return this.cacheLeaf;
+    }
+    let byStage = this.leafIndex.get(name);
+    if (byStage === undefined) {
+      byStage = new Map();
+      this.leafIndex.set(name, byStage);
+    }
+    const stageKey = stage ?? '\u0000';
+    let byScenario = byStage.get(stageKey);
+    if (byScenario === undefined) {
+      byScenario = new Map();
+      byStage.set(stageKey, byScenario);
+    }
+    let leaf = byScenario.get(scenario);
+    if (leaf === undefined) {
+      leaf = new Leaf(name, stage ?? null, scenario);
+      if (this.mode === 'hdr') {
+        leaf.duration.toHdr();
+        leaf.waiting.toHdr();
+        leaf.connecting.toHdr();
+      }
+      byScenario.set(scenario, leaf);
+      this.leaves.push(leaf);
+    }
+    this.cacheName = name;
+    this.cacheStage = stage;
+    this.cacheScenario = scenario;
+    this.cacheLeaf = leaf;
+    return leaf;
+  }
+
+  private countStored(): void {
+    if (this.mode === 'exact' && this.autoSwitch && ++this.stored > this.exactLimit) {
+      this.switchedAtValues = this.stored;
+      this.mode = 'hdr';
+      for (const leaf of this.leaves) {
+        leaf.duration.toHdr();
+        leaf.waiting.toHdr();
+        leaf.connecting.toHdr();
+      }
+    }
+  }
+
+  private interval(s: number): number {
+    let i = Math.floor((s * 1000) / this.intervalMs);
+    if (i < 0) i = 0;
+    else if (i > MAX_INTERVALS) {
+      this.clampedTimes++;
+      i = MAX_INTERVALS;
+    }
+    return i;
+  }
+
+  private windowOf(s: number): number {
+    const w = this.windows;
+    for (let i = 0; i < w.length; i++) {
+      const x = w[i] as { startS: number; endS: number };
+      if (s >= x.startS && s < x.endS) return i;
+    }
+    // Past the last planned stage (k6's graceful stop): the last stage.
+    const last = w.length - 1;
+    return last >= 0 && s >= (w[last] as { endS: number }).endS ? last : -1;
+  }
+
+  private noteBad(buf: Buffer, start: number, end: number): void {
+    this.badJson++;
+    if (this.badSamples.length < 3) this.badSamples.push(buf.toString('utf8', start, Math.min(end, start + 80)));
+  }
+}
+
+type Tags = { name?: string; stage?: string; scenario?: string; status?: string; error_code?: string };
+const EMPTY_TAGS: Tags = {};
+
+/** What a distinct tag set resolves to, worked out once and cached by the tag bytes. */
+class TagInfo {
+  leaf: Leaf | null = null;
+  /** The request outcome these tags mean (status, error code, the endpoint's expected statuses); -1 until needed. */
+  outcome = -1;
+  readonly untagged: boolean;
+  constructor(readonly tags: Tags) {
+    this.untagged = tags.name === undefined || tags.stage === undefined;
+  }
+}
+
+/** Distinct tag sets kept; past this (per-request tag values) the cache starts over. */
+const TAG_CACHE_MAX = 50_000;
+
+const POINT_MID = Buffer.from('","type":"Point","data":{"time":"', 'latin1');
+const POINT_MID_LEN = POINT_MID.length;
+const VALUE_KEY = Buffer.from('","value":', 'latin1');
+const VALUE_KEY_LEN = VALUE_KEY.length;
+const TAGS_KEY = Buffer.from(',"tags":', 'latin1');
+const TAGS_KEY_LEN = TAGS_KEY.length;
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * A JSON number from bytes, rounded exactly as JSON.parse rounds it. Fast path: at most 15
+ * significant digits and no exponent, so the digits form an exact integer m and the result
+ * m / 10^k is one correctly rounded division. Anything else goes through Number().
+ */
+export function parseNumber(buf: Uint8Array, s: number, e: number): number {
+  let i = s;
+  let neg = false;
+  if (buf[i] === 45 /* - */) {
+    neg = true;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < e; i++) {
+    const c = (buf[i] as number) - 48;
+    if (c >= 0 && c <= 9) {
+      m = m * 10 + c;
+      if (m !== 0) digits++;
+      if (frac >= 0) frac++;
+    } else if (c === -2 /* . */ && frac < 0) {
+      frac = 0;
+    } else {
+      return Number(Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('latin1'));
+    }
+  }
+  if (i === s || (neg && i === s + 1)) return Number.NaN;
+  if (digits > 15) return Number(Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('latin1'));
+  const v = frac > 0 ? m / (POW10[frac] as number) : m;
+  return neg ? -v : v;
+}
+
+function matchesPrefix(buf: Buffer, start: number): boolean {
+  for (let i = 0; i < PREFIX_LEN; i++) if (buf[start + i] !== PREFIX[i]) return false;
+  return true;
+}
+
+/** The metric id of the name in buf[s, e), or -1 when it is not one of the known metrics. */
+function lookupName(buf: Buffer, s: number, e: number): number {
+  const candidates = BY_LENGTH[e - s];
+  if (candidates === undefined) return -1;
+  outer: for (const c of candidates) {
+    const bytes = c.bytes;
+    // From the end: the names share long prefixes ("http_req_").
+    for (let k = bytes.length - 1; k >= 0; k--) if (buf[s + k] !== bytes[k]) continue outer;
+    return c.id;
+  }
+  return -1;
+}
+
+function grow<T>(arr: T[], i: number, fill: T): void {
+  while (arr.length <= i) arr.push(fill);
+}
+
+/**
+ * Series latency buckets: logarithmic, each 4 % wider than the one before, from 0.1 ms to
+ * 10^6 ms (below: the first bucket; above: the last); a bucket reports its geometric midpoint,
+ * so a series p95 is within 2 % of the bucket it falls in. 16-bit counts, widened to 32 bits
+ * when one fills up: ~0.8 kB per endpoint and interval.
+ */
+export const SERIES_MIN_MS = 0.1;
+export const SERIES_GROWTH = 1.04;
+const LOG_GROWTH = Math.log(SERIES_GROWTH);
+export const SERIES_BUCKETS = 2 + Math.ceil(Math.log(1e6 / SERIES_MIN_MS) / LOG_GROWTH);
+
+export function seriesBucket(ms: number): number {
+  if (!(ms > SERIES_MIN_MS)) return 0;
+  const b = 1 + Math.floor(Math.log(ms / SERIES_MIN_MS) / LOG_GROWTH);
+  return b < SERIES_BUCKETS ? b : SERIES_BUCKETS - 1;
+}
+
+/** The representative value of a series bucket. */
+export function seriesBucketValue(b: number): number {
+  return b === 0 ? SERIES_MIN_MS / 2 : SERIES_MIN_MS * SERIES_GROWTH ** (b - 0.5);
+}

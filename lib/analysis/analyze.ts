@@ -1,0 +1,325 @@
+/**
+ * The analysis entry points: a run directory (or several: execution segments of one test)
+ * in, an `Analysis` out; reading and writing the analysis file.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { DataError } from '../cli/errors.ts';
+import { PlanSchema, type Plan } from '../plan/schema.ts';
+import { RunRecordSchema, type RunRecord } from '../run/schema.ts';
+import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
+import { buildAnalysis } from './build.ts';
+import { readLines } from './lines.ts';
+import { HDR_RELATIVE_ERROR } from './percentiles.ts';
+import { ANALYSIS_VERSION, AnalysisSchema, type Analysis, type RunMeta } from './schema.ts';
+import { IsoTime } from './time.ts';
+
+export type { PercentileMode } from './accumulator.ts';
+export { DEFAULT_EXACT_LIMIT } from './accumulator.ts';
+
+export const ANALYSIS_FILE = 'analysis.json';
+
+export interface AnalyzeOptions {
+  /** `exact` (k6's definition, memory grows with the run), `hdr` (bounded), `auto` (exact up to `exactLimit` values). Default `auto`. */
+  percentiles?: PercentileMode;
+  /** Series interval, seconds. Default: from the planned duration (defaultInterval). */
+  intervalS?: number;
+  /** Stored latency values past which `auto` switches to HDR. Default DEFAULT_EXACT_LIMIT. */
+  exactLimit?: number;
+  /** Raw files to read instead of run.json's `rawFiles` (relative to the first run directory). */
+  files?: string[];
+  /** Clock for `generatedAt`. */
+  now?: () => Date;
+}
+
+/** Nice series intervals, seconds; the default is the smallest giving at most MAX_SERIES_POINTS buckets. */
+const NICE_INTERVALS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
+export const MAX_SERIES_POINTS = 600;
+/** Without a plan the run length is unknown until the end: a coarse default. */
+export const INTERVAL_WITHOUT_PLAN_S = 10;
+
+export function defaultInterval(plannedDurationS: number | null): number {
+  if (plannedDurationS === null || !(plannedDurationS > 0)) return INTERVAL_WITHOUT_PLAN_S;
+  return NICE_INTERVALS.find((i) => plannedDurationS / i <= MAX_SERIES_POINTS) ?? 3600;
+}
+
+/** How far the head scan for the test start reads into each file (decompressed bytes). */
+const HEAD_SCAN_BYTES = 32 << 20;
+/** k6 samples `vus` once a second from the test start: the first one is ~1 s after it. */
+const VUS_PERIOD_MS = 1000;
+
+/**
+ * Analyses one run directory, or several (execution segments of one test, merged into the
+ * analysis one process would give). Reads plan.json, run.json and the raw results; writes nothing.
+ */
+export async function analyzeRun(runDirs: string | readonly string[], opts: AnalyzeOptions = {}): Promise<Analysis> {
+  const dirs = (typeof runDirs === 'string' ? [runDirs] : [...runDirs]).map((d) => resolve(d));
+  if (dirs.length === 0) throw new DataError('no run directory given');
+  const first = dirs[0] as string;
+  const warnings: string[] = [];
+
+  let plan: Plan | null = null;
+  const records: RunRecord[] = [];
+  const files: string[] = [];
+  for (const dir of dirs) {
+    if (!existsSync(dir)) throw new DataError(`run directory ${dir} does not exist`);
+    const p = readJsonIfExists(join(dir, 'plan.json'), (v) => PlanSchema.parse(v));
+    if (p !== null && plan === null) plan = p;
+    const r = readJsonIfExists(join(dir, 'run.json'), (v) => RunRecordSchema.parse(v));
+    if (r !== null) records.push(r);
+    if (opts.files === undefined) files.push(...(await rawFilesOf(dir, r)));
+  }
+  if (opts.files !== undefined) files.push(...opts.files.map((f) => (isAbsolute(f) ? f : join(first, f))));
+  if (plan === null) warnings.push('no plan.json: stages, offered load and endpoint metadata come from the samples alone');
+  if (files.length === 0) throw new DataError(`no raw results in ${dirs.join(', ')} (expected raw.ndjson.gz or run.json rawFiles)`);
+
+  const status = worstStatus(records);
+  if (records.some((r) => r.status === 'running')) {
+    warnings.push('run.json still says "running": the run was cut off (or is still going); the analysis covers what was written');
+  }
+  const meta: BuildRunMeta = {
+    runId: plan?.runId ?? records[0]?.runId ?? basename(first),
+    scenario: plan?.scenario ?? null,
+    profile: plan?.profile ?? null,
+    phase: plan?.phase ?? null,
+    target: plan === null ? null : publicUrl(plan.baseUrl),
+    k6Version: records.find((r) => r.k6Version !== null)?.k6Version ?? null,
+    status,
+    k6ExitCode: records.map((r) => r.k6ExitCode).find((c) => c !== null && c !== 0) ?? records[0]?.k6ExitCode ?? null,
+    startedAt: records[0]?.startedAt ?? null,
+    endedAt: records[0]?.endedAt ?? null,
+  };
+  return analyzeFiles(files, { ...opts, plan, meta, warnings, baseDir: first });
+}
+
+type BuildRunMeta = Omit<RunMeta, 'startedAt' | 'endedAt' | 'durationS'> & { startedAt: string | null; endedAt: string | null };
+
+/** The lower level: raw files plus what is known about the run. */
+export async function analyzeFiles(
+  files: readonly string[],
+  opts: AnalyzeOptions & { plan: Plan | null; meta: BuildRunMeta; warnings?: string[]; baseDir?: string },
+): Promise<Analysis> {
+  const plan = opts.plan;
+  const warnings = opts.warnings ?? [];
+  const plannedEnd = plan === null ? null : Math.max(...plan.stages.map((s) => s.endS));
+  const intervalS = opts.intervalS ?? defaultInterval(plannedEnd);
+  if (!(intervalS > 0)) throw new DataError(`the series interval must be positive, got ${intervalS}`);
+
+  const t0Ms = await findTestStart(files);
+  const endpoints = new Map<string, EndpointRules>((plan?.endpoints ?? []).map((e) => [e.name, { expectStatus: new Set(e.expectStatus) }]));
+  const acc = new Accumulator({
+    t0Ms: t0Ms ?? 0,
+    intervalS,
+    mode: opts.percentiles ?? 'auto',
+    exactLimit: opts.exactLimit ?? DEFAULT_EXACT_LIMIT,
+    endpoints,
+    stageWindows: plan?.stages ?? [],
+  });
+  let truncated = false;
+  const shown = (f: string) => (opts.baseDir === undefined ? f : relative(opts.baseDir, f) || basename(f));
+  for (const file of files) {
+    acc.beginFile();
+    const before = acc.lines;
+    const r = await readLines(file, acc.line);
+    if (r.truncated) {
+      truncated = true;
+      warnings.push(`${shown(file)}: the gzip stream is cut short or corrupt (${r.error}); the ${acc.lines - before} lines before the damage were analysed`);
+    }
+  }
+
+  if (acc.points === 0 || t0Ms === null) {
+    const what = acc.lines === 0 ? 'they are empty' : `${acc.lines} lines, none of them a k6 sample`;
+    throw new DataError(`no k6 samples in ${files.map(shown).join(', ')}: ${what}. Did k6 start? See k6.log in the run directory.`);
+  }
+  if (acc.tornLastLine > 0) warnings.push(`${acc.tornLastLine} incomplete last line(s) (a torn write) skipped`);
+  if (acc.badJson > 0) {
+    warnings.push(`${acc.badJson} line(s) that are not k6 JSON samples skipped, e.g. ${JSON.stringify(acc.badSamples[0] ?? '')}`);
+  }
+  if (acc.unknownMetric > 0) {
+    const names = [...acc.unknownNames].sort((a, b) => b[1] - a[1]);
+    const list = names.slice(0, 10).map(([n, c]) => `${n} (${c})`);
+    warnings.push(`${acc.unknownMetric} sample(s) of metrics the analysis does not use: ${list.join(', ')}${names.length > 10 ? ', …' : ''}`);
+  }
+  if (acc.untagged > 0) {
+    warnings.push(`${acc.untagged} request or check sample(s) without a "name" or "stage" tag: counted in the totals, left out of the endpoint or stage they lack`);
+  }
+  if (acc.clampedTimes > 0) warnings.push(`${acc.clampedTimes} sample(s) timestamped far past the run: placed in the last series interval`);
+  if (acc.switchedAtValues !== null) {
+    warnings.push(
+      `more than ${opts.exactLimit ?? DEFAULT_EXACT_LIMIT} latency values: percentiles from HDR histograms (relative error ${HDR_RELATIVE_ERROR}); use --percentiles exact to keep every value`,
+    );
+  }
+  if (acc.leaves.every((l) => l.requests === 0)) warnings.push('no HTTP requests were recorded');
+
+  const analysis = buildAnalysis({
+    acc,
+    plan,
+    run: opts.meta,
+    t0Ms,
+    intervalS,
+    files: files.map(shown),
+    truncated,
+    warnings,
+    generatedAt: (opts.now ?? (() => new Date()))().toISOString(),
+  });
+  for (const leaf of acc.leaves) {
+    leaf.duration.destroy();
+    leaf.waiting.destroy();
+    leaf.connecting.destroy();
+  }
+  return analysis;
+}
+
+/**
+ * The test start (epoch ms): the earliest sample, or one vus period before the first `vus`
+ * sample if that is earlier (k6 samples `vus` each second from the start; HTTP samples are
+ * timestamped when the request ends). Read from the head of each file. Null when no file
+ * holds a sample.
+ */
+export async function findTestStart(files: readonly string[]): Promise<number | null> {
+  const time = new IsoTime();
+  let start: number | null = null;
+  for (const file of files) {
+    let minAll = Infinity;
+    let firstVus = Infinity;
+    let seen = 0;
+    await readLines(
+      file,
+      (buf, s, e) => {
+        seen += e - s + 1;
+        const at = buf.indexOf(TIME_KEY, s);
+        if (at === -1 || at >= e) return;
+        const ts = at + TIME_KEY.length;
+        const q = buf.indexOf(34, ts);
+        if (q === -1 || q > e) return;
+        const ms = time.ms(buf.toString('latin1', ts, q));
+        if (!(ms === ms)) return;
+        if (ms < minAll) minAll = ms;
+        if (ms < firstVus && (startsWithBytes(buf, s, e, VUS_LINE) || startsWithBytes(buf, s, e, VUS_MAX_LINE))) firstVus = ms;
+      },
+      { shouldStop: () => firstVus < Infinity || seen > HEAD_SCAN_BYTES },
+    ).catch((err: unknown) => {
+      if (err instanceof DataError) throw err;
+    });
+    const t = Math.min(minAll, firstVus - VUS_PERIOD_MS);
+    if (t < Infinity && (start === null || t < start)) start = t;
+  }
+  return start;
+}
+
+const TIME_KEY = Buffer.from('"time":"', 'latin1');
+const VUS_LINE = Buffer.from('{"metric":"vus","type":"Point"', 'latin1');
+const VUS_MAX_LINE = Buffer.from('{"metric":"vus_max","type":"Point"', 'latin1');
+
+function startsWithBytes(buf: Buffer, s: number, e: number, prefix: Buffer): boolean {
+  if (e - s < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[s + i] !== prefix[i]) return false;
+  return true;
+}
+
+async function rawFilesOf(dir: string, record: RunRecord | null): Promise<string[]> {
+  if (record !== null && record.rawFiles.length > 0) return record.rawFiles.map((f) => (isAbsolute(f) ? f : join(dir, f)));
+  const names = (await readdir(dir)).filter((n) => /^raw.*\.ndjson(\.gz)?$/.test(n)).sort();
+  return names.map((n) => join(dir, n));
+}
+
+function readJsonIfExists<T>(file: string, parse: (v: unknown) => T): T | null {
+  if (!existsSync(file)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new DataError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parse(raw);
+  } catch (err) {
+    throw new DataError(`${file} does not match its schema: ${zodMessage(err)}`);
+  }
+}
+
+const STATUS_RANK: Record<RunMeta['status'], number> = { failed: 4, interrupted: 3, aborted: 2, unknown: 1, completed: 0 };
+
+function worstStatus(records: readonly RunRecord[]): RunMeta['status'] {
+  if (records.length === 0) return 'unknown';
+  let worst: RunMeta['status'] = 'completed';
+  for (const r of records) {
+    const s: RunMeta['status'] = r.status === 'running' ? 'unknown' : r.status;
+    if (STATUS_RANK[s] > STATUS_RANK[worst]) worst = s;
+  }
+  return worst;
+}
+
+/** The base URL without credentials. */
+function publicUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/** Writes `<runDir>/analysis.json` (atomically: a temp file, then rename); returns its path. */
+export async function writeAnalysis(runDir: string, analysis: Analysis, file?: string): Promise<string> {
+  const valid = AnalysisSchema.parse(analysis);
+  const target = file ?? join(runDir, ANALYSIS_FILE);
+  const tmp = `${target}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(valid, null, 1)}\n`);
+  await rename(tmp, target);
+  return target;
+}
+
+/** Reads and validates an analysis file; a DataError names the file and what is wrong. */
+export function readAnalysis(file: string): Analysis {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read analysis ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseAnalysis(text, file);
+}
+
+export async function readAnalysisAsync(file: string): Promise<Analysis> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read analysis ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseAnalysis(text, file);
+}
+
+function parseAnalysis(text: string, file: string): Analysis {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const head = raw as { kind?: unknown; version?: unknown } | null;
+  if (head === null || typeof head !== 'object' || head.kind !== 'loadgate.analysis') {
+    throw new DataError(`${file} is not a loadgate analysis (kind ${JSON.stringify(head?.kind)})`);
+  }
+  if (head.version !== ANALYSIS_VERSION) {
+    throw new DataError(
+      `${file} is an analysis of format version ${JSON.stringify(head.version)}; this loadgate reads version ${ANALYSIS_VERSION}. Re-run \`loadgate analyze\` on its run directory.`,
+    );
+  }
+  const r = AnalysisSchema.safeParse(raw);
+  if (!r.success) throw new DataError(`${file} is not a valid analysis: ${zodMessage(r.error)}`);
+  return r.data;
+}
+
+function zodMessage(err: unknown): string {
+  const issues = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+  if (!Array.isArray(issues)) return String(err);
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}

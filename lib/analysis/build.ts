@@ -1,0 +1,347 @@
+/**
+ * From the streamed state (accumulator.ts) to the analysis file: stats cells, stages,
+ * time series and the timeout findings. Pure: time and inputs are passed in.
+ */
+import type { Histogram } from 'hdr-histogram-js';
+import type { Plan } from '../plan/schema.ts';
+import { type Accumulator, type Leaf, OUTCOME_KEYS, seriesBucketValue, SERIES_BUCKETS } from './accumulator.ts';
+import {
+  EMPTY_DIST,
+  encodeHistogram,
+  exactDist,
+  HDR_RELATIVE_ERROR,
+  hdrDist,
+  newHistogram,
+  PERCENTILES,
+  type PercentileKey,
+  toHdrUnits,
+} from './percentiles.ts';
+import {
+  ANALYSIS_VERSION,
+  type Analysis,
+  type Dist,
+  type Endpoint,
+  type Outcomes,
+  type RunMeta,
+  type Series,
+  type Stage,
+  type Stats,
+  type TimeoutFinding,
+} from './schema.ts';
+import { type IntervalPoint, offeredAt, onsetIndex, stageAt, timeoutPattern } from './timeouts.ts';
+import type { Values } from './values.ts';
+
+export interface BuildInput {
+  acc: Accumulator;
+  plan: Plan | null;
+  run: Omit<RunMeta, 'startedAt' | 'endedAt' | 'durationS'> & { startedAt: string | null; endedAt: string | null };
+  t0Ms: number;
+  intervalS: number;
+  files: string[];
+  truncated: boolean;
+  warnings: string[];
+  generatedAt: string;
+}
+
+export function buildAnalysis(input: BuildInput): Analysis {
+  const { acc, plan, intervalS } = input;
+  const hasSamples = acc.maxS > -Infinity;
+  const durationS = hasSamples ? Math.max(0, acc.maxS) : 0;
+  const planStages = plan?.stages ?? [];
+  const planEndpoints = new Map((plan?.endpoints ?? []).map((e) => [e.name, e]));
+
+  // Stages: the plan's, then stage tags the plan does not have, with their observed window.
+  const stageDefs: { name: string; startS: number; endS: number; from: number; to: number; planned: number }[] = planStages.map((s, i) => ({
+    name: s.name,
+    startS: s.startS,
+    endS: s.endS,
+    from: s.fromRps,
+    to: s.toRps,
+    planned: i,
+  }));
+  const extra = new Map<string, { first: number; last: number }>();
+  for (const leaf of acc.leaves) {
+    if (leaf.stage === null || stageDefs.some((s) => s.name === leaf.stage) || leaf.requests === 0) continue;
+    const e = extra.get(leaf.stage) ?? { first: Infinity, last: -Infinity };
+    e.first = Math.min(e.first, leaf.firstS);
+    e.last = Math.max(e.last, leaf.lastS);
+    extra.set(leaf.stage, e);
+  }
+  if (extra.size > 0 && plan !== null) {
+    input.warnings.push(`samples carry stage tags the plan does not have: ${[...extra.keys()].join(', ')}; their window is the observed one`);
+  }
+  for (const [name, e] of [...extra].sort((a, b) => a[1].first - b[1].first)) {
+    stageDefs.push({ name, startS: Math.max(0, e.first), endS: Math.max(0, e.last), from: 0, to: 0, planned: -1 });
+  }
+  const stageWindowS = (s: { startS: number; endS: number }) => Math.max(0, Math.min(s.endS, durationS) - s.startS);
+
+  // Scenario windows: observed, across all endpoints.
+  const scenarioSpan = new Map<string, { first: number; last: number }>();
+  for (const leaf of acc.leaves) {
+    if (leaf.requests === 0) continue;
+    const e = scenarioSpan.get(leaf.scenario) ?? { first: Infinity, last: -Infinity };
+    e.first = Math.min(e.first, leaf.firstS);
+    e.last = Math.max(e.last, leaf.lastS);
+    scenarioSpan.set(leaf.scenario, e);
+  }
+
+  const mode = acc.mode;
+  const cell = (leaves: Leaf[], windowS: number, timeoutMs: number | null) => cellStats(leaves, windowS, timeoutMs, mode);
+
+  // Endpoints: the plan's order first, then names the plan does not know.
+  const byEndpoint = new Map<string, Leaf[]>();
+  for (const leaf of acc.leaves) {
+    if (leaf.endpoint === '') continue;
+    const list = byEndpoint.get(leaf.endpoint) ?? [];
+    list.push(leaf);
+    byEndpoint.set(leaf.endpoint, list);
+  }
+  const order = [...planEndpoints.keys()].filter((n) => byEndpoint.has(n));
+  const unknown = [...byEndpoint.keys()].filter((n) => !planEndpoints.has(n)).sort();
+  if (unknown.length > 0 && plan !== null) input.warnings.push(`endpoints the plan does not list: ${unknown.join(', ')}`);
+
+  const endpoints: Endpoint[] = [...order, ...unknown].map((name) => {
+    const leaves = byEndpoint.get(name) as Leaf[];
+    const pe = planEndpoints.get(name);
+    const timeoutMs = pe?.timeoutMs ?? null;
+    const byStage: Record<string, Stats> = {};
+    for (const s of stageDefs) {
+      const ls = leaves.filter((l) => l.stage === s.name);
+      if (ls.length > 0) byStage[s.name] = cell(ls, stageWindowS(s), timeoutMs);
+    }
+    const byScenario: Record<string, Stats> = {};
+    for (const sc of [...new Set(leaves.map((l) => l.scenario))].sort()) {
+      const span = scenarioSpan.get(sc);
+      const w = span === undefined ? 0 : Math.max(0, span.last - Math.max(0, Math.min(span.first, span.last)));
+      byScenario[sc] = cell(
+        leaves.filter((l) => l.scenario === sc),
+        w,
+        timeoutMs,
+      );
+    }
+    return {
+      name,
+      group: pe?.group ?? null,
+      method: pe?.method ?? null,
+      path: pe?.path ?? null,
+      timeoutMs,
+      total: cell(leaves, durationS, timeoutMs),
+      byStage,
+      byScenario,
+    };
+  });
+
+  const vus = acc.vus();
+  const stages: Stage[] = stageDefs.map((s, index) => {
+    const requests = acc.leaves.filter((l) => l.stage === s.name).reduce((a, l) => a + l.requests, 0);
+    const w = stageWindowS(s);
+    return {
+      name: s.name,
+      index,
+      startS: s.startS,
+      endS: s.endS,
+      offeredRps: { from: s.from, to: s.to, mean: (s.from + s.to) / 2 },
+      achievedRps: w > 0 ? requests / w : null,
+      droppedIterations: s.planned >= 0 ? Math.round(acc.stageDropped[s.planned] ?? 0) : 0,
+      vusMax: s.planned >= 0 ? Math.round(vus.stage[s.planned] ?? 0) : 0,
+      requests,
+    };
+  });
+
+  const series = buildSeries(acc, vus.series, intervalS, durationS);
+  const findings = endpoints.map((e) => finding(e, series, planStages, intervalS));
+  findings.sort((a, b) => b.count - a.count || b.rate - a.rate || a.endpoint.localeCompare(b.endpoint));
+
+  const all = cell(acc.leaves, durationS, null);
+  return {
+    kind: 'loadgate.analysis',
+    version: ANALYSIS_VERSION,
+    generatedAt: input.generatedAt,
+    run: {
+      ...input.run,
+      startedAt: hasSamples ? new Date(input.t0Ms).toISOString() : input.run.startedAt,
+      endedAt: hasSamples ? new Date(input.t0Ms + durationS * 1000).toISOString() : input.run.endedAt,
+      durationS: hasSamples ? durationS : null,
+    },
+    settings: { percentiles: mode, relativeError: mode === 'hdr' ? HDR_RELATIVE_ERROR : 0, seriesIntervalS: intervalS },
+    input: {
+      files: input.files,
+      lines: acc.lines,
+      points: acc.points,
+      skipped: { badJson: acc.badJson, tornLastLine: acc.tornLastLine, unknownMetric: acc.unknownMetric, untagged: acc.untagged },
+      truncated: input.truncated,
+      warnings: input.warnings,
+    },
+    totals: {
+      requests: all.requests,
+      iterations: Math.round(acc.iterations),
+      droppedIterations: Math.round(acc.dropped),
+      vusMax: Math.round(Math.max(vus.max, vus.peak)),
+      checks: { passes: acc.checksPass, fails: acc.checksFail },
+      all,
+    },
+    stages,
+    endpoints,
+    timeouts: {
+      endpointsWithTimeouts: findings.filter((f) => f.count > 0).length,
+      endpointsTotal: endpoints.length,
+      findings,
+    },
+    series,
+  };
+}
+
+/** The stats of a cell made of `leaves`. */
+export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: number | null, mode: 'exact' | 'hdr'): Stats {
+  const outcomes = Object.fromEntries(OUTCOME_KEYS.map((k) => [k, 0])) as Outcomes;
+  let requests = 0;
+  let passes = 0;
+  let fails = 0;
+  let minTimeout = Infinity;
+  for (const l of leaves) {
+    requests += l.requests;
+    passes += l.checksPass;
+    fails += l.checksFail;
+    if (l.minTimeoutMs < minTimeout) minTimeout = l.minTimeoutMs;
+    OUTCOME_KEYS.forEach((k, i) => (outcomes[k] += l.outcomes[i] as number));
+  }
+  const durations = leaves.map((l) => l.duration);
+  const { dist: durationMs, histogram } = distOf(durations, mode, true);
+  const timedOut = outcomes.timeout > 0;
+  const isCensored = (v: number | null) =>
+    timedOut && v !== null && (v >= minTimeout || (timeoutMs !== null && v >= 0.99 * timeoutMs));
+  const censored = Object.fromEntries(PERCENTILES.map(([k]) => [k, isCensored(durationMs[k])])) as Record<PercentileKey, boolean>;
+  return {
+    requests,
+    outcomes,
+    errorRate: requests > 0 ? (requests - outcomes.ok) / requests : null,
+    timeoutRate: requests > 0 ? (outcomes.timeout + outcomes.dialTimeout) / requests : null,
+    checks: { passes, fails },
+    durationMs,
+    waitingMs: distOf(
+      leaves.map((l) => l.waiting),
+      mode,
+      false,
+    ).dist,
+    connectingMs: distOf(
+      leaves.map((l) => l.connecting),
+      mode,
+      false,
+    ).dist,
+    rps: windowS > 0 ? requests / windowS : null,
+    windowS,
+    censored,
+    histogram,
+  };
+}
+
+function distOf(parts: readonly Values[], mode: 'exact' | 'hdr', withHistogram: boolean): { dist: Dist; histogram: string | null } {
+  let n = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const p of parts) {
+    n += p.n;
+    sum += p.sum;
+    if (p.min < min) min = p.min;
+    if (p.max > max) max = p.max;
+  }
+  if (n === 0) return { dist: { ...EMPTY_DIST }, histogram: null };
+  if (mode === 'exact') {
+    const all = new Float64Array(n);
+    let at = 0;
+    for (const p of parts) {
+      all.set((p.buf as Float64Array).subarray(0, p.n), at);
+      at += p.n;
+    }
+    let histogram: string | null = null;
+    if (withHistogram) {
+      const h = newHistogram();
+      for (let i = 0; i < n; i++) h.recordValue(toHdrUnits(all[i] as number));
+      histogram = encodeHistogram(h);
+      h.destroy();
+    }
+    return { dist: exactDist(all, sum), histogram };
+  }
+  const h = newHistogram();
+  for (const p of parts) if (p.hist !== null) h.add(p.hist as Histogram);
+  const dist = hdrDist(h, { count: n, min, max, sum });
+  const histogram = withHistogram ? encodeHistogram(h) : null;
+  h.destroy();
+  return { dist, histogram };
+}
+
+function buildSeries(acc: Accumulator, seriesVus: readonly (number | null)[], intervalS: number, durationS: number): Series {
+  let len = Math.max(acc.seriesRequests.length, seriesVus.length, acc.seriesDropped.length);
+  for (const es of acc.endpointSeries.values()) len = Math.max(len, es.requests.length);
+  const t = Array.from({ length: len }, (_, i) => round6(i * intervalS));
+  const span = (i: number) => {
+    const start = i * intervalS;
+    const w = Math.min(intervalS, durationS - start);
+    return w > 0 ? w : intervalS;
+  };
+  const at = <T>(arr: readonly T[], i: number, fill: T): T => (i < arr.length ? (arr[i] as T) : fill);
+  const endpoints: Series['endpoints'] = {};
+  for (const [name, es] of [...acc.endpointSeries].sort((a, b) => a[0].localeCompare(b[0]))) {
+    endpoints[name] = {
+      requests: t.map((_, i) => at(es.requests, i, 0)),
+      p95: t.map((_, i) => bucketP95(es.latency[i], at(es.requests, i, 0))),
+      errors: t.map((_, i) => at(es.errors, i, 0)),
+      timeouts: t.map((_, i) => at(es.timeouts, i, 0)),
+    };
+  }
+  return {
+    intervalS,
+    t,
+    vus: t.map((_, i) => at<number | null>(seriesVus, i, null)),
+    rps: t.map((_, i) => at(acc.seriesRequests, i, 0) / span(i)),
+    droppedIterations: t.map((_, i) => at(acc.seriesDropped, i, 0)),
+    endpoints,
+  };
+}
+
+/** p95 of a series interval from its log buckets: nearest rank, the bucket's midpoint. */
+function bucketP95(counts: Uint16Array | Uint32Array | undefined, n: number): number | null {
+  if (counts === undefined || n === 0) return null;
+  const rank = Math.max(1, Math.ceil(0.95 * n));
+  let cum = 0;
+  for (let b = 0; b < SERIES_BUCKETS; b++) {
+    cum += counts[b] as number;
+    if (cum >= rank) return round6(seriesBucketValue(b));
+  }
+  return null;
+}
+
+function finding(e: Endpoint, series: Series, planStages: Plan['stages'], intervalS: number): TimeoutFinding {
+  const count = e.total.outcomes.timeout + e.total.outcomes.dialTimeout;
+  const es = series.endpoints[e.name];
+  const points: IntervalPoint[] = series.t.map((t, i) => ({
+    t,
+    requests: es?.requests[i] ?? 0,
+    timeouts: es?.timeouts[i] ?? 0,
+    offeredRps: planStages.length > 0 ? offeredAt(planStages, t + intervalS / 2) : null,
+  }));
+  const idx = count > 0 ? onsetIndex(points) : null;
+  const onset =
+    idx === null
+      ? null
+      : (() => {
+          const atS = (points[idx] as IntervalPoint).t;
+          return { stage: stageAt(planStages, atS) ?? null, atS, offeredRps: offeredAt(planStages, atS) };
+        })();
+  const byStage: Record<string, number> = {};
+  for (const [name, s] of Object.entries(e.byStage)) byStage[name] = s.timeoutRate ?? 0;
+  return {
+    endpoint: e.name,
+    count,
+    rate: e.total.requests > 0 ? count / e.total.requests : 0,
+    onset,
+    pattern: timeoutPattern(points).pattern,
+    byStage,
+    censored: PERCENTILES.map(([k]) => k).filter((k) => e.total.censored[k]),
+  };
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,48 @@
+/** Run directories for the analysis tests: generated raw results, a plan and a run record. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Plan } from '../../lib/plan/schema.ts';
+import type { RunRecord } from '../../lib/run/schema.ts';
+import { generateLines, planFor, type GenOptions } from './generate.ts';
+
+export async function tempDir(prefix = 'loadgate-analysis-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export function runRecord(runId: string, rawFiles: string[], over: Partial<RunRecord> = {}): RunRecord {
+  return {
+    kind: 'loadgate.run',
+    version: 1,
+    runId,
+    status: 'completed',
+    k6Version: 'v2.2.0',
+    k6ExitCode: 0,
+    signal: null,
+    startedAt: '2026-11-22T09:59:59.000Z',
+    endedAt: '2026-11-22T10:10:01.000Z',
+    rawFiles,
+    influx: null,
+    ...over,
+  };
+}
+
+/** Writes a run directory; `raw` is the file's lines (gzipped unless the name ends in .ndjson). */
+export async function writeRunDir(
+  dir: string,
+  opts: { plan: Plan | null; raw: Record<string, string[] | Buffer>; record?: Partial<RunRecord> | null },
+): Promise<void> {
+  if (opts.plan) await writeFile(join(dir, 'plan.json'), JSON.stringify(opts.plan));
+  for (const [name, content] of Object.entries(opts.raw)) {
+    const body = Buffer.isBuffer(content) ? content : Buffer.from(content.length === 0 ? '' : `${content.join('\n')}\n`);
+    await writeFile(join(dir, name), name.endsWith('.gz') && !Buffer.isBuffer(content) ? gzipSync(body) : body);
+  }
+  if (opts.record !== null) await writeFile(join(dir, 'run.json'), JSON.stringify(runRecord(opts.plan?.runId ?? 'run', Object.keys(opts.raw), opts.record ?? {})));
+}
+
+export function generated(opts: GenOptions): { lines: string[]; plan: Plan } {
+  const lines: string[] = [];
+  generateLines(opts, (l) => lines.push(l));
+  return { lines, plan: planFor(opts) };
+}
