@@ -7,7 +7,8 @@ import { register as grafana } from './grafana.ts';
 import { register as verdict } from './verdict.ts';
 import { register as report } from './report.ts';
 import { register as demo } from './demo.ts';
+import { register as analyze } from './analyze.ts';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [run, doctor, target, grafana, verdict, report, demo];
+export const commands: Register[] = [run, doctor, target, grafana, analyze, verdict, report, demo];

@@ -1,0 +1,145 @@
+/**
+ * Bad input never crashes the analysis nor loses data silently: each kind is counted, named
+ * in the warnings, and an analysis is still produced. Empty results are a DataError.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeRun } from '../../lib/analysis/analyze.ts';
+import { AnalysisSchema } from '../../lib/analysis/schema.ts';
+import { DataError } from '../../lib/cli/errors.ts';
+import { benchOptions } from './generate.ts';
+import { generated, tempDir, writeRunDir } from './helpers.ts';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+async function dir(): Promise<string> {
+  const d = await tempDir();
+  dirs.push(d);
+  return d;
+}
+
+const { lines, plan } = generated(benchOptions(0.02, 3));
+const requests = lines.filter((l) => l.startsWith('{"metric":"http_req_duration"')).length;
+
+describe('bad input', () => {
+  it('a truncated gzip: what was read is analysed, marked truncated, with a warning', async () => {
+    const d = await dir();
+    const gz = gzipSync(Buffer.from(`${lines.join('\n')}\n`));
+    await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': gz.subarray(0, Math.floor(gz.length * 0.6)) } });
+    const a = await analyzeRun(d);
+    expect(() => AnalysisSchema.parse(a)).not.toThrow();
+    expect(a.input.truncated).toBe(true);
+    expect(a.input.warnings.join('\n')).toMatch(/raw\.ndjson\.gz: the gzip stream is cut short or corrupt \(unexpected end of file\)/);
+    expect(a.totals.requests).toBeGreaterThan(requests * 0.3);
+    expect(a.totals.requests).toBeLessThan(requests);
+    expect(a.input.skipped.tornLastLine).toBeLessThanOrEqual(1);
+  });
+
+  it('corrupt gzip data after a good start: kept up to the damage', async () => {
+    const d = await dir();
+    const gz = Buffer.from(gzipSync(Buffer.from(`${lines.join('\n')}\n`)));
+    for (let i = Math.floor(gz.length / 2); i < Math.floor(gz.length / 2) + 64; i++) gz[i] = 0xff;
+    await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': gz } });
+    const a = await analyzeRun(d);
+    expect(a.input.truncated).toBe(true);
+    expect(a.totals.requests).toBeGreaterThan(0);
+  });
+
+  it('a torn last line, non-JSON lines and JSON that is not a sample: counted, the rest analysed', async () => {
+    const d = await dir();
+    const bad = [...lines.slice(0, 100), 'garbage', '{"half": ', '[1,2,3]', '{"metric":"http_req_duration","type":"Point","data":{"time":"not a time","value":1,"tags":{}}}', ...lines.slice(100)];
+    const text = `${bad.join('\n')}\n{"metric":"http_req_duration","type":"Point","data":{"time":"2026-11-22T10:00:0`;
+    await writeRunDir(d, { plan, raw: { 'raw.ndjson': Buffer.from(text) } });
+    const a = await analyzeRun(d);
+    expect(a.input.skipped).toMatchObject({ badJson: 4, tornLastLine: 1 });
+    expect(a.totals.requests).toBe(requests);
+    expect(a.input.warnings.join('\n')).toMatch(/4 line\(s\) that are not k6 JSON samples skipped, e\.g\. "garbage"/);
+    expect(a.input.warnings.join('\n')).toMatch(/1 incomplete last line/);
+  });
+
+  it('metrics it does not know are counted by name; other key orders still parse', async () => {
+    const d = await dir();
+    const extra = [
+      '{"metric":"ws_sessions","type":"Point","data":{"time":"2026-11-22T10:00:01Z","value":1,"tags":{}}}',
+      '{"metric":"ws_sessions","type":"Point","data":{"time":"2026-11-22T10:00:01Z","value":1,"tags":{}}}',
+      // Same sample, keys in another order: the slow path reads it.
+      '{"type":"Point","data":{"tags":{"name":"probes.health","stage":"warm-up","scenario":"journey","status":"200"},"value":0.5,"time":"2026-11-22T10:00:00.5Z"},"metric":"http_req_duration"}',
+    ];
+    await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': [...lines, ...extra] } });
+    const a = await analyzeRun(d);
+    expect(a.input.skipped.unknownMetric).toBe(2);
+    expect(a.input.warnings.join('\n')).toMatch(/ws_sessions \(2\)/);
+    expect(a.totals.requests).toBe(requests + 1);
+    expect(a.endpoints.find((e) => e.name === 'probes.health')?.total.durationMs.min).toBe(0.5);
+  });
+
+  it('untagged samples are counted, kept in the totals, and named in the warnings', async () => {
+    const d = await dir();
+    const extra = [
+      '{"metric":"http_req_duration","type":"Point","data":{"time":"2026-11-22T10:00:01Z","value":3,"tags":{"status":"200","scenario":"x"}}}',
+      '{"metric":"http_req_duration","type":"Point","data":{"time":"2026-11-22T10:00:01Z","value":4,"tags":{"name":"probes.health","status":"200","scenario":"journey"}}}',
+      '{"metric":"http_req_duration","type":"Point","data":{"time":"2026-11-22T10:00:01Z","value":5,"tags":null}}',
+    ];
+    await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': [...lines, ...extra] } });
+    const a = await analyzeRun(d);
+    expect(a.input.skipped.untagged).toBe(3);
+    expect(a.totals.requests).toBe(requests + 3);
+    const health = a.endpoints.find((e) => e.name === 'probes.health');
+    const byStage = Object.values(health?.byStage ?? {}).reduce((n, s) => n + s.requests, 0);
+    expect(health?.total.requests).toBe(byStage + 1);
+    expect(a.input.warnings.join('\n')).toMatch(/3 request or check sample\(s\) without a "name" or "stage" tag/);
+  });
+
+  it('empty results are a DataError with a clear message', async () => {
+    const d = await dir();
+    await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': [] } });
+    await expect(analyzeRun(d)).rejects.toThrow(DataError);
+    await expect(analyzeRun(d)).rejects.toThrow(/no k6 samples in raw\.ndjson\.gz: they are empty/);
+    const d2 = await dir();
+    await writeRunDir(d2, { plan, raw: { 'raw.ndjson': Buffer.alloc(0) } });
+    await expect(analyzeRun(d2)).rejects.toThrow(/no k6 samples/);
+    const d3 = await dir();
+    await writeRunDir(d3, { plan, raw: { 'raw.ndjson.gz': [lines[0] as string, 'nope'] } });
+    await expect(analyzeRun(d3)).rejects.toThrow(/2 lines, none of them a k6 sample/);
+  });
+
+  it('a missing raw file, or a directory without any, is a DataError naming it', async () => {
+    const d = await dir();
+    await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': lines } });
+    const record = JSON.parse(readFileSync(join(d, 'run.json'), 'utf8')) as { rawFiles: string[] };
+    record.rawFiles = ['raw-missing.ndjson.gz'];
+    writeFileSync(join(d, 'run.json'), JSON.stringify(record));
+    await expect(analyzeRun(d)).rejects.toThrow(/cannot read raw results .*raw-missing\.ndjson\.gz: ENOENT/);
+    const d2 = await dir();
+    await writeRunDir(d2, { plan, raw: {}, record: null });
+    await expect(analyzeRun(d2)).rejects.toThrow(/no raw results in/);
+    await expect(analyzeRun(join(d2, 'nope'))).rejects.toThrow(/does not exist/);
+  });
+
+  it('without plan.json or run.json: an analysis from the samples alone, saying so', async () => {
+    const d = await dir();
+    await writeRunDir(d, { plan: null, raw: { 'raw.ndjson.gz': lines }, record: null });
+    const a = await analyzeRun(d);
+    expect(a.run.status).toBe('unknown');
+    expect(a.settings.seriesIntervalS).toBe(10);
+    expect(a.stages.map((s) => s.name)).toEqual(['warm-up', 'ramp-up', 'steady', 'spike', 'ramp-down']);
+    expect(a.input.warnings.join('\n')).toMatch(/no plan\.json/);
+    expect(a.totals.requests).toBe(requests);
+  });
+
+  it('a run cut off while running is analysed and flagged', async () => {
+    const d = await dir();
+    await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': lines }, record: { status: 'running', endedAt: null, k6ExitCode: null } });
+    const a = await analyzeRun(d);
+    expect(a.run.status).toBe('unknown');
+    expect(a.input.warnings.join('\n')).toMatch(/run\.json still says "running"/);
+    const d2 = await dir();
+    await writeRunDir(d2, { plan, raw: { 'raw.ndjson.gz': lines }, record: { status: 'interrupted', k6ExitCode: 130 } });
+    expect((await analyzeRun(d2)).run).toMatchObject({ status: 'interrupted', k6ExitCode: 130 });
+  });
+});
