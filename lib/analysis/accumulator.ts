@@ -163,7 +163,9 @@ export class Accumulator {
   private cacheStage: string | undefined = undefined;
   private cacheScenario: string | undefined = undefined;
   private cacheLeaf: Leaf | null = null;
-  private readonly tagCache = new Map<string, TagInfo>();
+  /** Tag sets by the FNV-1a hash of their bytes; colliding sets are chained. */
+  private readonly tagCache = new Map<number, TagInfo>();
+  private tagCacheSize = 0;
 
   iterations = 0;
   dropped = 0;
@@ -281,28 +283,41 @@ export class Accumulator {
     p += TAGS_KEY_LEN;
     if (buf[p] !== 123 /* { */) return false;
     const tagsStart = p;
+    // Find the end of the tags object (no nesting; strings may hold '}' and escapes) and hash
+    // its bytes on the way (FNV-1a), to find its TagInfo without making a string.
     let inString = false;
+    let h = 0x811c9dc5;
     for (p++; p < end; p++) {
-      const b = buf[p];
+      const b = buf[p] as number;
+      h = Math.imul(h ^ b, 0x01000193);
       if (inString) {
-        if (b === 92 /* \ */) p++;
-        else if (b === 34) inString = false;
+        if (b === 92 /* \ */) {
+          p++;
+          h = Math.imul(h ^ (buf[p] as number), 0x01000193);
+        } else if (b === 34) inString = false;
       } else if (b === 34) inString = true;
       else if (b === 125 /* } */) break;
     }
     if (p >= end) return false;
-    const key = buf.toString('latin1', tagsStart, p + 1);
-    let info = this.tagCache.get(key);
+    const tagsEnd = p + 1;
+    let info: TagInfo | undefined = this.tagCache.get(h);
+    while (info !== undefined && !sameBytes(buf, tagsStart, tagsEnd, info.bytes)) info = info.next;
     if (info === undefined) {
       let tags: unknown;
       try {
-        tags = JSON.parse(buf.toString('utf8', tagsStart, p + 1));
+        tags = JSON.parse(buf.toString('utf8', tagsStart, tagsEnd));
       } catch {
         return false;
       }
-      info = new TagInfo(tags as Tags);
-      if (this.tagCache.size >= TAG_CACHE_MAX) this.tagCache.clear();
-      this.tagCache.set(key, info);
+      if (tags === null || typeof tags !== 'object') return false;
+      if (this.tagCacheSize >= TAG_CACHE_MAX) {
+        this.tagCache.clear();
+        this.tagCacheSize = 0;
+      }
+      info = new TagInfo(tags as Tags, Buffer.from(buf.subarray(tagsStart, tagsEnd)));
+      info.next = this.tagCache.get(h);
+      this.tagCache.set(h, info);
+      this.tagCacheSize++;
     }
     this.points++;
     this.sample(id, (ms - this.t0Ms) / 1000, value, info);
@@ -551,9 +566,25 @@ class TagInfo {
   /** The request outcome these tags mean (status, error code, the endpoint's expected statuses); -1 until needed. */
   outcome = -1;
   readonly untagged: boolean;
-  constructor(readonly tags: Tags) {
+  /** Another tag set with the same hash. */
+  next: TagInfo | undefined = undefined;
+  constructor(
+    readonly tags: Tags,
+    /** The tag set's bytes, as written (cache key); empty when not cached. */
+    readonly bytes: Buffer = EMPTY_BYTES,
+  ) {
     this.untagged = tags.name === undefined || tags.stage === undefined;
   }
+}
+
+const EMPTY_BYTES = Buffer.alloc(0);
+
+function sameBytes(buf: Buffer, s: number, e: number, bytes: Buffer): boolean {
+  const n = e - s;
+  if (bytes.length !== n) return false;
+  // Tag sets of one endpoint share a long prefix: compare from the end first.
+  for (let i = n - 1; i >= 0; i--) if (buf[s + i] !== bytes[i]) return false;
+  return true;
 }
 
 /** Distinct tag sets kept; past this (per-request tag values) the cache starts over. */
