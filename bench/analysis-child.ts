@@ -20,7 +20,18 @@ if (task === 'analyze') {
   const a = await analyzeFiles([file], {
     plan,
     percentiles: (mode ?? 'auto') as PercentileMode,
-    meta: { runId: 'bench', scenario: null, profile: null, phase: null, target: null, k6Version: null, status: 'completed', k6ExitCode: 0, startedAt: null, endedAt: null },
+    meta: {
+      runId: 'bench',
+      scenario: null,
+      profile: null,
+      phase: null,
+      target: null,
+      k6Version: null,
+      status: 'completed',
+      k6ExitCode: 0,
+      startedAt: null,
+      endedAt: null,
+    },
   });
   detail = { points: a.input.points, requests: a.totals.requests, percentiles: a.settings.percentiles, p95: a.totals.all.durationMs.p95 };
 } else if (task === 'floor') {
@@ -33,7 +44,8 @@ if (task === 'analyze') {
   detail = { lines, bytes };
 } else if (task === 'gunzip') {
   let bytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 18 }))) bytes += (chunk as Buffer).length;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 18 })))
+    bytes += (chunk as Buffer).length;
   detail = { bytes };
 } else {
   throw new Error(`unknown task ${task}`);

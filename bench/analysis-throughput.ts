@@ -46,7 +46,10 @@ interface Measure {
 }
 
 function child(...a: string[]): Measure {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(here, 'analysis-child.ts'), ...a], { encoding: 'utf8', cwd: join(here, '..') });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(here, 'analysis-child.ts'), ...a], {
+    encoding: 'utf8',
+    cwd: join(here, '..'),
+  });
   return JSON.parse(out.trim().split('\n').pop() as string) as Measure;
 }
 
@@ -81,5 +84,7 @@ if (with10m) {
   const a10 = child('analyze', ten.file, ten.plan, 'auto');
   console.log(`  floor (gunzip + split)  ${fmt(f10)}  (${f10.lines} lines)`);
   console.log(`  analyze, auto           ${fmt(a10)}  (${a10.requests} requests, percentiles ${a10.percentiles})`);
-  console.log(`  ratio analyze/floor     ${(a10.wallMs / f10.wallMs).toFixed(2)}×; RSS 10M/1M ${(a10.maxRssMB / exact.maxRssMB).toFixed(2)}×`);
+  console.log(
+    `  ratio analyze/floor     ${(a10.wallMs / f10.wallMs).toFixed(2)}×; RSS 10M/1M ${(a10.maxRssMB / exact.maxRssMB).toFixed(2)}×`,
+  );
 }

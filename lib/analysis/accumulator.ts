@@ -596,7 +596,9 @@ const VALUE_KEY = Buffer.from('","value":', 'latin1');
 const VALUE_KEY_LEN = VALUE_KEY.length;
 const TAGS_KEY = Buffer.from(',"tags":', 'latin1');
 const TAGS_KEY_LEN = TAGS_KEY.length;
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 
 /**
  * A JSON number from bytes, rounded exactly as JSON.parse rounds it. Fast path: at most 15

@@ -124,7 +124,9 @@ export async function analyzeFiles(
     const r = await readLines(file, acc.line);
     if (r.truncated) {
       truncated = true;
-      warnings.push(`${shown(file)}: the gzip stream is cut short or corrupt (${r.error}); the ${acc.lines - before} lines before the damage were analysed`);
+      warnings.push(
+        `${shown(file)}: the gzip stream is cut short or corrupt (${r.error}); the ${acc.lines - before} lines before the damage were analysed`,
+      );
     }
   }
 
@@ -139,10 +141,14 @@ export async function analyzeFiles(
   if (acc.unknownMetric > 0) {
     const names = [...acc.unknownNames].sort((a, b) => b[1] - a[1]);
     const list = names.slice(0, 10).map(([n, c]) => `${n} (${c})`);
-    warnings.push(`${acc.unknownMetric} sample(s) of metrics the analysis does not use: ${list.join(', ')}${names.length > 10 ? ', …' : ''}`);
+    warnings.push(
+      `${acc.unknownMetric} sample(s) of metrics the analysis does not use: ${list.join(', ')}${names.length > 10 ? ', …' : ''}`,
+    );
   }
   if (acc.untagged > 0) {
-    warnings.push(`${acc.untagged} request or check sample(s) without a "name" or "stage" tag: counted in the totals, left out of the endpoint or stage they lack`);
+    warnings.push(
+      `${acc.untagged} request or check sample(s) without a "name" or "stage" tag: counted in the totals, left out of the endpoint or stage they lack`,
+    );
   }
   if (acc.clampedTimes > 0) warnings.push(`${acc.clampedTimes} sample(s) timestamped far past the run: placed in the last series interval`);
   if (acc.switchedAtValues !== null) {

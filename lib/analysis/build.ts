@@ -68,7 +68,9 @@ export function buildAnalysis(input: BuildInput): Analysis {
     extra.set(leaf.stage, e);
   }
   if (extra.size > 0 && plan !== null) {
-    input.warnings.push(`samples carry stage tags the plan does not have: ${[...extra.keys()].join(', ')}; their window is the observed one`);
+    input.warnings.push(
+      `samples carry stage tags the plan does not have: ${[...extra.keys()].join(', ')}; their window is the observed one`,
+    );
   }
   for (const [name, e] of [...extra].sort((a, b) => a[1].first - b[1].first)) {
     stageDefs.push({ name, startS: Math.max(0, e.first), endS: Math.max(0, e.last), from: 0, to: 0, planned: -1 });
@@ -208,8 +210,7 @@ export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: n
   const durations = leaves.map((l) => l.duration);
   const { dist: durationMs, histogram } = distOf(durations, mode, true);
   const timedOut = outcomes.timeout > 0;
-  const isCensored = (v: number | null) =>
-    timedOut && v !== null && (v >= minTimeout || (timeoutMs !== null && v >= 0.99 * timeoutMs));
+  const isCensored = (v: number | null) => timedOut && v !== null && (v >= minTimeout || (timeoutMs !== null && v >= 0.99 * timeoutMs));
   const censored = Object.fromEntries(PERCENTILES.map(([k]) => [k, isCensored(durationMs[k])])) as Record<PercentileKey, boolean>;
   return {
     requests,

@@ -7,7 +7,21 @@ import { rng } from '../../test/analysis/generate.ts';
 describe('parseNumber', () => {
   it('rounds exactly as JSON.parse does, fast path and fallback', () => {
     const r = rng(1);
-    const samples = ['0', '1', '-3', '12.867798', '1000.306865', '0.000001', '1e-05', '2.5E+3', '123456789012345678', '0.1', '-0.5', '9007199254740993', '3.141592653589793'];
+    const samples = [
+      '0',
+      '1',
+      '-3',
+      '12.867798',
+      '1000.306865',
+      '0.000001',
+      '1e-05',
+      '2.5E+3',
+      '123456789012345678',
+      '0.1',
+      '-0.5',
+      '9007199254740993',
+      '3.141592653589793',
+    ];
     for (let i = 0; i < 20_000; i++) samples.push(String(Math.round(r() * 10 ** (1 + (i % 12))) / 10 ** (i % 9)), String(r() * 5000));
     for (const s of samples) {
       const b = Buffer.from(`x${s},`);
@@ -23,7 +37,8 @@ describe('IsoTime', () => {
     const t = new IsoTime();
     const cases = ['2026-11-22T10:00:00.123456789Z', '2026-11-22T10:00:59.5Z', '2026-11-22T10:01:00Z', '2026-12-31T23:59:59.999999999Z'];
     for (const c of cases) {
-      const expected = Date.parse(c.replace(/(\.\d{3})\d*Z/, '$1Z')) + (Number(`0.${(c.split('.')[1] ?? '0').replace('Z', '').slice(3) || '0'}`) || 0);
+      const expected =
+        Date.parse(c.replace(/(\.\d{3})\d*Z/, '$1Z')) + (Number(`0.${(c.split('.')[1] ?? '0').replace('Z', '').slice(3) || '0'}`) || 0);
       expect(t.ms(c), c).toBeCloseTo(expected, 5);
       const b = Buffer.from(c);
       expect(t.fromBytes(b, 0, b.length), c).toBeCloseTo(expected, 5);

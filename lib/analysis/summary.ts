@@ -8,14 +8,19 @@ export function formatSummary(a: Analysis): string {
   const t = a.totals;
   const lines: string[] = [];
   const flag = a.run.status === 'completed' ? '' : ` [${a.run.status}]`;
-  lines.push(`run ${a.run.runId}${flag}: ${t.requests} requests, ${t.iterations} iterations, ${t.droppedIterations} dropped, ${pct(t.all.errorRate)} errors`);
+  lines.push(
+    `run ${a.run.runId}${flag}: ${t.requests} requests, ${t.iterations} iterations, ${t.droppedIterations} dropped, ${pct(t.all.errorRate)} errors`,
+  );
   lines.push(
     `percentiles: ${a.settings.percentiles}${a.settings.percentiles === 'hdr' ? ` (relative error ${a.settings.relativeError})` : ''}; input: ${a.input.points} points${a.input.truncated ? ', TRUNCATED' : ''}`,
   );
   const f = a.timeouts;
   lines.push(`timeout issues: ${f.endpointsWithTimeouts} of ${f.endpointsTotal} endpoints`);
   for (const x of f.findings.filter((y) => y.count > 0)) {
-    const onset = x.onset === null ? '' : `, from ${x.onset.atS.toFixed(0)} s${x.onset.stage ? ` (${x.onset.stage}` : ' ('}${x.onset.offeredRps === null ? '' : `, ${x.onset.offeredRps.toFixed(0)} req/s offered`})`;
+    const onset =
+      x.onset === null
+        ? ''
+        : `, from ${x.onset.atS.toFixed(0)} s${x.onset.stage ? ` (${x.onset.stage}` : ' ('}${x.onset.offeredRps === null ? '' : `, ${x.onset.offeredRps.toFixed(0)} req/s offered`})`;
     const censored = x.censored.length > 0 ? `; ${x.censored.join(', ')} censored` : '';
     lines.push(`  ${x.endpoint}: ${x.count} timeouts (${pct(x.rate)}), ${x.pattern}${onset}${censored}`);
   }
@@ -24,7 +29,9 @@ export function formatSummary(a: Analysis): string {
     const d = e.total.durationMs;
     const c = e.total.censored;
     const p = (v: number | null, cen: boolean) => `${cen ? '≥' : ''}${ms(v)}`.padEnd(11);
-    lines.push(`${e.name.padEnd(33)}${String(e.total.requests).padEnd(11)}${p(d.p50, c.p50)}${p(d.p95, c.p95)}${p(d.p99, c.p99)}${pct(e.total.errorRate)}`);
+    lines.push(
+      `${e.name.padEnd(33)}${String(e.total.requests).padEnd(11)}${p(d.p50, c.p50)}${p(d.p95, c.p95)}${p(d.p99, c.p99)}${pct(e.total.errorRate)}`,
+    );
   }
   return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type IntervalPoint, offeredAt, onsetIndex, spearman, stageAt, timeoutPattern } from './timeouts.ts';
 
-const pts = (rows: [number, number, number | null][]): IntervalPoint[] => rows.map(([requests, timeouts, offeredRps], t) => ({ t, requests, timeouts, offeredRps }));
+const pts = (rows: [number, number, number | null][]): IntervalPoint[] =>
+  rows.map(([requests, timeouts, offeredRps], t) => ({ t, requests, timeouts, offeredRps }));
 
 describe('spearman', () => {
   it('is 1 for a monotone rise, -1 for a fall, averages ties, null when a side is constant', () => {
@@ -15,18 +16,56 @@ describe('spearman', () => {
 
 describe('onsetIndex', () => {
   it('is null without timeouts', () => {
-    expect(onsetIndex(pts([[10, 0, 1], [10, 0, 2]]))).toBeNull();
+    expect(
+      onsetIndex(
+        pts([
+          [10, 0, 1],
+          [10, 0, 2],
+        ]),
+      ),
+    ).toBeNull();
   });
   it('skips an isolated early timeout and finds where they keep recurring (3 of 5 intervals)', () => {
-    const p = pts([[10, 1, 1], [10, 0, 1], [10, 0, 1], [10, 0, 1], [10, 0, 1], [10, 0, 1], [10, 2, 5], [10, 0, 5], [10, 1, 5], [10, 3, 5], [10, 0, 5]]);
+    const p = pts([
+      [10, 1, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 2, 5],
+      [10, 0, 5],
+      [10, 1, 5],
+      [10, 3, 5],
+      [10, 0, 5],
+    ]);
     expect(onsetIndex(p)).toBe(6);
   });
   it('ignores intervals without requests when counting the window', () => {
-    const p = pts([[10, 1, 1], [0, 0, 1], [0, 0, 1], [10, 1, 1], [10, 1, 1]]);
+    const p = pts([
+      [10, 1, 1],
+      [0, 0, 1],
+      [0, 0, 1],
+      [10, 1, 1],
+      [10, 1, 1],
+    ]);
     expect(onsetIndex(p)).toBe(0);
   });
   it('falls back to the first timeout when they never recur', () => {
-    const p = pts([[10, 0, 1], [10, 1, 1], [10, 0, 1], [10, 0, 1], [10, 0, 1], [10, 0, 1], [10, 0, 1], [10, 1, 1], [10, 0, 1], [10, 0, 1], [10, 0, 1], [10, 0, 1]]);
+    const p = pts([
+      [10, 0, 1],
+      [10, 1, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 1, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+      [10, 0, 1],
+    ]);
     expect(onsetIndex(p)).toBe(1);
   });
 });
@@ -36,20 +75,63 @@ describe('timeoutPattern', () => {
     expect(timeoutPattern(pts([[10, 0, 1]])).pattern).toBe('none');
   });
   it('load-correlated when the rate rises with offered load', () => {
-    const p = pts([[10, 0, 10], [10, 0, 20], [10, 1, 30], [10, 2, 40], [10, 5, 50]]);
+    const p = pts([
+      [10, 0, 10],
+      [10, 0, 20],
+      [10, 1, 30],
+      [10, 2, 40],
+      [10, 5, 50],
+    ]);
     expect(timeoutPattern(p)).toMatchObject({ pattern: 'load-correlated', rho: expect.any(Number) });
   });
   it('load-correlated when high-load intervals time out at twice the rate of the rest', () => {
     // Offered load goes up and down; ρ is diluted, but the high-load rate (6/300) is 2.5 × the rest (4/500).
-    const p = pts([[100, 1, 10], [100, 1, 100], [100, 3, 100], [100, 0, 10], [100, 1, 10], [100, 2, 100], [100, 1, 10], [100, 1, 10]]);
+    const p = pts([
+      [100, 1, 10],
+      [100, 1, 100],
+      [100, 3, 100],
+      [100, 0, 10],
+      [100, 1, 10],
+      [100, 2, 100],
+      [100, 1, 10],
+      [100, 1, 10],
+    ]);
     const r = timeoutPattern(p);
     expect(r.rateRatio).toBeCloseTo(2.5, 9);
     expect(r.pattern).toBe('load-correlated');
   });
   it('intermittent when timeouts are spread evenly over load levels, or the load is flat or unknown', () => {
-    expect(timeoutPattern(pts([[100, 1, 10], [100, 1, 20], [100, 1, 30], [100, 1, 40], [100, 1, 50], [100, 0, 25]])).pattern).toBe('intermittent');
-    expect(timeoutPattern(pts([[100, 0, 50], [100, 5, 50], [100, 0, 50], [100, 9, 50]])).pattern).toBe('intermittent');
-    expect(timeoutPattern(pts([[100, 0, null], [100, 5, null], [100, 9, null]])).pattern).toBe('intermittent');
+    expect(
+      timeoutPattern(
+        pts([
+          [100, 1, 10],
+          [100, 1, 20],
+          [100, 1, 30],
+          [100, 1, 40],
+          [100, 1, 50],
+          [100, 0, 25],
+        ]),
+      ).pattern,
+    ).toBe('intermittent');
+    expect(
+      timeoutPattern(
+        pts([
+          [100, 0, 50],
+          [100, 5, 50],
+          [100, 0, 50],
+          [100, 9, 50],
+        ]),
+      ).pattern,
+    ).toBe('intermittent');
+    expect(
+      timeoutPattern(
+        pts([
+          [100, 0, null],
+          [100, 5, null],
+          [100, 9, null],
+        ]),
+      ).pattern,
+    ).toBe('intermittent');
   });
 });
 

@@ -52,7 +52,14 @@ describe('bad input', () => {
 
   it('a torn last line, non-JSON lines and JSON that is not a sample: counted, the rest analysed', async () => {
     const d = await dir();
-    const bad = [...lines.slice(0, 100), 'garbage', '{"half": ', '[1,2,3]', '{"metric":"http_req_duration","type":"Point","data":{"time":"not a time","value":1,"tags":{}}}', ...lines.slice(100)];
+    const bad = [
+      ...lines.slice(0, 100),
+      'garbage',
+      '{"half": ',
+      '[1,2,3]',
+      '{"metric":"http_req_duration","type":"Point","data":{"time":"not a time","value":1,"tags":{}}}',
+      ...lines.slice(100),
+    ];
     const text = `${bad.join('\n')}\n{"metric":"http_req_duration","type":"Point","data":{"time":"2026-11-22T10:00:0`;
     await writeRunDir(d, { plan, raw: { 'raw.ndjson': Buffer.from(text) } });
     const a = await analyzeRun(d);

@@ -114,7 +114,9 @@ export function generateLines(opts: GenOptions, emit: (line: string) => void): {
     if (!declared.has(metric)) {
       const d = DECLS.find((x) => x[0] === metric);
       const [type, contains] = d ? [d[1], d[2]] : ['trend', 'default'];
-      emit(`{"type":"Metric","data":{"name":"${metric}","type":"${type}","contains":"${contains}","thresholds":[],"submetrics":null},"metric":"${metric}"}`);
+      emit(
+        `{"type":"Metric","data":{"name":"${metric}","type":"${type}","contains":"${contains}","thresholds":[],"submetrics":null},"metric":"${metric}"}`,
+      );
       declared.add(metric);
     }
     emit(`{"metric":"${metric}","type":"Point","data":{"time":"${isoNs(ms, 0)}","value":${value},"tags":${tags}}}`);
@@ -202,7 +204,12 @@ export function generateLines(opts: GenOptions, emit: (line: string) => void): {
         point('http_req_waiting', endMs, w, tags);
         point('http_req_receiving', endMs, round6(Math.max(0, d - w - 0.021)), tags);
         point('http_req_failed', endMs, failed, tags);
-        point('loadgate_timeouts', endMs + 0.01, isTimeout, `{"group":"","name":"${ep.name}","scenario":"${opts.scenario}","stage":"${stage}"}`);
+        point(
+          'loadgate_timeouts',
+          endMs + 0.01,
+          isTimeout,
+          `{"group":"","name":"${ep.name}","scenario":"${opts.scenario}","stage":"${stage}"}`,
+        );
         point('checks', endMs + 0.02, expected ? 1 : 0, checkTags('status is expected'));
         point('checks', endMs + 0.02, expected ? 1 : 0, checkTags('body has the expected shape'));
         if (it % 3 === 0) {
@@ -293,25 +300,140 @@ export function planFor(opts: GenOptions, runId = 'gen-run'): Plan {
 
 /** A realistic default: 12 endpoints, a ramp, a steady stage, a spike and a ramp-down; scale stretches time. */
 export function benchOptions(scale = 1, seed = 42): GenOptions {
-  const st = (name: string, a: number, b: number, from: number, to: number): PlanStage => ({ name, startS: a * scale, endS: b * scale, fromRps: from, toRps: to });
+  const st = (name: string, a: number, b: number, from: number, to: number): PlanStage => ({
+    name,
+    startS: a * scale,
+    endS: b * scale,
+    fromRps: from,
+    toRps: to,
+  });
   return {
     seed,
     startMs: Date.parse('2026-11-22T10:00:00Z'),
     scenario: 'journey',
-    stages: [st('warm-up', 0, 60, 0, 50), st('ramp-up', 60, 180, 50, 150), st('steady', 180, 480, 150, 150), st('spike', 480, 540, 150, 300), st('ramp-down', 540, 600, 300, 0)],
+    stages: [
+      st('warm-up', 0, 60, 0, 50),
+      st('ramp-up', 60, 180, 50, 150),
+      st('steady', 180, 480, 150, 150),
+      st('spike', 480, 540, 150, 300),
+      st('ramp-down', 540, 600, 300, 0),
+    ],
     endpoints: [
-      { name: 'auth.login', group: 'auth', method: 'POST', path: '/api/auth/login', timeoutMs: 2000, baseMs: 120, loadFactor: 8, timeoutAtPeak: 0.25, p401: 0.005 },
-      { name: 'auth.logout', group: 'auth', method: 'POST', path: '/api/auth/logout', timeoutMs: 2000, baseMs: 20, loadFactor: 3, timeoutAtPeak: 0.02 },
-      { name: 'auth.refresh', group: 'auth', method: 'POST', path: '/api/auth/refresh', timeoutMs: 2000, baseMs: 40, loadFactor: 5, timeoutAtPeak: 0.1 },
-      { name: 'auth.2fa-status', group: 'auth', method: 'GET', path: '/api/auth/2fa/status', timeoutMs: 2000, baseMs: 15, loadFactor: 2, timeoutAtPeak: 0 },
-      { name: 'auth.request-email-verify', group: 'auth', method: 'POST', path: '/api/auth/request-email-verify', timeoutMs: 2000, baseMs: 30, loadFactor: 2, timeoutAtPeak: 0, p5xx: 0.01 },
+      {
+        name: 'auth.login',
+        group: 'auth',
+        method: 'POST',
+        path: '/api/auth/login',
+        timeoutMs: 2000,
+        baseMs: 120,
+        loadFactor: 8,
+        timeoutAtPeak: 0.25,
+        p401: 0.005,
+      },
+      {
+        name: 'auth.logout',
+        group: 'auth',
+        method: 'POST',
+        path: '/api/auth/logout',
+        timeoutMs: 2000,
+        baseMs: 20,
+        loadFactor: 3,
+        timeoutAtPeak: 0.02,
+      },
+      {
+        name: 'auth.refresh',
+        group: 'auth',
+        method: 'POST',
+        path: '/api/auth/refresh',
+        timeoutMs: 2000,
+        baseMs: 40,
+        loadFactor: 5,
+        timeoutAtPeak: 0.1,
+      },
+      {
+        name: 'auth.2fa-status',
+        group: 'auth',
+        method: 'GET',
+        path: '/api/auth/2fa/status',
+        timeoutMs: 2000,
+        baseMs: 15,
+        loadFactor: 2,
+        timeoutAtPeak: 0,
+      },
+      {
+        name: 'auth.request-email-verify',
+        group: 'auth',
+        method: 'POST',
+        path: '/api/auth/request-email-verify',
+        timeoutMs: 2000,
+        baseMs: 30,
+        loadFactor: 2,
+        timeoutAtPeak: 0,
+        p5xx: 0.01,
+      },
       { name: 'user.me', group: 'user', method: 'GET', path: '/api/me', timeoutMs: 2000, baseMs: 25, loadFactor: 4, timeoutAtPeak: 0.05 },
-      { name: 'user.profile.get', group: 'user', method: 'GET', path: '/api/user/profile', timeoutMs: 2000, baseMs: 30, loadFactor: 4, timeoutAtPeak: 0.05 },
-      { name: 'user.profile.put', group: 'user', method: 'PUT', path: '/api/user/profile', timeoutMs: 2000, baseMs: 45, loadFactor: 4, timeoutAtPeak: 0.05 },
-      { name: 'monitoring.health', group: 'monitoring', method: 'GET', path: '/api/monitoring/health', timeoutMs: 1000, baseMs: 3, loadFactor: 1.5, timeoutAtPeak: 0, timeoutAlways: 0.002 },
-      { name: 'monitoring.metrics', group: 'monitoring', method: 'GET', path: '/api/monitoring/metrics', timeoutMs: 2000, baseMs: 60, loadFactor: 2, timeoutAtPeak: 0 },
-      { name: 'monitoring.performance', group: 'monitoring', method: 'GET', path: '/api/monitoring/performance', timeoutMs: 2000, baseMs: 80, loadFactor: 2, timeoutAtPeak: 0, pRefused: 0.001 },
-      { name: 'probes.health', group: 'probes', method: 'GET', path: '/health', timeoutMs: 1000, baseMs: 1, loadFactor: 1.2, timeoutAtPeak: 0 },
+      {
+        name: 'user.profile.get',
+        group: 'user',
+        method: 'GET',
+        path: '/api/user/profile',
+        timeoutMs: 2000,
+        baseMs: 30,
+        loadFactor: 4,
+        timeoutAtPeak: 0.05,
+      },
+      {
+        name: 'user.profile.put',
+        group: 'user',
+        method: 'PUT',
+        path: '/api/user/profile',
+        timeoutMs: 2000,
+        baseMs: 45,
+        loadFactor: 4,
+        timeoutAtPeak: 0.05,
+      },
+      {
+        name: 'monitoring.health',
+        group: 'monitoring',
+        method: 'GET',
+        path: '/api/monitoring/health',
+        timeoutMs: 1000,
+        baseMs: 3,
+        loadFactor: 1.5,
+        timeoutAtPeak: 0,
+        timeoutAlways: 0.002,
+      },
+      {
+        name: 'monitoring.metrics',
+        group: 'monitoring',
+        method: 'GET',
+        path: '/api/monitoring/metrics',
+        timeoutMs: 2000,
+        baseMs: 60,
+        loadFactor: 2,
+        timeoutAtPeak: 0,
+      },
+      {
+        name: 'monitoring.performance',
+        group: 'monitoring',
+        method: 'GET',
+        path: '/api/monitoring/performance',
+        timeoutMs: 2000,
+        baseMs: 80,
+        loadFactor: 2,
+        timeoutAtPeak: 0,
+        pRefused: 0.001,
+      },
+      {
+        name: 'probes.health',
+        group: 'probes',
+        method: 'GET',
+        path: '/health',
+        timeoutMs: 1000,
+        baseMs: 1,
+        loadFactor: 1.2,
+        timeoutAtPeak: 0,
+      },
     ],
   };
 }

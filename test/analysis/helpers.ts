@@ -38,7 +38,8 @@ export async function writeRunDir(
     const body = Buffer.isBuffer(content) ? content : Buffer.from(content.length === 0 ? '' : `${content.join('\n')}\n`);
     await writeFile(join(dir, name), name.endsWith('.gz') && !Buffer.isBuffer(content) ? gzipSync(body) : body);
   }
-  if (opts.record !== null) await writeFile(join(dir, 'run.json'), JSON.stringify(runRecord(opts.plan?.runId ?? 'run', Object.keys(opts.raw), opts.record ?? {})));
+  if (opts.record !== null)
+    await writeFile(join(dir, 'run.json'), JSON.stringify(runRecord(opts.plan?.runId ?? 'run', Object.keys(opts.raw), opts.record ?? {})));
 }
 
 export function generated(opts: GenOptions): { lines: string[]; plan: Plan } {

@@ -73,7 +73,16 @@ beforeAll(async () => {
     phase: null,
     thresholdSet: null,
     baseUrl: target.url,
-    endpoints: ENDPOINTS.map((e) => ({ ...e, group: 'probes', method: 'GET', auth: 'none', timeoutMs: 1000, expectStatus: [200], expectField: null, probe: true })),
+    endpoints: ENDPOINTS.map((e) => ({
+      ...e,
+      group: 'probes',
+      method: 'GET',
+      auth: 'none',
+      timeoutMs: 1000,
+      expectStatus: [200],
+      expectField: null,
+      probe: true,
+    })),
     tokens: { access: 'accessToken', refresh: 'refreshToken' },
     users: { emailTemplate: 'u{{i}}@x', count: 1, passwordEnv: 'PW' },
     journeyWeights: {},
@@ -83,7 +92,10 @@ beforeAll(async () => {
     k6Options: {},
   };
   await writeFile(join(dir, 'plan.json'), JSON.stringify(plan));
-  await writeFile(join(dir, 'run.json'), JSON.stringify(runRecord('k6-real', ['raw.ndjson.gz'], { startedAt: started, endedAt: new Date().toISOString() })));
+  await writeFile(
+    join(dir, 'run.json'),
+    JSON.stringify(runRecord('k6-real', ['raw.ndjson.gz'], { startedAt: started, endedAt: new Date().toISOString() })),
+  );
   analysis = await analyzeRun(dir);
 }, 120_000);
 

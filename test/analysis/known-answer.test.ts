@@ -22,7 +22,8 @@ async function dir(): Promise<string> {
 }
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
-const iso = (offsetMs: number) => `${new Date(T0 + Math.floor(offsetMs)).toISOString().slice(0, 23)}${String(Math.round((offsetMs % 1) * 1e6)).padStart(6, '0')}Z`;
+const iso = (offsetMs: number) =>
+  `${new Date(T0 + Math.floor(offsetMs)).toISOString().slice(0, 23)}${String(Math.round((offsetMs % 1) * 1e6)).padStart(6, '0')}Z`;
 
 function point(metric: string, offsetMs: number, value: number, tags: Record<string, string>): string {
   return JSON.stringify({ metric, type: 'Point', data: { time: iso(offsetMs), value, tags } });
@@ -76,8 +77,28 @@ const plan: Plan = {
   thresholdSet: null,
   baseUrl: 'http://user:secret@127.0.0.1:8080',
   endpoints: [
-    { name: 'a', group: 'probes', method: 'GET', path: '/a', auth: 'none', timeoutMs: 1000, expectStatus: [200], expectField: null, probe: true },
-    { name: 'b', group: 'auth', method: 'POST', path: '/b', auth: 'none', timeoutMs: 2000, expectStatus: [200, 401], expectField: null, probe: false },
+    {
+      name: 'a',
+      group: 'probes',
+      method: 'GET',
+      path: '/a',
+      auth: 'none',
+      timeoutMs: 1000,
+      expectStatus: [200],
+      expectField: null,
+      probe: true,
+    },
+    {
+      name: 'b',
+      group: 'auth',
+      method: 'POST',
+      path: '/b',
+      auth: 'none',
+      timeoutMs: 2000,
+      expectStatus: [200, 401],
+      expectField: null,
+      probe: false,
+    },
   ],
   tokens: { access: 'a', refresh: 'r' },
   users: { emailTemplate: 'u{{i}}@x', count: 1, passwordEnv: 'PW' },
@@ -104,7 +125,12 @@ function handRun(): string[] {
   ];
   for (let i = 1; i <= 100; i++) {
     const stage = i <= 50 ? 's1' : 's2';
-    lines.push(...request('a', stage, i <= 50 ? i * 100 : 10_000 + (i - 50) * 100, i, 200, undefined, { waiting: i - 0.5, connecting: i === 1 ? 1 : 0 }));
+    lines.push(
+      ...request('a', stage, i <= 50 ? i * 100 : 10_000 + (i - 50) * 100, i, 200, undefined, {
+        waiting: i - 0.5,
+        connecting: i === 1 ? 1 : 0,
+      }),
+    );
     lines.push(check('a', stage, i * 100 + 50, true));
   }
   const b = (off: number, d: number, status: number, code?: string) => lines.push(...request('b', 's2', 12_000 + off, d, status, code));
@@ -154,7 +180,16 @@ describe('a hand-built run', () => {
     const t = ep('a').total;
     expect(t.requests).toBe(100);
     expect(t.outcomes.ok).toBe(100);
-    expect(t.durationMs).toEqual({ count: 100, min: 1, mean: 50.5, p50: 50.5, p90: k6p(range(1, 100), 0.9), p95: k6p(range(1, 100), 0.95), p99: k6p(range(1, 100), 0.99), max: 100 });
+    expect(t.durationMs).toEqual({
+      count: 100,
+      min: 1,
+      mean: 50.5,
+      p50: 50.5,
+      p90: k6p(range(1, 100), 0.9),
+      p95: k6p(range(1, 100), 0.95),
+      p99: k6p(range(1, 100), 0.99),
+      max: 100,
+    });
     expect(t.durationMs.p95).toBeCloseTo(95.05, 10);
     expect(t.durationMs.p90).toBeCloseTo(90.1, 10);
     expect(t.durationMs.p99).toBeCloseTo(99.01, 10);
@@ -175,7 +210,16 @@ describe('a hand-built run', () => {
   it('endpoint b: every outcome bucket, timeouts censor the top percentiles', () => {
     const t = ep('b').total;
     expect(t.requests).toBe(14);
-    expect(t.outcomes).toEqual({ ok: 7, timeout: 2, dialTimeout: 1, connRefused: 1, connReset: 1, otherNetwork: 0, http5xx: 1, http4xx: 1 });
+    expect(t.outcomes).toEqual({
+      ok: 7,
+      timeout: 2,
+      dialTimeout: 1,
+      connRefused: 1,
+      connReset: 1,
+      otherNetwork: 0,
+      http5xx: 1,
+      http4xx: 1,
+    });
     expect(t.errorRate).toBe(0.5);
     expect(t.timeoutRate).toBe(3 / 14);
     const sorted = [0, 0, 0, 5, 7, 8, 10, 20, 30, 40, 50, 60, 2000.25, 2001.5];
@@ -256,7 +300,12 @@ describe('a generated run against the naive reference', () => {
       expect(e.total.requests, e.name).toBe(r.durations.length);
       for (const [k, v] of Object.entries(e.total.outcomes)) expect(v, `${e.name} ${k}`).toBe(r.outcomes[k] ?? 0);
       expect(e.total.checks).toEqual(r.checks);
-      for (const [key, p] of [['p50', 0.5], ['p90', 0.9], ['p95', 0.95], ['p99', 0.99]] as const) {
+      for (const [key, p] of [
+        ['p50', 0.5],
+        ['p90', 0.9],
+        ['p95', 0.95],
+        ['p99', 0.99],
+      ] as const) {
         expect(e.total.durationMs[key], `${e.name} ${key}`).toBe(k6p(r.durations, p));
         expect(e.total.waitingMs[key], `${e.name} waiting ${key}`).toBe(k6p(r.waiting, p));
         expect(e.total.connectingMs[key], `${e.name} connecting ${key}`).toBe(k6p(r.connecting, p));
@@ -300,7 +349,12 @@ describe('a generated run against the naive reference', () => {
     expect(h.settings).toMatchObject({ percentiles: 'hdr', relativeError: 0.001 });
     expect(h.totals.all.outcomes).toEqual(a.totals.all.outcomes);
     const all = [...ref.values()].flatMap((r) => r.durations).sort((x, y) => x - y);
-    for (const [key, p] of [['p50', 0.5], ['p90', 0.9], ['p95', 0.95], ['p99', 0.99]] as const) {
+    for (const [key, p] of [
+      ['p50', 0.5],
+      ['p90', 0.9],
+      ['p95', 0.95],
+      ['p99', 0.99],
+    ] as const) {
       const got = h.totals.all.durationMs[key] as number;
       // HDR takes the nearest rank; k6 interpolates between two ranks. Either neighbour, within 0.1 %.
       const lo = all[Math.floor(p * (all.length - 1))] as number;

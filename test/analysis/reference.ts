@@ -52,7 +52,10 @@ export function reference(lines: readonly string[], expect: Record<string, numbe
       const status = Number(tags['status']);
       let k: string;
       if (status === 0) {
-        k = { '1050': 'timeout', '1211': 'dialTimeout', '1212': 'connRefused', '1220': 'connReset', '1201': 'connReset' }[tags['error_code'] ?? ''] ?? 'otherNetwork';
+        k =
+          { '1050': 'timeout', '1211': 'dialTimeout', '1212': 'connRefused', '1220': 'connReset', '1201': 'connReset' }[
+            tags['error_code'] ?? ''
+          ] ?? 'otherNetwork';
       } else if ((expect[name] ?? []).includes(status)) k = 'ok';
       else if (status >= 500) k = 'http5xx';
       else if (status >= 400) k = 'http4xx';

@@ -20,11 +20,18 @@ export function register(program: Command): void {
     .argument('<run-dir...>', 'run directory (plan.json, run.json, raw results); more than one: segments of one test')
     .option('--out <file>', 'write the analysis here instead of <first run-dir>/analysis.json')
     .addOption(
-      new Option('--percentiles <mode>', "exact: k6's own definition, every value kept; hdr: bounded memory, relative error 0.001; auto: exact up to 2M values")
+      new Option(
+        '--percentiles <mode>',
+        "exact: k6's own definition, every value kept; hdr: bounded memory, relative error 0.001; auto: exact up to 2M values",
+      )
         .choices(['exact', 'hdr', 'auto'])
         .default('auto'),
     )
-    .option('--interval <seconds>', 'time-series interval (default: from the planned duration, at most 600 points)', parseNumberFlag('interval', { min: 0.001 }))
+    .option(
+      '--interval <seconds>',
+      'time-series interval (default: from the planned duration, at most 600 points)',
+      parseNumberFlag('interval', { min: 0.001 }),
+    )
     .option('--quiet', 'print nothing but warnings')
     .action(async (runDirs: string[], flags: AnalyzeFlags) => {
       const analysis = await analyzeRun(runDirs, { percentiles: flags.percentiles, intervalS: flags.interval });
