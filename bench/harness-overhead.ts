@@ -48,9 +48,10 @@ interface Sample {
 
 async function runK6(k6: string, script: string, env: Record<string, string>, dir: string, tag: string): Promise<Sample> {
   const summary = join(dir, `${tag}-summary.json`);
+  // The same run-wide tag the harness's plan sets (testid), so both sides emit the same tag sets but for `stage`.
   const { stderr } = await run(
     '/usr/bin/time',
-    ['-f', 'MAXRSS_KB=%M', k6, 'run', '--quiet', '--no-usage-report', '--out', `json=${join(dir, `${tag}.ndjson.gz`)}`, '--summary-export', summary, script],
+    ['-f', 'MAXRSS_KB=%M', k6, 'run', '--quiet', '--no-usage-report', '--tag', 'testid=bench', '--out', `json=${join(dir, `${tag}.ndjson.gz`)}`, '--summary-export', summary, script],
     { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...env }, maxBuffer: 64 * 1024 * 1024 },
   );
   const rssKb = Number(/MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
