@@ -158,7 +158,29 @@ describe('computeVerdict', () => {
         endpoints: [{ name: 'user.me', group: 'user', byStage: { hold: { requests: 990, p95: 50 } } }],
       });
       expect(throughput(computeVerdict(a, phase3))?.status).toBe('pass');
-      expect(throughput(computeVerdict(a, phase3, { throughputTolerance: 0 }))?.status).toBe('fail');
+    });
+
+    it('widens the tolerance to the counting noise of a short window', () => {
+      // 2 / sqrt(400) = 10 %: 92 RPS over 4 s is within noise of 100, though not within 2 %.
+      const a = makeAnalysis({
+        stages: [{ name: 'hold', durationS: 4, from: 100, to: 100, requests: 368 }],
+        endpoints: [{ name: 'user.me', group: 'user', byStage: { hold: { requests: 368, p95: 50 } } }],
+      });
+      expect(throughput(computeVerdict(a, phase3))?.status).toBe('pass');
+    });
+
+    it('blames the system only when its failures explain the shortfall', () => {
+      const healthy = makeAnalysis({
+        stages: [{ name: 'hold', durationS: 10, from: 100, to: 100, requests: 800 }],
+        endpoints: [{ name: 'user.me', group: 'user', byStage: { hold: { requests: 800, p95: 50 } } }],
+      });
+      // Every request ok, yet fewer than planned: the generator sent fewer (mix, window edges).
+      expect(throughput(computeVerdict(healthy, phase3))?.status).toBe('inconclusive');
+      const failing = makeAnalysis({
+        stages: [{ name: 'hold', durationS: 10, from: 100, to: 100, requests: 1000 }],
+        endpoints: [{ name: 'user.me', group: 'user', byStage: { hold: { requests: 1000, http5xx: 200, p95: 50 } } }],
+      });
+      expect(throughput(computeVerdict(failing, phase3))?.status).toBe('fail');
     });
 
     it('no constant-rate stage: inconclusive', () => {
