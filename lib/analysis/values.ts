@@ -25,7 +25,8 @@ export class Values {
     const buf = this.buf;
     if (buf !== null) {
       if (this.n > buf.length) {
-        const grown = new Float64Array(buf.length * 2);
+        // 1.5×: less slack at the auto-switch size than doubling.
+        const grown = new Float64Array(Math.ceil(buf.length * 1.5));
         grown.set(buf);
         this.buf = grown;
         grown[this.n - 1] = v;
