@@ -13,7 +13,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InfluxDB, IPoint } from 'influx';
-import { AnalysisSchema, type Analysis } from '../analysis/schema.ts';
+import type { Analysis } from '../analysis/schema.ts';
+import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
 import { InfraError } from '../cli/errors.ts';
 import type { Plan } from '../plan/schema.ts';
 import type { RunObserver } from '../run/observer.ts';
@@ -181,8 +182,7 @@ class InfluxRunObserver implements RunObserver {
 }
 
 export async function readAnalysis(runDir: string): Promise<Analysis> {
-  const raw: unknown = JSON.parse(await readFile(join(runDir, 'analysis.json'), 'utf8'));
-  return AnalysisSchema.parse(raw);
+  return readAnalysisAsync(join(runDir, ANALYSIS_FILE));
 }
 
 /** verdict.json is optional for the summary: missing or invalid → the summary says `none`. */

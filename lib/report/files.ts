@@ -5,7 +5,8 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ZodError } from 'zod';
-import { AnalysisSchema, type Analysis } from '../analysis/schema.ts';
+import type { Analysis } from '../analysis/schema.ts';
+import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
 import { DataError, UsageError } from '../cli/errors.ts';
 import { checkComparable, type ComparedRun } from './compare-model.ts';
 import { renderComparison, renderRunReport } from './render.ts';
@@ -43,15 +44,7 @@ export async function readRunInputs(runDir: string): Promise<RunInputs> {
   const dir = resolve(runDir);
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`not a run directory: ${runDir}`);
-  const analysisFile = join(dir, 'analysis.json');
-  const raw = await readJson(analysisFile, 'analysis');
-  let analysis: Analysis;
-  try {
-    analysis = AnalysisSchema.parse(raw);
-  } catch (err) {
-    if (err instanceof ZodError) throw new DataError(`${analysisFile} is not a valid analysis: ${zodMessage(err)}`);
-    throw err;
-  }
+  const analysis = await readAnalysisAsync(join(dir, ANALYSIS_FILE));
   const verdictFile = join(dir, 'verdict.json');
   const hasVerdict = await stat(verdictFile).then(
     (s) => s.isFile(),
