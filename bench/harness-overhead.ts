@@ -51,7 +51,21 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
   // The same run-wide tag the harness's plan sets (testid), so both sides emit the same tag sets but for `stage`.
   const { stderr } = await run(
     '/usr/bin/time',
-    ['-f', 'MAXRSS_KB=%M', k6, 'run', '--quiet', '--no-usage-report', '--tag', 'testid=bench', '--out', `json=${join(dir, `${tag}.ndjson.gz`)}`, '--summary-export', summary, script],
+    [
+      '-f',
+      'MAXRSS_KB=%M',
+      k6,
+      'run',
+      '--quiet',
+      '--no-usage-report',
+      '--tag',
+      'testid=bench',
+      '--out',
+      `json=${join(dir, `${tag}.ndjson.gz`)}`,
+      '--summary-export',
+      summary,
+      script,
+    ],
     { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...env }, maxBuffer: 64 * 1024 * 1024 },
   );
   const rssKb = Number(/MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
@@ -100,7 +114,9 @@ try {
           ? await runK6(k6.path, join(ROOT, 'dist/journey.js'), { ...env, LOADGATE_PLAN: planPath }, dir, `b${r}`)
           : await runK6(k6.path, join(ROOT, 'bench/plain-journey.js'), env, dir, `p${r}`);
       (which === 'bundled' ? bundled : plain).push(s);
-      console.log(`round ${r + 1} ${which.padEnd(7)} ${s.itersPerS.toFixed(1)} iterations/s, ${s.reqs} requests, peak RSS ${s.rssMiB.toFixed(1)} MiB`);
+      console.log(
+        `round ${r + 1} ${which.padEnd(7)} ${s.itersPerS.toFixed(1)} iterations/s, ${s.reqs} requests, peak RSS ${s.rssMiB.toFixed(1)} MiB`,
+      );
     }
   }
   const bi = median(bundled.map((s) => s.itersPerS));

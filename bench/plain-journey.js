@@ -45,7 +45,15 @@ function email() {
 }
 
 function login() {
-  const res = req('POST', '/api/auth/login', JSON.stringify({ email: email(), password: PASSWORD }), 'auth.login', null, [200], 'accessToken');
+  const res = req(
+    'POST',
+    '/api/auth/login',
+    JSON.stringify({ email: email(), password: PASSWORD }),
+    'auth.login',
+    null,
+    [200],
+    'accessToken',
+  );
   if (res.status !== 200) return null;
   const b = res.json();
   return { access: b.accessToken, refresh: b.refreshToken };
@@ -71,7 +79,13 @@ function userFlow() {
   const calls = [
     ['GET', '/api/me', null, 'user.me', 'email'],
     ['GET', '/api/user/profile', null, 'user.profile_get', 'displayName'],
-    ['PUT', '/api/user/profile', () => JSON.stringify({ displayName: 'Load User ' + exec.vu.idInTest + '-' + exec.vu.iterationInScenario }), 'user.profile_update', 'displayName'],
+    [
+      'PUT',
+      '/api/user/profile',
+      () => JSON.stringify({ displayName: 'Load User ' + exec.vu.idInTest + '-' + exec.vu.iterationInScenario }),
+      'user.profile_update',
+      'displayName',
+    ],
   ];
   for (const [m, p, b, n, f] of calls) {
     const res = req(m, p, b ? b() : null, n, session.access, [200], f);

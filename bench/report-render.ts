@@ -28,7 +28,9 @@ const genMs = performance.now() - t0;
 const a = analyses[0]!;
 const verdict = verdictFor(a, 'phase2');
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
-console.log(`fixture: ${a.endpoints.length} endpoints × ${a.series.t.length} intervals of ${a.series.intervalS} s, ${a.totals.requests.toLocaleString('en-US')} requests; analysis.json ${mb(JSON.stringify(a).length)} (generated in ${(genMs / 1000).toFixed(1)} s)`);
+console.log(
+  `fixture: ${a.endpoints.length} endpoints × ${a.series.t.length} intervals of ${a.series.intervalS} s, ${a.totals.requests.toLocaleString('en-US')} requests; analysis.json ${mb(JSON.stringify(a).length)} (generated in ${(genMs / 1000).toFixed(1)} s)`,
+);
 
 const now = new Date('2025-06-01T03:00:00Z');
 t0 = performance.now();
@@ -42,13 +44,17 @@ for (let i = 0; i < 5; i++) {
 }
 warm.sort((x, y) => x - y);
 const bytes = Buffer.byteLength(html);
-console.log(`run report:  cold ${cold.toFixed(0)} ms (templates, assets, histogram decoding), warm median ${warm[2]!.toFixed(0)} ms; size ${mb(bytes)} (${bytes.toLocaleString('en-US')} bytes)`);
+console.log(
+  `run report:  cold ${cold.toFixed(0)} ms (templates, assets, histogram decoding), warm median ${warm[2]!.toFixed(0)} ms; size ${mb(bytes)} (${bytes.toLocaleString('en-US')} bytes)`,
+);
 
 const runs = analyses.map((an, i) => ({ label: `run${i + 1}`, analysis: an, verdict: verdictFor(an, 'phase2') }));
 t0 = performance.now();
 const cmp = renderComparison({ runs, now });
 const cmpMs = performance.now() - t0;
-console.log(`comparison (4 runs × 20 endpoints, 2,000 bootstrap resamples per test): ${cmpMs.toFixed(0)} ms; size ${mb(Buffer.byteLength(cmp))}`);
+console.log(
+  `comparison (4 runs × 20 endpoints, 2,000 bootstrap resamples per test): ${cmpMs.toFixed(0)} ms; size ${mb(Buffer.byteLength(cmp))}`,
+);
 const ok = cold < 1000 && bytes < 2 * 1024 * 1024;
 console.log(ok ? 'goal met: under 1 s and under 2 MB' : 'GOAL MISSED: render ≥ 1 s or file ≥ 2 MB');
 process.exitCode = ok ? 0 : 1;

@@ -51,7 +51,9 @@ try {
     { name: 'GET /api/monitoring/health', args: [`${target.url}/api/monitoring/health`] },
     { name: 'GET /api/me (valid token)', args: ['-H', `Authorization: Bearer ${accessToken}`, `${target.url}/api/me`] },
   ];
-  process.stdout.write(`reference API, profile ${values.profile}; wrk -t${values.threads} -c${values.connections} -d${duration}s --latency\n`);
+  process.stdout.write(
+    `reference API, profile ${values.profile}; wrk -t${values.threads} -c${values.connections} -d${duration}s --latency\n`,
+  );
   for (const c of cases) {
     const { stdout } = await run('wrk', [`-t${values.threads}`, `-c${values.connections}`, `-d${duration}s`, '--latency', ...c.args], {
       timeout: (duration + 15) * 1000,

@@ -94,7 +94,16 @@ function userFlow() {
   }
 }
 
-const MONITORING = ['/api/monitoring/health', '/api/monitoring/health', '/api/monitoring/health', '/api/monitoring/metrics', '/api/monitoring/performance', '/health', '/ready', '/live'];
+const MONITORING = [
+  '/api/monitoring/health',
+  '/api/monitoring/health',
+  '/api/monitoring/health',
+  '/api/monitoring/metrics',
+  '/api/monitoring/performance',
+  '/health',
+  '/ready',
+  '/live',
+];
 
 export default function () {
   const r = Math.random();

@@ -81,7 +81,14 @@ for (const profile of profiles as ProfileName[]) {
     let perf: Perf | null = null;
     const out = join(outDir, `knee-${profile}-${rate}.json`);
     try {
-      await runK6({ BASE_URL: target.url, PASSWORD: REFERENCE_PASSWORD, RATE: String(rate), WARM_S: values.warm, MEASURE_S: values.measure, OUT: out });
+      await runK6({
+        BASE_URL: target.url,
+        PASSWORD: REFERENCE_PASSWORD,
+        RATE: String(rate),
+        WARM_S: values.warm,
+        MEASURE_S: values.measure,
+        OUT: out,
+      });
       // The server's own view of the last minute, per route: where the time went.
       perf = (await (await fetch(`${target.url}/api/monitoring/performance`)).json()) as Perf;
     } finally {
@@ -91,7 +98,10 @@ for (const profile of profiles as ProfileName[]) {
     const step: Step = { ...raw, achievedRps: raw.requests / raw.measureS };
     steps.push(step);
     if (values.verbose && perf) {
-      for (const r of perf.routes) process.stdout.write(`    ${r.route.padEnd(36)} n ${String(r.count).padStart(5)}  p50 ${fmt(r.p50Ms, 1).padStart(7)}  p95 ${fmt(r.p95Ms, 1).padStart(7)}\n`);
+      for (const r of perf.routes)
+        process.stdout.write(
+          `    ${r.route.padEnd(36)} n ${String(r.count).padStart(5)}  p50 ${fmt(r.p50Ms, 1).padStart(7)}  p95 ${fmt(r.p95Ms, 1).padStart(7)}\n`,
+        );
     }
     process.stdout.write(
       `${profile.padEnd(8)} offered ${String(rate).padStart(4)} rps  achieved ${fmt(step.achievedRps).padStart(4)}  p50 ${fmt(step.p50Ms, 1).padStart(7)} ms  p95 ${fmt(step.p95Ms, 1).padStart(7)} ms  p99 ${fmt(step.p99Ms, 1).padStart(7)} ms  failed ${fmt((step.failedRate ?? 0) * 100, 2).padStart(6)} %  timeouts ${step.timeouts}  dropped ${step.dropped}\n`,
@@ -105,6 +115,8 @@ for (const profile of profiles as ProfileName[]) {
 
 process.stdout.write('\nprofile   knee (first offered rate with P95 > 500 ms)   last rate under it\n');
 for (const [p, r] of Object.entries(results)) {
-  process.stdout.write(`${p.padEnd(9)} ${(r.kneeRps === null ? `> ${rates[rates.length - 1]}` : String(r.kneeRps)).padEnd(46)} ${r.lastGoodRps ?? '-'}\n`);
+  process.stdout.write(
+    `${p.padEnd(9)} ${(r.kneeRps === null ? `> ${rates[rates.length - 1]}` : String(r.kneeRps)).padEnd(46)} ${r.lastGoodRps ?? '-'}\n`,
+  );
 }
 await writeFile(join(outDir, 'target-knee.json'), JSON.stringify({ date: new Date().toISOString(), k6: k6.version, results }, null, 2));

@@ -71,7 +71,10 @@ async function newestSource(dir: string): Promise<number> {
 /** Builds when a bundle is missing or older than its sources. */
 export async function ensureBundle(scenario: ScenarioName): Promise<string> {
   const path = bundlePath(scenario);
-  const built = await stat(path).then((s) => s.mtimeMs, () => 0);
+  const built = await stat(path).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
   const sources = Math.max(
     ...(await Promise.all(['scenarios', 'lib/shared', 'lib/plan', 'thresholds'].map((d) => newestSource(join(ROOT, d)).catch(() => 0)))),
   );

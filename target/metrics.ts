@@ -115,7 +115,13 @@ export class Metrics {
     for (const [route, st] of this.routes) {
       const recent = st.recent(now);
       if (recent.length === 0) continue;
-      out.push({ route, count: recent.length, p50Ms: round2(quantile(recent, 0.5)), p95Ms: round2(quantile(recent, 0.95)), p99Ms: round2(quantile(recent, 0.99)) });
+      out.push({
+        route,
+        count: recent.length,
+        p50Ms: round2(quantile(recent, 0.5)),
+        p95Ms: round2(quantile(recent, 0.95)),
+        p99Ms: round2(quantile(recent, 0.99)),
+      });
     }
     return out;
   }

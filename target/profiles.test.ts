@@ -32,13 +32,21 @@ describe('profiles', () => {
 
   it('names the path of a bad value', () => {
     expect(() => resolveProfile('phase1', { pool: { size: 0 } })).toThrow(/profile\.pool\.size/);
-    expect(() => resolveProfile('phase1', { faults: { errorRate: { 'GET /api/me': 2 } } })).toThrow(/profile\.faults\.errorRate\.GET \/api\/me/);
+    expect(() => resolveProfile('phase1', { faults: { errorRate: { 'GET /api/me': 2 } } })).toThrow(
+      /profile\.faults\.errorRate\.GET \/api\/me/,
+    );
     // A route that does not exist is an error, not a silently ignored fault.
-    expect(() => resolveProfile('phase1', { faults: { routes: { 'GET /api/mee': { fixedMs: 1 } } } as never })).toThrow(/profile\.faults\.routes/);
+    expect(() => resolveProfile('phase1', { faults: { routes: { 'GET /api/mee': { fixedMs: 1 } } } as never })).toThrow(
+      /profile\.faults\.routes/,
+    );
   });
 
   it('merges overrides over a named profile and keeps the rest', () => {
-    const p = resolveProfile('phase3', { pool: { size: 3 }, faults: { routes: { 'GET /api/monitoring/performance': { fixedMs: 3000 } } } }, 42);
+    const p = resolveProfile(
+      'phase3',
+      { pool: { size: 3 }, faults: { routes: { 'GET /api/monitoring/performance': { fixedMs: 3000 } } } },
+      42,
+    );
     expect(p.pool.size).toBe(3);
     expect(p.pool.queryMs).toBe(loadProfile('phase3').pool.queryMs);
     expect(p.faults.seed).toBe(42);

@@ -34,10 +34,13 @@ const ms = z.number().finite().nonnegative();
 /** An added latency, drawn per request from the fault RNG. */
 export const LatencySchema = z.discriminatedUnion('dist', [
   z.object({ dist: z.literal('fixed'), ms }).strict(),
-  z.object({ dist: z.literal('uniform'), minMs: ms, maxMs: ms }).strict().refine((l) => l.maxMs >= l.minMs, {
-    message: 'maxMs must be >= minMs',
-    path: ['maxMs'],
-  }),
+  z
+    .object({ dist: z.literal('uniform'), minMs: ms, maxMs: ms })
+    .strict()
+    .refine((l) => l.maxMs >= l.minMs, {
+      message: 'maxMs must be >= minMs',
+      path: ['maxMs'],
+    }),
   z.object({ dist: z.literal('exponential'), meanMs: ms, maxMs: ms.optional() }).strict(),
 ]);
 export type Latency = z.infer<typeof LatencySchema>;

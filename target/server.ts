@@ -140,7 +140,6 @@ const ProfileUpdateSchema = z
   })
   .strict();
 
-
 async function createApp(profile: Profile): Promise<App> {
   const startedAt = Date.now();
   const users = await seedUsers(profile);
@@ -252,17 +251,42 @@ async function createApp(profile: Profile): Promise<App> {
 
   function extraMetrics(): Gauge[] {
     return [
-      { name: 'db_pool_connections', help: 'Simulated database connections by state.', type: 'gauge', samples: [
-        { labels: { state: 'busy' }, value: pool.busy },
-        { labels: { state: 'idle' }, value: pool.size - pool.busy },
-      ] },
+      {
+        name: 'db_pool_connections',
+        help: 'Simulated database connections by state.',
+        type: 'gauge',
+        samples: [
+          { labels: { state: 'busy' }, value: pool.busy },
+          { labels: { state: 'idle' }, value: pool.size - pool.busy },
+        ],
+      },
       { name: 'db_pool_waiting', help: 'Queries waiting for a connection.', type: 'gauge', samples: [{ value: pool.waiting }] },
       { name: 'db_pool_queries_total', help: 'Queries run to completion.', type: 'counter', samples: [{ value: pool.completed }] },
-      { name: 'db_pool_acquire_timeouts_total', help: 'Queries that gave up waiting for a connection.', type: 'counter', samples: [{ value: pool.timeouts }] },
-      { name: 'db_pool_abandoned_total', help: 'Queued queries dropped because their client had gone.', type: 'counter', samples: [{ value: pool.skipped }] },
+      {
+        name: 'db_pool_acquire_timeouts_total',
+        help: 'Queries that gave up waiting for a connection.',
+        type: 'counter',
+        samples: [{ value: pool.timeouts }],
+      },
+      {
+        name: 'db_pool_abandoned_total',
+        help: 'Queued queries dropped because their client had gone.',
+        type: 'counter',
+        samples: [{ value: pool.skipped }],
+      },
       { name: 'auth_sessions', help: 'Live sessions.', type: 'gauge', samples: [{ value: tokens.sessionCount }] },
-      { name: 'nodejs_eventloop_lag_p99_seconds', help: 'Event loop delay, p99 over the last 10 s.', type: 'gauge', samples: [{ value: eld.percentile(99) / 1e9 }] },
-      { name: 'process_uptime_seconds', help: 'Seconds since the server started.', type: 'gauge', samples: [{ value: (Date.now() - startedAt) / 1000 }] },
+      {
+        name: 'nodejs_eventloop_lag_p99_seconds',
+        help: 'Event loop delay, p99 over the last 10 s.',
+        type: 'gauge',
+        samples: [{ value: eld.percentile(99) / 1e9 }],
+      },
+      {
+        name: 'process_uptime_seconds',
+        help: 'Seconds since the server started.',
+        type: 'gauge',
+        samples: [{ value: (Date.now() - startedAt) / 1000 }],
+      },
     ];
   }
 
@@ -342,7 +366,14 @@ async function createApp(profile: Profile): Promise<App> {
         const u = await readUser(ctx);
         return {
           status: 200,
-          body: { id: u.id, email: u.email, displayName: u.profile.displayName, emailVerified: u.emailVerified, twoFactorEnabled: u.twoFactor.enabled, createdAt: u.createdAt },
+          body: {
+            id: u.id,
+            email: u.email,
+            displayName: u.profile.displayName,
+            emailVerified: u.emailVerified,
+            twoFactorEnabled: u.twoFactor.enabled,
+            createdAt: u.createdAt,
+          },
         };
       },
     },
@@ -393,7 +424,11 @@ async function createApp(profile: Profile): Promise<App> {
             profile: profile.name,
             uptime: Math.round((Date.now() - startedAt) / 10) / 100,
             checks: {
-              database: { status: dbc.ok ? 'ok' : 'down', latencyMs: dbc.latencyMs, pool: { size: pool.size, busy: pool.busy, waiting: pool.waiting } },
+              database: {
+                status: dbc.ok ? 'ok' : 'down',
+                latencyMs: dbc.latencyMs,
+                pool: { size: pool.size, busy: pool.busy, waiting: pool.waiting },
+              },
               eventLoop: { status: loopOk ? 'ok' : 'degraded', lagP99Ms: lagMs },
             },
           },
@@ -526,7 +561,8 @@ async function createApp(profile: Profile): Promise<App> {
     } catch (err) {
       throw new HttpError(400, { error: 'malformed_json', message: err instanceof Error ? err.message : 'invalid JSON' });
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HttpError(400, { error: 'malformed_json', message: 'the body must be a JSON object' });
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new HttpError(400, { error: 'malformed_json', message: 'the body must be a JSON object' });
     return v;
   }
 
@@ -550,7 +586,11 @@ async function createApp(profile: Profile): Promise<App> {
     if (route.auth) {
       const v = await tokens.verify(req.headers.authorization);
       if (!v.ok) {
-        throw new HttpError(401, { error: 'unauthorized', reason: v.reason }, { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${v.reason}"` });
+        throw new HttpError(
+          401,
+          { error: 'unauthorized', reason: v.reason },
+          { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${v.reason}"` },
+        );
       }
       claims = v.claims;
     }
@@ -580,7 +620,11 @@ async function createApp(profile: Profile): Promise<App> {
           },
         });
       }
-      return send(req, res, UNMATCHED, start, { status: 405, body: { error: 'method_not_allowed', allow: allow.get(path) }, headers: { Allow: allow.get(path) ?? '' } });
+      return send(req, res, UNMATCHED, start, {
+        status: 405,
+        body: { error: 'method_not_allowed', allow: allow.get(path) },
+        headers: { Allow: allow.get(path) ?? '' },
+      });
     }
     run(req, res, route, start).catch((err: unknown) => fail(req, res, route.name, start, err));
   }

@@ -57,7 +57,8 @@ export function hashPassword(password: string, salt: Buffer, iterations: number)
 export async function verifyPassword(user: User | undefined, password: string, hashing: Profile['hashing']): Promise<boolean> {
   // An unknown email costs the same hash as a known one: no timing oracle for account discovery.
   const salt = user?.salt ?? DUMMY_SALT;
-  const got = hashing.mode === 'sync' ? hashPasswordSync(password, salt, hashing.iterations) : await hashPassword(password, salt, hashing.iterations);
+  const got =
+    hashing.mode === 'sync' ? hashPasswordSync(password, salt, hashing.iterations) : await hashPassword(password, salt, hashing.iterations);
   return user !== undefined && timingSafeEqual(got, user.hash);
 }
 

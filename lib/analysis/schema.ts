@@ -122,10 +122,7 @@ export const TimeoutFindingSchema = z
     count: z.number().int().nonnegative(),
     rate: z.number(),
     /** When timeouts began: the first interval from which they keep recurring. Null when there were none. */
-    onset: z
-      .object({ stage: z.string().nullable(), atS: z.number(), offeredRps: z.number().nullable() })
-      .strict()
-      .nullable(),
+    onset: z.object({ stage: z.string().nullable(), atS: z.number(), offeredRps: z.number().nullable() }).strict().nullable(),
     /**
      * `load-correlated`: timeouts concentrate where offered load is high (rate rises with load);
      * `intermittent`: scattered, not tied to load; `none`: no timeouts.

@@ -7,7 +7,9 @@ export function parseNumberFlag(name: string, opts: { int?: boolean; min?: numbe
   return (raw: string): number => {
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-      throw new UsageError(`--${name} must be ${opts.int ? 'a whole number' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}, got ${JSON.stringify(raw)}`);
+      throw new UsageError(
+        `--${name} must be ${opts.int ? 'a whole number' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}, got ${JSON.stringify(raw)}`,
+      );
     }
     return n;
   };
@@ -34,7 +36,11 @@ export function addCommonRunFlags(cmd: Command): Command {
     .option('--target <url>', 'base URL of the API under test; also LOADGATE_TARGET')
     .option('--out <dir>', 'results directory (one sub-directory per run); also LOADGATE_OUT')
     .option('--rps <n>', 'the rate the profiles scale (their 100 %), requests/s; also LOADGATE_RPS', parseNumberFlag('rps', { min: 0.01 }))
-    .option('--duration-scale <x>', 'multiply every stage duration (0.1 = ten times shorter); also LOADGATE_DURATION_SCALE', parseNumberFlag('duration-scale', { min: 0.001 }))
+    .option(
+      '--duration-scale <x>',
+      'multiply every stage duration (0.1 = ten times shorter); also LOADGATE_DURATION_SCALE',
+      parseNumberFlag('duration-scale', { min: 0.001 }),
+    )
     .option('--max-vus <n>', 'cap the VUs k6 may use; also LOADGATE_MAX_VUS', parseNumberFlag('max-vus', { int: true, min: 1 }))
     .option('--threshold-set <name>', 'targets to judge against (default: the phase, else production); also LOADGATE_THRESHOLD_SET')
     .option('--fail-on-inconclusive', 'exit 3 when a verdict is inconclusive (default: exit 0 for inconclusive)')

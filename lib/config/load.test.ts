@@ -37,7 +37,9 @@ describe('config precedence: flags > env > file > defaults', () => {
 describe('config errors name the path and what was expected', () => {
   const bad = (data: unknown) => () => resolveConfig({ file: { path: 'bad.json', data } });
   it('rejects a bad duration', () => {
-    expect(bad({ endpoints: { 'auth.login': { timeout: 'ten' } } })).toThrow(/endpoints\.auth\.login\.timeout must be a duration such as "10s", got "ten"/);
+    expect(bad({ endpoints: { 'auth.login': { timeout: 'ten' } } })).toThrow(
+      /endpoints\.auth\.login\.timeout must be a duration such as "10s", got "ten"/,
+    );
   });
   it('rejects unknown keys, naming them and where they are', () => {
     expect(bad({ load: { rsp: 5 } })).toThrow(/load: unknown key "rsp"/);

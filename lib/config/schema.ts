@@ -6,10 +6,13 @@ import { z } from 'zod';
 import { parseDuration } from '../shared/duration.ts';
 import { HttpMethodSchema } from '../plan/schema.ts';
 
-export const DurationSchema = z.string().refine((v) => {
-  const ms = parseDuration(v);
-  return ms !== null && ms > 0;
-}, { error: (issue) => `must be a duration such as "10s", got ${JSON.stringify(issue.input)}` });
+export const DurationSchema = z.string().refine(
+  (v) => {
+    const ms = parseDuration(v);
+    return ms !== null && ms > 0;
+  },
+  { error: (issue) => `must be a duration such as "10s", got ${JSON.stringify(issue.input)}` },
+);
 
 const LoopbackOrAnyUrl = z.url({ error: (issue) => `must be a URL such as "http://127.0.0.1:8080", got ${JSON.stringify(issue.input)}` });
 

@@ -39,9 +39,7 @@ export async function locateK6(env: NodeJS.ProcessEnv = process.env): Promise<K6
   try {
     await access(path, constants.X_OK);
   } catch {
-    const how = explicit
-      ? `LOADGATE_K6=${explicit} is not an executable file`
-      : `k6 ${pinned} is not installed at ${path}`;
+    const how = explicit ? `LOADGATE_K6=${explicit} is not an executable file` : `k6 ${pinned} is not installed at ${path}`;
     throw new InfraError(
       `${how}. Install it with: ${SETUP_COMMAND}  (or: cd build/k6 && GOBIN=${join(ROOT, '.tools', 'k6', pinned)} go install go.k6.io/k6/v2)`,
     );

@@ -6,7 +6,14 @@
 import type { Analysis, Stats } from '../analysis/schema.ts';
 import { decodeCdf } from './histogram.ts';
 import {
-  NOISE, bootstrapPercentileDiff, classifyLatency, classifyProportion, classifyRate, poissonRateZ, twoProportionZ, type Change,
+  NOISE,
+  bootstrapPercentileDiff,
+  classifyLatency,
+  classifyProportion,
+  classifyRate,
+  poissonRateZ,
+  twoProportionZ,
+  type Change,
 } from './stats.ts';
 import { comparatorText, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
 import { verdictBadge } from './run-model.ts';
@@ -33,9 +40,13 @@ export function checkComparable(runs: ComparedRun[]): Comparability {
   const first = runs[0];
   if (!first) return { errors, warnings };
   const scenarios = new Set(runs.map((r) => r.analysis.run.scenario ?? '(none)'));
-  if (scenarios.size > 1) errors.push(`different scenarios: ${runs.map((r) => `${r.label}=${r.analysis.run.scenario ?? '(none)'}`).join(', ')}`);
+  if (scenarios.size > 1)
+    errors.push(`different scenarios: ${runs.map((r) => `${r.label}=${r.analysis.run.scenario ?? '(none)'}`).join(', ')}`);
   const profiles = new Set(runs.map((r) => r.analysis.run.profile ?? '(none)'));
-  if (profiles.size > 1) warnings.push(`different load profiles: ${runs.map((r) => `${r.label}=${r.analysis.run.profile ?? '(none)'}`).join(', ')}; latencies were measured under different load shapes.`);
+  if (profiles.size > 1)
+    warnings.push(
+      `different load profiles: ${runs.map((r) => `${r.label}=${r.analysis.run.profile ?? '(none)'}`).join(', ')}; latencies were measured under different load shapes.`,
+    );
   const sets = runs.map((r) => new Set(r.analysis.endpoints.map((e) => e.name)));
   const common = [...(sets[0] ?? [])].filter((n) => sets.every((s) => s.has(n)));
   const union = new Set(sets.flatMap((s) => [...s]));
@@ -45,13 +56,19 @@ export function checkComparable(runs: ComparedRun[]): Comparability {
     warnings.push(`different endpoint sets: ${partial.join(', ')} ${partial.length === 1 ? 'is' : 'are'} not in every run.`);
   }
   for (const r of runs) {
-    if (r.verdict?.status === 'inconclusive') warnings.push(`${r.label}: the verdict is inconclusive${r.verdict.validity.reasons.length ? ` (${r.verdict.validity.reasons.join('; ')})` : ''}.`);
-    else if (r.verdict && !r.verdict.validity.valid) warnings.push(`${r.label}: the run is not valid (${r.verdict.validity.reasons.join('; ') || 'load not delivered'}).`);
+    if (r.verdict?.status === 'inconclusive')
+      warnings.push(
+        `${r.label}: the verdict is inconclusive${r.verdict.validity.reasons.length ? ` (${r.verdict.validity.reasons.join('; ')})` : ''}.`,
+      );
+    else if (r.verdict && !r.verdict.validity.valid)
+      warnings.push(`${r.label}: the run is not valid (${r.verdict.validity.reasons.join('; ') || 'load not delivered'}).`);
     if (!r.verdict) warnings.push(`${r.label}: not judged (no verdict file); targets are not shown for it.`);
-    if (r.analysis.run.status !== 'completed') warnings.push(`${r.label}: the run was ${r.analysis.run.status}; it covers only the part that ran.`);
+    if (r.analysis.run.status !== 'completed')
+      warnings.push(`${r.label}: the run was ${r.analysis.run.status}; it covers only the part that ran.`);
   }
   const modes = new Set(runs.map((r) => r.analysis.settings.percentiles));
-  if (modes.size > 1) warnings.push('percentiles were computed in different modes (exact vs HDR); differences below the HDR error are not meaningful.');
+  if (modes.size > 1)
+    warnings.push('percentiles were computed in different modes (exact vs HDR); differences below the HDR error are not meaningful.');
   return { errors, warnings };
 }
 
@@ -115,12 +132,20 @@ export function compareCells(a: Stats | null, b: Stats | null, metric: Metric, s
     if (!ca || !cb) return cell('not-tested', deltaText, 'no histogram recorded');
     const diff = bootstrapPercentileDiff(ca, cb, { p, seed });
     const change = classifyLatency(diff, d, la.v);
-    return cell(change, deltaText, diff ? `95 % CI [${signed(fmtMs(Math.abs(diff.lo)), diff.lo)}, ${signed(fmtMs(Math.abs(diff.hi)), diff.hi)}]` : '');
+    return cell(
+      change,
+      deltaText,
+      diff ? `95 % CI [${signed(fmtMs(Math.abs(diff.lo)), diff.lo)}, ${signed(fmtMs(Math.abs(diff.hi)), diff.hi)}]` : '',
+    );
   }
   if (k.kind === 'rate') {
     const t = poissonRateZ(a.requests, a.windowS, b.requests, b.windowS);
     if (!t) return none('no time window');
-    return cell(classifyRate(t), `${signed(Math.abs(t.delta) < 10 ? Math.abs(t.delta).toFixed(2) : fmtRps(Math.abs(t.delta)), t.delta)} RPS`, fmtP(t.pValue));
+    return cell(
+      classifyRate(t),
+      `${signed(Math.abs(t.delta) < 10 ? Math.abs(t.delta).toFixed(2) : fmtRps(Math.abs(t.delta)), t.delta)} RPS`,
+      fmtP(t.pValue),
+    );
   }
   const xa = k.kind === 'proportion-error' ? a.requests - a.outcomes.ok : a.outcomes.timeout + a.outcomes.dialTimeout;
   const xb = k.kind === 'proportion-error' ? b.requests - b.outcomes.ok : b.outcomes.timeout + b.outcomes.dialTimeout;
@@ -144,7 +169,12 @@ function statsFor(a: Analysis, endpoint: string, stage: string): Stats | null {
     const names = new Set(stage.split('+'));
     const st = a.stages.filter((x) => names.has(x.name));
     if (st.length !== names.size) return null;
-    return { ...a.totals.all, requests: st.reduce((n, x) => n + x.requests, 0), windowS: st.reduce((n, x) => n + (x.endS - x.startS), 0), histogram: null };
+    return {
+      ...a.totals.all,
+      requests: st.reduce((n, x) => n + x.requests, 0),
+      windowS: st.reduce((n, x) => n + (x.endS - x.startS), 0),
+      histogram: null,
+    };
   }
   const e = a.endpoints.find((x) => x.name === endpoint);
   if (!e) return null;
@@ -201,7 +231,12 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
     const a = runs[i];
     const b = runs[j];
     seq++;
-    return compareCells(a ? statsFor(a.analysis, endpoint, stage) : null, b ? statsFor(b.analysis, endpoint, stage) : null, metric, seed * 7919 + seq);
+    return compareCells(
+      a ? statsFor(a.analysis, endpoint, stage) : null,
+      b ? statsFor(b.analysis, endpoint, stage) : null,
+      metric,
+      seed * 7919 + seq,
+    );
   };
 
   const summary: Array<{ from: string; to: string; improved: number; regressed: number; noise: number; untested: number }> = [];
@@ -215,7 +250,9 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
         return {
           text: val.text,
           v: val.v ?? -1,
-          target: t ? { cls: t.status, tick: TICK[t.status], text: `${comparatorText(t.comparator)} ${fmtUnit(t.threshold, t.unit)}` } : null,
+          target: t
+            ? { cls: t.status, tick: TICK[t.status], text: `${comparatorText(t.comparator)} ${fmtUnit(t.threshold, t.unit)}` }
+            : null,
           change,
         };
       });
@@ -262,7 +299,7 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
         const d = row.measured - prev.measured;
         const lowerBetter = row.comparator.startsWith('<');
         delta = `${d > 0 ? '▲' : d < 0 ? '▼' : '='} ${row.unit === 'ratio' ? `${signed((Math.abs(d) * 100).toFixed(2), d)} pp` : signed(fmtUnit(Math.abs(d), row.unit), d)}`;
-        deltaCls = d === 0 ? '' : (d < 0) === lowerBetter ? 'pass' : 'fail';
+        deltaCls = d === 0 ? '' : d < 0 === lowerBetter ? 'pass' : 'fail';
       }
       return row
         ? {
@@ -274,7 +311,15 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
             delta,
             deltaCls,
           }
-        : { has: false, measured: DASH, threshold: r.verdict ? 'no target' : 'not judged', status: 'none', tick: '', delta: '', deltaCls: '' };
+        : {
+            has: false,
+            measured: DASH,
+            threshold: r.verdict ? 'no target' : 'not judged',
+            status: 'none',
+            tick: '',
+            delta: '',
+            deltaCls: '',
+          };
     });
     const firstIdx = runs.findIndex((r) => find(r.verdict, k));
     const from = firstIdx >= 0 && firstIdx < runs.length - 1 ? firstIdx : 0;
@@ -283,7 +328,12 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
     const toRun = runs[runs.length - 1];
     const change =
       runs.length >= 2 && fromRun && toRun
-        ? compareCells(statsFor(fromRun.analysis, k.endpoint, stageOf(from)), statsFor(toRun.analysis, k.endpoint, stageOf(runs.length - 1)), k.metric, seed * 104729 + ++seq)
+        ? compareCells(
+            statsFor(fromRun.analysis, k.endpoint, stageOf(from)),
+            statsFor(toRun.analysis, k.endpoint, stageOf(runs.length - 1)),
+            k.metric,
+            seed * 104729 + ++seq,
+          )
         : null;
     return {
       target: k.target,
@@ -318,7 +368,9 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
       verdict: verdictBadge(r.verdict),
       validity: r.verdict ? (r.verdict.validity.valid ? 'valid' : 'NOT VALID') : 'not judged',
       validityCls: r.verdict ? (r.verdict.validity.valid ? 'pass' : 'inconclusive') : 'none',
-      targetsMet: r.verdict ? `set ${r.verdict.set.name}: ${r.verdict.rows.filter((x) => x.gating && x.status === 'pass').length} of ${r.verdict.rows.filter((x) => x.gating).length} gating targets met` : 'no targets checked',
+      targetsMet: r.verdict
+        ? `set ${r.verdict.set.name}: ${r.verdict.rows.filter((x) => x.gating && x.status === 'pass').length} of ${r.verdict.rows.filter((x) => x.gating).length} gating targets met`
+        : 'no targets checked',
       timeouts: `${r.analysis.timeouts.endpointsWithTimeouts} of ${r.analysis.timeouts.endpointsTotal} endpoints time out`,
     })),
     showOverall,
@@ -356,18 +408,26 @@ function barCharts(runs: ComparedRun[], allNames: string[], colors: string[]) {
   const GAP = 10;
   const groupH = runs.length * BAR_H + GAP;
   const plotW = W - LABEL_W - 80;
-  const chart = (pick: (s: Stats) => number | null, fmt: (v: number) => string, log: boolean, keep: (n: string) => boolean = () => true) => {
+  const chart = (
+    pick: (s: Stats) => number | null,
+    fmt: (v: number) => string,
+    log: boolean,
+    keep: (n: string) => boolean = () => true,
+  ) => {
     names = names.filter(keep);
     const H = names.length * groupH + 30;
-    const values = names.map((n) => runs.map((r) => {
-      const s = statsFor(r.analysis, n, 'all');
-      return s && s.requests > 0 ? pick(s) : null;
-    }));
+    const values = names.map((n) =>
+      runs.map((r) => {
+        const s = statsFor(r.analysis, n, 'all');
+        return s && s.requests > 0 ? pick(s) : null;
+      }),
+    );
     const flat = values.flat().filter((v): v is number => v !== null && v > 0);
     const max = Math.max(...flat, log ? 10 : 0.001);
     const min = log ? 10 ** Math.floor(Math.log10(Math.max(Math.min(...flat, max), 0.1))) : 0;
     const top = log ? 10 ** Math.ceil(Math.log10(max)) : niceCeil(max);
-    const x = (v: number) => (log ? ((Math.log10(Math.max(v, min)) - Math.log10(min)) / (Math.log10(top) - Math.log10(min))) * plotW : (v / top) * plotW);
+    const x = (v: number) =>
+      log ? ((Math.log10(Math.max(v, min)) - Math.log10(min)) / (Math.log10(top) - Math.log10(min))) * plotW : (v / top) * plotW;
     const groups = names.map((name, gi) => ({
       name,
       y: 20 + gi * groupH,
@@ -387,14 +447,19 @@ function barCharts(runs: ComparedRun[], allNames: string[], colors: string[]) {
       }),
     }));
     const ticks: Array<{ x: number; label: string }> = [];
-    if (log) for (let d = Math.log10(min); d <= Math.log10(top) + 1e-9; d++) ticks.push({ x: round(LABEL_W + x(10 ** d)), label: fmt(10 ** d) });
+    if (log)
+      for (let d = Math.log10(min); d <= Math.log10(top) + 1e-9; d++) ticks.push({ x: round(LABEL_W + x(10 ** d)), label: fmt(10 ** d) });
     else for (let i = 0; i <= 4; i++) ticks.push({ x: round(LABEL_W + (plotW * i) / 4), label: fmt((top * i) / 4) });
     return { W, H, LABEL_W, groups, ticks, bottom: H - 10, barH: BAR_H - 1 };
   };
   return {
     p95: chart((s) => s.durationMs.p95, fmtMs, true),
-    timeouts: chart((s) => s.timeoutRate, (v) => fmtPct(v, 1), false, (n) =>
-      runs.some((r) => (statsFor(r.analysis, n, 'all')?.timeoutRate ?? 0) > 0)),
+    timeouts: chart(
+      (s) => s.timeoutRate,
+      (v) => fmtPct(v, 1),
+      false,
+      (n) => runs.some((r) => (statsFor(r.analysis, n, 'all')?.timeoutRate ?? 0) > 0),
+    ),
     anyTimeouts: runs.some((r) => r.analysis.timeouts.endpointsWithTimeouts > 0),
   };
 }

@@ -92,8 +92,26 @@ export function jsonForScript(value: unknown): string {
 export type Metric = 'p50' | 'p90' | 'p95' | 'p99' | 'max' | 'error_rate' | 'timeout_rate' | 'rps' | 'other';
 
 export const PALETTE = [
-  '#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f',
-  '#393b79', '#ad494a', '#637939', '#e6550d', '#7b4173', '#843c39', '#3182bd', '#31a354', '#756bb1', '#636363',
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#bcbd22',
+  '#7f7f7f',
+  '#393b79',
+  '#ad494a',
+  '#637939',
+  '#e6550d',
+  '#7b4173',
+  '#843c39',
+  '#3182bd',
+  '#31a354',
+  '#756bb1',
+  '#636363',
 ];
 
 export function colorAt(i: number): string {

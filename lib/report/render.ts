@@ -28,7 +28,8 @@ function inlineSafe(text: string, tag: 'script' | 'style'): string {
   return text.replace(new RegExp(`</(${tag})`, 'gi'), '<\\/$1');
 }
 
-let cached: { hb: typeof Handlebars; run: HandlebarsTemplateDelegate; comparison: HandlebarsTemplateDelegate; assets: Assets } | null = null;
+let cached: { hb: typeof Handlebars; run: HandlebarsTemplateDelegate; comparison: HandlebarsTemplateDelegate; assets: Assets } | null =
+  null;
 
 function engine() {
   if (cached) return cached;

@@ -5,9 +5,7 @@
 import type { Analysis, Endpoint, Stats } from '../analysis/schema.ts';
 import { decodeCdf, logBuckets, quantile } from './histogram.ts';
 import { comparatorText, isRunWide, isWholeRun, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
-import {
-  DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric,
-} from './format.ts';
+import { DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from './format.ts';
 
 /** Most points a time-series chart gets; longer series are aggregated (see downsample). */
 export const MAX_CHART_POINTS = 900;
@@ -23,7 +21,8 @@ export interface Cell {
 const STATUS_LABEL = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
 
 export function verdictBadge(verdict: Verdict | null) {
-  if (!verdict) return { judged: false, label: 'NOT JUDGED', cls: 'none', text: 'No verdict file: this run was not judged against targets.' };
+  if (!verdict)
+    return { judged: false, label: 'NOT JUDGED', cls: 'none', text: 'No verdict file: this run was not judged against targets.' };
   const gating = verdict.rows.filter((r) => r.gating);
   const fails = gating.filter((r) => r.status === 'fail').length;
   const inc = gating.filter((r) => r.status === 'inconclusive').length;
@@ -100,7 +99,8 @@ function endpointTargets(verdict: Verdict | null): Map<string, Map<Metric, Verdi
 /** Per-stage P95 rows, keyed `endpoint\u0000stage`. */
 function stageP95Rows(verdict: Verdict | null): Map<string, VerdictRow> {
   const out = new Map<string, VerdictRow>();
-  for (const r of verdict?.rows ?? []) if (!isRunWide(r) && !isWholeRun(r) && r.target === 'p95') out.set(`${r.endpoint}\u0000${r.stage}`, r);
+  for (const r of verdict?.rows ?? [])
+    if (!isRunWide(r) && !isWholeRun(r) && r.target === 'p95') out.set(`${r.endpoint}\u0000${r.stage}`, r);
   return out;
 }
 
@@ -255,7 +255,8 @@ function stagesView(analysis: Analysis, targets: Map<string, Map<Metric, Verdict
     return {
       name: s.name,
       window: `${fmtDuration(s.startS)} – ${fmtDuration(s.endS)}`,
-      offered: s.offeredRps.from === s.offeredRps.to ? fmtRps(s.offeredRps.mean) : `${fmtRps(s.offeredRps.from)} → ${fmtRps(s.offeredRps.to)}`,
+      offered:
+        s.offeredRps.from === s.offeredRps.to ? fmtRps(s.offeredRps.mean) : `${fmtRps(s.offeredRps.from)} → ${fmtRps(s.offeredRps.to)}`,
       offeredMean: fmtRps(s.offeredRps.mean),
       achieved: fmtRps(s.achievedRps),
       ratio: ratio === null ? DASH : fmtPct(ratio, 0),
@@ -273,7 +274,11 @@ function stagesView(analysis: Analysis, targets: Map<string, Map<Metric, Verdict
       if (!s || s.requests === 0) return { p95: DASH, to: '', cls: 'h0', title: 'no requests' };
       const stageRow = perStage.get(`${e.name}\u0000${st.name}`);
       const target = stageRow ?? targets.get(e.name)?.get('p95');
-      const over = stageRow ? stageRow.status === 'fail' : target && s.durationMs.p95 !== null ? !compare(s.durationMs.p95, target.comparator, target.threshold) : false;
+      const over = stageRow
+        ? stageRow.status === 'fail'
+        : target && s.durationMs.p95 !== null
+          ? !compare(s.durationMs.p95, target.comparator, target.threshold)
+          : false;
       const to = s.timeoutRate ?? 0;
       return {
         p95: `${s.censored.p95 ? '≥ ' : ''}${fmtMs(s.durationMs.p95)}`,
@@ -329,7 +334,8 @@ function histogramsView(analysis: Analysis, targets: Map<string, Map<Metric, Ver
     ticks.push({ x: round(x(v)), label: v >= 1000 ? `${v / 1000} s` : `${Number(v.toPrecision(1))} ms` });
   }
   const items = cdfs.map(({ e, cdf }) => {
-    if (!cdf || cdf.total === 0) return { name: e.name, empty: true, bars: [], markers: [], ticks, W, H, base: H - PAD_B, summary: 'no requests' };
+    if (!cdf || cdf.total === 0)
+      return { name: e.name, empty: true, bars: [], markers: [], ticks, W, H, base: H - PAD_B, summary: 'no requests' };
     const buckets = logBuckets(cdf, lo, hi, N);
     const peak = Math.max(...buckets.map((k) => k.count), 1);
     const bw = (W - 2 * PAD_L) / N;
@@ -493,7 +499,10 @@ function inputWarnings(analysis: Analysis): string[] {
   const out = [...i.warnings];
   const sk = i.skipped;
   const skipped = sk.badJson + sk.tornLastLine + sk.unknownMetric + sk.untagged;
-  if (skipped > 0) out.push(`${fmtInt(skipped)} input line(s) skipped: ${sk.badJson} bad JSON, ${sk.tornLastLine} torn last line, ${sk.unknownMetric} unknown metric, ${sk.untagged} untagged.`);
+  if (skipped > 0)
+    out.push(
+      `${fmtInt(skipped)} input line(s) skipped: ${sk.badJson} bad JSON, ${sk.tornLastLine} torn last line, ${sk.unknownMetric} unknown metric, ${sk.untagged} untagged.`,
+    );
   if (i.truncated) out.push('The raw results were truncated: figures cover only what was read.');
   return out;
 }
@@ -506,15 +515,30 @@ export function buildRunView(analysis: Analysis, verdict: Verdict | null, now: D
   const kpis = [
     { label: 'Requests', value: fmtInt(all.requests), sub: `${fmtInt(analysis.endpoints.length)} endpoints`, cls: '' },
     { label: 'Throughput', value: `${fmtRps(all.rps)} RPS`, sub: `over ${fmtDuration(all.windowS)}`, cls: '' },
-    { label: 'P95 (all)', value: `${all.censored.p95 ? '≥ ' : ''}${fmtMs(all.durationMs.p95)}`, sub: `p99 ${fmtMs(all.durationMs.p99)}`, cls: all.censored.p95 ? 'fail' : '' },
-    { label: 'Errors', value: fmtPct(all.errorRate), sub: `${fmtInt(all.requests - all.outcomes.ok)} requests`, cls: all.errorRate ? 'warn' : '' },
+    {
+      label: 'P95 (all)',
+      value: `${all.censored.p95 ? '≥ ' : ''}${fmtMs(all.durationMs.p95)}`,
+      sub: `p99 ${fmtMs(all.durationMs.p99)}`,
+      cls: all.censored.p95 ? 'fail' : '',
+    },
+    {
+      label: 'Errors',
+      value: fmtPct(all.errorRate),
+      sub: `${fmtInt(all.requests - all.outcomes.ok)} requests`,
+      cls: all.errorRate ? 'warn' : '',
+    },
     {
       label: 'Timeouts',
       value: fmtInt(all.outcomes.timeout + all.outcomes.dialTimeout),
       sub: `${analysis.timeouts.endpointsWithTimeouts} of ${analysis.timeouts.endpointsTotal} endpoints`,
       cls: analysis.timeouts.endpointsWithTimeouts ? 'fail' : '',
     },
-    { label: 'Max VUs', value: fmtInt(analysis.totals.vusMax), sub: `${fmtInt(analysis.totals.droppedIterations)} dropped iterations`, cls: analysis.totals.droppedIterations ? 'warn' : '' },
+    {
+      label: 'Max VUs',
+      value: fmtInt(analysis.totals.vusMax),
+      sub: `${fmtInt(analysis.totals.droppedIterations)} dropped iterations`,
+      cls: analysis.totals.droppedIterations ? 'warn' : '',
+    },
   ];
   return {
     title: `loadgate run ${analysis.run.runId}`,

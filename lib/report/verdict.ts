@@ -12,7 +12,12 @@ export function parseVerdict(json: unknown): Verdict {
   return VerdictSchema.parse(json);
 }
 
-const METRIC: Record<VerdictRow['target'], Metric> = { p95: 'p95', errorRate: 'error_rate', timeoutRate: 'timeout_rate', throughput: 'rps' };
+const METRIC: Record<VerdictRow['target'], Metric> = {
+  p95: 'p95',
+  errorRate: 'error_rate',
+  timeoutRate: 'timeout_rate',
+  throughput: 'rps',
+};
 
 export function metricOfRow(row: VerdictRow): Metric {
   return METRIC[row.target];

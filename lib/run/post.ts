@@ -20,7 +20,11 @@ export interface PostResult {
   reportPath: string | null;
 }
 
-async function step<T>(name: string, log: (l: string) => void, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+async function step<T>(
+  name: string,
+  log: (l: string) => void,
+  fn: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {
@@ -39,7 +43,9 @@ export async function postProcess(runDir: string, o: PostOptions): Promise<PostR
     const code = analysis.error instanceof LoadgateError ? analysis.error.exitCode : ExitCode.data;
     return { verdictExitCode: code, reportPath: null };
   }
-  const verdict = await step('verdict', o.log, () => judgeRun(runDir, { set: o.thresholdSetName, failOnInconclusive: o.failOnInconclusive }));
+  const verdict = await step('verdict', o.log, () =>
+    judgeRun(runDir, { set: o.thresholdSetName, failOnInconclusive: o.failOnInconclusive }),
+  );
   const report = await step('report', o.log, () => writeRunReport(runDir));
   for (const observer of o.observers) {
     await step(`${observer.name} results`, o.log, async () => observer.onResults?.(runDir));

@@ -62,7 +62,10 @@ export function validateNames(scenario: string, profile: string): { scenario: Sc
 
 /** A unique, sortable run id: UTC time, scenario, profile, and random bits. */
 export function newRunId(now: Date, scenario: string, profile: string): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${scenario}-${profile}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -25,15 +25,21 @@
       if (typeof x === 'number' && typeof y === 'number') return (x - y) * sign;
       return String(x).localeCompare(String(y)) * sign;
     });
-    rows.forEach(function (r) { body.appendChild(r); });
+    rows.forEach(function (r) {
+      body.appendChild(r);
+    });
   }
   document.querySelectorAll('table.sortable').forEach(function (table) {
     var heads = table.tHead ? table.tHead.rows[0].cells : [];
     Array.prototype.forEach.call(heads, function (th, col) {
       th.setAttribute('tabindex', '0');
       th.title = 'Sort';
-      th.addEventListener('click', function () { sortTable(table, col, th); });
-      th.addEventListener('keydown', function (e) { if (e.key === 'Enter') sortTable(table, col, th); });
+      th.addEventListener('click', function () {
+        sortTable(table, col, th);
+      });
+      th.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter') sortTable(table, col, th);
+      });
     });
   });
 
@@ -43,13 +49,19 @@
   var data = JSON.parse(dataEl.textContent);
   var chart = data.chart;
   if (!chart) return;
-  if (typeof uPlot !== 'function') { console.error('loadgate: chart library missing'); return; }
+  if (typeof uPlot !== 'function') {
+    console.error('loadgate: chart library missing');
+    return;
+  }
 
   function fmtT(s) {
     if (s == null) return '';
     s = Math.round(s);
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    var mm = String(m).padStart(2, '0'), ss = String(sec).padStart(2, '0');
+    var h = Math.floor(s / 3600),
+      m = Math.floor((s % 3600) / 60),
+      sec = s % 60;
+    var mm = String(m).padStart(2, '0'),
+      ss = String(sec).padStart(2, '0');
     return h > 0 ? h + ':' + mm + ':' + ss : m + ':' + ss;
   }
   function fmtMs(v) {
@@ -59,7 +71,9 @@
     if (v >= 10) return v.toFixed(1) + ' ms';
     return v.toFixed(2) + ' ms';
   }
-  function fmtNum(v) { return v == null ? '—' : (Math.abs(v) >= 100 ? Math.round(v) : +v.toFixed(2)).toString(); }
+  function fmtNum(v) {
+    return v == null ? '—' : (Math.abs(v) >= 100 ? Math.round(v) : +v.toFixed(2)).toString();
+  }
 
   var stageFill = ['rgba(36,86,166,0.045)', 'rgba(36,86,166,0.10)'];
   // Stage bands under the series, with stage names along the top.
@@ -67,13 +81,17 @@
     return {
       hooks: {
         drawClear: function (u) {
-          var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
+          var ctx = u.ctx,
+            top = u.bbox.top,
+            h = u.bbox.height;
           ctx.save();
           ctx.font = Math.round(10 * devicePixelRatio) + 'px system-ui, sans-serif';
           ctx.textBaseline = 'top';
           chart.stages.forEach(function (st, i) {
-            var x0 = u.valToPos(st.startS, 'x', true), x1 = u.valToPos(st.endS, 'x', true);
-            x0 = Math.max(x0, u.bbox.left); x1 = Math.min(x1, u.bbox.left + u.bbox.width);
+            var x0 = u.valToPos(st.startS, 'x', true),
+              x1 = u.valToPos(st.endS, 'x', true);
+            x0 = Math.max(x0, u.bbox.left);
+            x1 = Math.min(x1, u.bbox.left + u.bbox.width);
             if (x1 <= x0) return;
             ctx.fillStyle = stageFill[i % 2];
             ctx.fillRect(x0, top, x1 - x0, h);
@@ -102,7 +120,10 @@
             ctx.strokeStyle = '#b42318';
             ctx.lineWidth = 1.5 * devicePixelRatio;
             ctx.setLineDash([7 * devicePixelRatio, 4 * devicePixelRatio]);
-            ctx.beginPath(); ctx.moveTo(u.bbox.left, y); ctx.lineTo(u.bbox.left + u.bbox.width, y); ctx.stroke();
+            ctx.beginPath();
+            ctx.moveTo(u.bbox.left, y);
+            ctx.lineTo(u.bbox.left + u.bbox.width, y);
+            ctx.stroke();
             ctx.fillStyle = '#b42318';
             ctx.textAlign = 'right';
             ctx.fillText(t.label, u.bbox.left + u.bbox.width - 4 * devicePixelRatio, y - 2 * devicePixelRatio);
@@ -126,11 +147,18 @@
           onsets.forEach(function (o, i) {
             var x = u.valToPos(o.atS, 'x', true);
             ctx.strokeStyle = o.color;
-            ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+            ctx.beginPath();
+            ctx.moveTo(x, u.bbox.top);
+            ctx.lineTo(x, u.bbox.top + u.bbox.height);
+            ctx.stroke();
             ctx.fillStyle = o.color;
             var right = x > u.bbox.left + u.bbox.width * 0.7;
             ctx.textAlign = right ? 'right' : 'left';
-            ctx.fillText(right ? o.endpoint + ' ▼' : '▼ ' + o.endpoint, x + (right ? -3 : 3) * devicePixelRatio, u.bbox.top + (14 + 12 * (i % 8)) * devicePixelRatio);
+            ctx.fillText(
+              right ? o.endpoint + ' ▼' : '▼ ' + o.endpoint,
+              x + (right ? -3 : 3) * devicePixelRatio,
+              u.bbox.top + (14 + 12 * (i % 8)) * devicePixelRatio,
+            );
           });
           ctx.restore();
         },
@@ -138,9 +166,23 @@
     };
   }
 
-  var timeAxis = { stroke: '#5b6475', grid: { stroke: '#eceef2' }, values: function (u, vals) { return vals.map(fmtT); } };
+  var timeAxis = {
+    stroke: '#5b6475',
+    grid: { stroke: '#eceef2' },
+    values: function (u, vals) {
+      return vals.map(fmtT);
+    },
+  };
   function yAxis(label, fmt, side, scale) {
-    var a = { label: label, stroke: '#5b6475', grid: { stroke: '#eceef2', show: side !== 1 }, size: 72, values: function (u, vals) { return vals.map(fmt); } };
+    var a = {
+      label: label,
+      stroke: '#5b6475',
+      grid: { stroke: '#eceef2', show: side !== 1 },
+      size: 72,
+      values: function (u, vals) {
+        return vals.map(fmt);
+      },
+    };
     if (side) a.side = side;
     if (scale) a.scale = scale;
     return a;
@@ -159,62 +201,194 @@
   }
 
   var t = chart.t;
-  make('chart-load', {
-    height: 260,
-    scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.08]; } }, vus: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.08]; } } },
-    axes: [timeAxis, yAxis('requests / s', fmtNum), yAxis('VUs', fmtNum, 1, 'vus')],
-    series: [
-      { label: 'time', value: function (u, v) { return fmtT(v); } },
-      { label: 'offered RPS', stroke: '#9aa3b2', width: 2, dash: [8, 5], value: function (u, v) { return fmtNum(v); } },
-      { label: 'achieved RPS', stroke: '#2456a6', width: 1.5, fill: 'rgba(36,86,166,0.08)', value: function (u, v) { return fmtNum(v); } },
-      { label: 'VUs', stroke: '#e6550d', width: 1.5, scale: 'vus', value: function (u, v) { return fmtNum(v); } },
-      { label: 'dropped iter./s', stroke: '#b42318', width: 1, value: function (u, v) { return fmtNum(v); } },
-    ],
-    plugins: [stagesPlugin()],
-  }, [t, chart.offered, chart.rps, chart.vus, chart.dropped]);
-
-  var maxTarget = chart.targets.reduce(function (m, x) { return Math.max(m, x.value); }, 0);
-  make('chart-p95', {
-    height: 340,
-    scales: {
-      x: { time: false },
-      y: { distr: 3, log: 10, range: function (u, min, max) {
-        var lo = Math.min(min == null ? 1 : min, maxTarget || Infinity), hi = Math.max(max == null ? 10 : max, maxTarget);
-        return [Math.pow(10, Math.floor(Math.log10(Math.max(lo, 0.1)))), Math.pow(10, Math.ceil(Math.log10(Math.max(hi, 1) * 1.05)))];
-      } },
+  make(
+    'chart-load',
+    {
+      height: 260,
+      scales: {
+        x: { time: false },
+        y: {
+          range: function (u, min, max) {
+            return [0, Math.max(1, max) * 1.08];
+          },
+        },
+        vus: {
+          range: function (u, min, max) {
+            return [0, Math.max(1, max) * 1.08];
+          },
+        },
+      },
+      axes: [timeAxis, yAxis('requests / s', fmtNum), yAxis('VUs', fmtNum, 1, 'vus')],
+      series: [
+        {
+          label: 'time',
+          value: function (u, v) {
+            return fmtT(v);
+          },
+        },
+        {
+          label: 'offered RPS',
+          stroke: '#9aa3b2',
+          width: 2,
+          dash: [8, 5],
+          value: function (u, v) {
+            return fmtNum(v);
+          },
+        },
+        {
+          label: 'achieved RPS',
+          stroke: '#2456a6',
+          width: 1.5,
+          fill: 'rgba(36,86,166,0.08)',
+          value: function (u, v) {
+            return fmtNum(v);
+          },
+        },
+        {
+          label: 'VUs',
+          stroke: '#e6550d',
+          width: 1.5,
+          scale: 'vus',
+          value: function (u, v) {
+            return fmtNum(v);
+          },
+        },
+        {
+          label: 'dropped iter./s',
+          stroke: '#b42318',
+          width: 1,
+          value: function (u, v) {
+            return fmtNum(v);
+          },
+        },
+      ],
+      plugins: [stagesPlugin()],
     },
-    axes: [timeAxis, yAxis('P95 (log scale)', fmtMs)],
-    series: [{ label: 'time', value: function (u, v) { return fmtT(v); } }].concat(chart.endpoints.map(function (e) {
-      return { label: e.name, stroke: e.color, width: 1.4, spanGaps: false, value: function (u, v) { return fmtMs(v); } };
-    })),
-    plugins: [stagesPlugin(), targetsPlugin(chart.targets)],
-  }, [t].concat(chart.endpoints.map(function (e) { return e.p95; })));
+    [t, chart.offered, chart.rps, chart.vus, chart.dropped],
+  );
+
+  var maxTarget = chart.targets.reduce(function (m, x) {
+    return Math.max(m, x.value);
+  }, 0);
+  make(
+    'chart-p95',
+    {
+      height: 340,
+      scales: {
+        x: { time: false },
+        y: {
+          distr: 3,
+          log: 10,
+          range: function (u, min, max) {
+            var lo = Math.min(min == null ? 1 : min, maxTarget || Infinity),
+              hi = Math.max(max == null ? 10 : max, maxTarget);
+            return [Math.pow(10, Math.floor(Math.log10(Math.max(lo, 0.1)))), Math.pow(10, Math.ceil(Math.log10(Math.max(hi, 1) * 1.05)))];
+          },
+        },
+      },
+      axes: [timeAxis, yAxis('P95 (log scale)', fmtMs)],
+      series: [
+        {
+          label: 'time',
+          value: function (u, v) {
+            return fmtT(v);
+          },
+        },
+      ].concat(
+        chart.endpoints.map(function (e) {
+          return {
+            label: e.name,
+            stroke: e.color,
+            width: 1.4,
+            spanGaps: false,
+            value: function (u, v) {
+              return fmtMs(v);
+            },
+          };
+        }),
+      ),
+      plugins: [stagesPlugin(), targetsPlugin(chart.targets)],
+    },
+    [t].concat(
+      chart.endpoints.map(function (e) {
+        return e.p95;
+      }),
+    ),
+  );
 
   function ratesChart(id, key, title) {
-    var eps = chart.endpoints.filter(function (e) { return e[key]; });
+    var eps = chart.endpoints.filter(function (e) {
+      return e[key];
+    });
     var el = document.getElementById(id);
     if (!el) return;
-    if (!eps.length) { el.textContent = 'No ' + title + ' on any endpoint.'; el.classList.add('muted'); return; }
-    make(id, {
-      height: 260,
-      scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, Math.max(0.1, max) * 1.1]; } } },
-      axes: [timeAxis, yAxis(title + ' / s', fmtNum)],
-      series: [{ label: 'time', value: function (u, v) { return fmtT(v); } }].concat(eps.map(function (e) {
-        return { label: e.name, stroke: e.color, width: 1.4, value: function (u, v) { return fmtNum(v); } };
-      })),
-      plugins: key === 'timeouts' ? [stagesPlugin(), onsetsPlugin(chart.onsets)] : [stagesPlugin()],
-    }, [t].concat(eps.map(function (e) { return e[key]; })));
+    if (!eps.length) {
+      el.textContent = 'No ' + title + ' on any endpoint.';
+      el.classList.add('muted');
+      return;
+    }
+    make(
+      id,
+      {
+        height: 260,
+        scales: {
+          x: { time: false },
+          y: {
+            range: function (u, min, max) {
+              return [0, Math.max(0.1, max) * 1.1];
+            },
+          },
+        },
+        axes: [timeAxis, yAxis(title + ' / s', fmtNum)],
+        series: [
+          {
+            label: 'time',
+            value: function (u, v) {
+              return fmtT(v);
+            },
+          },
+        ].concat(
+          eps.map(function (e) {
+            return {
+              label: e.name,
+              stroke: e.color,
+              width: 1.4,
+              value: function (u, v) {
+                return fmtNum(v);
+              },
+            };
+          }),
+        ),
+        plugins: key === 'timeouts' ? [stagesPlugin(), onsetsPlugin(chart.onsets)] : [stagesPlugin()],
+      },
+      [t].concat(
+        eps.map(function (e) {
+          return e[key];
+        }),
+      ),
+    );
   }
   ratesChart('chart-timeouts', 'timeouts', 'timeouts');
   ratesChart('chart-errors', 'errors', 'errors');
 
   // Fit the charts to the page when printing, and back afterwards.
   function resizeAll(width) {
-    charts.forEach(function (c) { c.u.setSize({ width: width || Math.max(320, c.el.clientWidth), height: c.h }); });
+    charts.forEach(function (c) {
+      c.u.setSize({ width: width || Math.max(320, c.el.clientWidth), height: c.h });
+    });
   }
-  window.addEventListener('beforeprint', function () { resizeAll(1000); });
-  window.addEventListener('afterprint', function () { resizeAll(); });
+  window.addEventListener('beforeprint', function () {
+    resizeAll(1000);
+  });
+  window.addEventListener('afterprint', function () {
+    resizeAll();
+  });
   var pending;
-  window.addEventListener('resize', function () { clearTimeout(pending); pending = setTimeout(function () { resizeAll(); }, 150); });
+  window.addEventListener('resize', function () {
+    clearTimeout(pending);
+    pending = setTimeout(function () {
+      resizeAll();
+    }, 150);
+  });
   document.documentElement.setAttribute('data-charts', String(charts.length));
 })();

@@ -128,7 +128,8 @@ export class Api {
     if (!p) return null;
     const url = this.plan.baseUrl + fill(p.path, vars, false);
     const body = p.body === null ? null : fill(p.body, vars, true);
-    const headers = p.ep.auth === 'bearer' && session ? { ...p.params.headers, Authorization: `Bearer ${session.access}` } : p.params.headers;
+    const headers =
+      p.ep.auth === 'bearer' && session ? { ...p.params.headers, Authorization: `Bearer ${session.access}` } : p.params.headers;
     const res = http.request(p.ep.method, url, body, { ...p.params, headers }) as RefinedResponse<'text'>;
     timeouts.add(res.error_code === 1050, p.checkTags);
     const expectField = p.ep.expectField;

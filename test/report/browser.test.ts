@@ -21,7 +21,16 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -53,7 +62,9 @@ async function open(name: string, html: string): Promise<Opened> {
   const url = pathToFileURL(file).href;
   await page.goto(url, { waitUntil: 'load' });
   // Browser-side code is passed as strings: this tsconfig has Node's types, not the DOM's.
-  await page.waitForFunction(`document.documentElement.hasAttribute('data-charts') || !document.getElementById('report-data').textContent.includes('"chart"')`);
+  await page.waitForFunction(
+    `document.documentElement.hasAttribute('data-charts') || !document.getElementById('report-data').textContent.includes('"chart"')`,
+  );
   return { page, errors, requests: requests.filter((r) => r !== url) };
 }
 
@@ -73,7 +84,9 @@ describe('run report in Chromium', () => {
     const p = o.page;
     expect(await p.getAttribute('html', 'data-charts')).toBe('4');
     for (const id of ['chart-load', 'chart-p95', 'chart-timeouts', 'chart-errors']) {
-      const size = (await p.evaluate(`(() => { const c = document.querySelector('#${id} canvas'); return [c.width, c.height]; })()`)) as number[];
+      const size = (await p.evaluate(
+        `(() => { const c = document.querySelector('#${id} canvas'); return [c.width, c.height]; })()`,
+      )) as number[];
       expect(size[0], id).toBeGreaterThan(300);
       expect(size[1], id).toBeGreaterThan(100);
     }

@@ -77,7 +77,9 @@ describe('loadgate report', () => {
 
   it('several → a comparison with --labels', async () => {
     const out = join(root, 'labelled.html');
-    expect(await main(['node', 'loadgate', 'report', dirs.base!, dirs.p3!, '--out', out, '--labels', 'last night,tonight'])).toBe(ExitCode.ok);
+    expect(await main(['node', 'loadgate', 'report', dirs.base!, dirs.p3!, '--out', out, '--labels', 'last night,tonight'])).toBe(
+      ExitCode.ok,
+    );
     expect(readFileSync(out, 'utf8')).toContain('last night → tonight');
   });
 

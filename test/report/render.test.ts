@@ -7,7 +7,9 @@ import { HOSTILE, NOW, hostileRun, judgedPhase } from '../fixtures/report/runs.t
 
 /** Every URL-bearing attribute in the page: a self-contained report has none that leaves the page. */
 function externalRefs(html: string): string[] {
-  return [...html.matchAll(/(?:src|href|action)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1] ?? '').filter((u) => !u.startsWith('#') && !u.startsWith('data:'));
+  return [...html.matchAll(/(?:src|href|action)\s*=\s*["']?([^"'\s>]+)/gi)]
+    .map((m) => m[1] ?? '')
+    .filter((u) => !u.startsWith('#') && !u.startsWith('data:'));
 }
 
 describe('fixtures', () => {
@@ -98,7 +100,7 @@ describe('comparison', () => {
     expect(view.summary[0]).toMatchObject({ improved: 0, regressed: 0, noise: 11 });
   });
 
-  it('states the method, shows each phase\'s own targets, and is deterministic for a seed', () => {
+  it("states the method, shows each phase's own targets, and is deterministic for a seed", () => {
     const runs = [judgedPhase('baseline', 1), judgedPhase('phase1', 2), judgedPhase('phase2', 3), judgedPhase('phase3', 4)];
     const html = renderComparison({ runs, now: NOW, seed: 7 });
     expect(html).toContain('bootstrap 95 % confidence interval');
@@ -128,7 +130,13 @@ describe('comparison', () => {
 
   it('escapes labels and endpoint names', () => {
     const h = hostileRun();
-    const html = renderComparison({ runs: [{ label: HOSTILE, analysis: h, verdict: null }, { label: 'b', analysis: h, verdict: null }], now: NOW });
+    const html = renderComparison({
+      runs: [
+        { label: HOSTILE, analysis: h, verdict: null },
+        { label: 'b', analysis: h, verdict: null },
+      ],
+      now: NOW,
+    });
     expect(html).not.toContain(HOSTILE);
     expect(html).toContain('&lt;script&gt;');
   });

@@ -2,12 +2,24 @@ import { describe, expect, it } from 'vitest';
 import * as hdr from 'hdr-histogram-js';
 import { decodeCdf, quantile, type Cdf } from '../../lib/report/histogram.ts';
 import {
-  bootstrapPercentileDiff, classifyLatency, classifyProportion, classifyRate, mulberry32, normalCdf, poissonRateZ, twoProportionZ,
+  bootstrapPercentileDiff,
+  classifyLatency,
+  classifyProportion,
+  classifyRate,
+  mulberry32,
+  normalCdf,
+  poissonRateZ,
+  twoProportionZ,
 } from '../../lib/report/stats.ts';
 
 /** A CDF from latencies in ms, through a real HDR histogram as the analysis stores it. */
 function cdfOf(values: number[]): Cdf {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  const h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
   for (const v of values) h.recordValue(Math.round(v * 1000));
   const cdf = decodeCdf(hdr.encodeIntoCompressedBase64(h));
   if (!cdf) throw new Error('no cdf');

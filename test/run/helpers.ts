@@ -14,7 +14,10 @@ export interface CliResult {
 }
 
 /** Runs `node bin/loadgate.js …`; `onSpawn` gets the child (to send it signals). */
-export function cli(args: string[], opts: { env?: Record<string, string>; onSpawn?: (pid: number) => void; timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  opts: { env?: Record<string, string>; onSpawn?: (pid: number) => void; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/loadgate.js'), ...args], {
       cwd: ROOT,

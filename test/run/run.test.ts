@@ -20,7 +20,23 @@ afterAll(async () => {
 describe('loadgate run against the reference API', () => {
   it('runs the journey under the load profile and keeps raw results, the plan and k6 summary', async () => {
     const out = await tempOut();
-    const r = await cli(['run', '--scenario', 'journey', '--profile', 'load', '--phase', 'phase3', '--target', target.url, '--out', out, '--duration-scale', '0.05', '--rps', '40']);
+    const r = await cli([
+      'run',
+      '--scenario',
+      'journey',
+      '--profile',
+      'load',
+      '--phase',
+      'phase3',
+      '--target',
+      target.url,
+      '--out',
+      out,
+      '--duration-scale',
+      '0.05',
+      '--rps',
+      '40',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const dir = await onlyRunDir(out);
     expect(r.stdout.trim()).toBe(dir);
@@ -59,9 +75,12 @@ describe('loadgate run against the reference API', () => {
   it('keeps credentials out of the plan, the log and the tags', async () => {
     const out = await tempOut();
     const secret = 'S3cret-Not-For-Logs';
-    const r = await cli(['run', '--scenario', 'auth', '--profile', 'smoke', '--target', target.url, '--out', out, '--duration-scale', '0.2'], {
-      env: { LOADGATE_PASSWORD: secret },
-    });
+    const r = await cli(
+      ['run', '--scenario', 'auth', '--profile', 'smoke', '--target', target.url, '--out', out, '--duration-scale', '0.2'],
+      {
+        env: { LOADGATE_PASSWORD: secret },
+      },
+    );
     const dir = await onlyRunDir(out);
     // The reference API rejects this password: logins fail with 401, which is the point here.
     expect(r.code, r.stderr).not.toBe(2);
@@ -77,11 +96,30 @@ describe('loadgate run against the reference API', () => {
     for (const scenario of ['auth', 'user', 'monitoring']) {
       const out = await tempOut();
       // phase1 has no throughput target, which a smoke run cannot prove.
-      const r = await cli(['run', '--scenario', scenario, '--profile', 'smoke', '--threshold-set', 'phase1', '--target', target.url, '--out', out, '--duration-scale', '0.15']);
+      const r = await cli([
+        'run',
+        '--scenario',
+        scenario,
+        '--profile',
+        'smoke',
+        '--threshold-set',
+        'phase1',
+        '--target',
+        target.url,
+        '--out',
+        out,
+        '--duration-scale',
+        '0.15',
+      ]);
       expect(r.code, `${scenario}: ${r.stderr}`).toBe(0);
-      const names = new Set((await rawPoints(await onlyRunDir(out))).filter((p) => p.metric === 'http_reqs').map((p) => p.data.tags?.['name']));
+      const names = new Set(
+        (await rawPoints(await onlyRunDir(out))).filter((p) => p.metric === 'http_reqs').map((p) => p.data.tags?.['name']),
+      );
       const prefix = scenario === 'monitoring' ? /^(monitoring|probes)\./ : scenario === 'auth' ? /^auth\./ : /^(user\.|auth\.login$)/;
-      expect([...names].every((n) => prefix.test(n ?? '')), `${scenario}: ${[...names].join(',')}`).toBe(true);
+      expect(
+        [...names].every((n) => prefix.test(n ?? '')),
+        `${scenario}: ${[...names].join(',')}`,
+      ).toBe(true);
     }
   });
 });
@@ -107,21 +145,37 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/endpoints\.auth\.login\.timeout must be a duration such as "10s", got "ten"/);
   });
   it('gives the exact install command when k6 is missing (exit 4)', async () => {
-    const r = await cli(['run', '--profile', 'smoke', '--target', target.url, '--out', await tempOut()], { env: { LOADGATE_K6: '/nonexistent/k6' } });
+    const r = await cli(['run', '--profile', 'smoke', '--target', target.url, '--out', await tempOut()], {
+      env: { LOADGATE_K6: '/nonexistent/k6' },
+    });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/LOADGATE_K6=\/nonexistent\/k6 is not an executable file\. Install it with: bash scripts\/setup\.sh/);
   });
   it('completes against an unreachable target, recording connection errors per endpoint (exit 4)', async () => {
     const out = await tempOut();
     // Port 9 on loopback: nothing listens there.
-    const r = await cli(['run', '--scenario', 'monitoring', '--profile', 'smoke', '--target', 'http://127.0.0.1:9', '--out', out, '--duration-scale', '0.15']);
+    const r = await cli([
+      'run',
+      '--scenario',
+      'monitoring',
+      '--profile',
+      'smoke',
+      '--target',
+      'http://127.0.0.1:9',
+      '--out',
+      out,
+      '--duration-scale',
+      '0.15',
+    ]);
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/does not accept connections/);
     const dir = await onlyRunDir(out);
     const reqs = (await rawPoints(dir)).filter((p) => p.metric === 'http_reqs');
     expect(reqs.length).toBeGreaterThan(0);
     expect(reqs.every((p) => p.data.tags?.['error_code'] === '1212')).toBe(true);
-    const analysis = JSON.parse(await readFile(join(dir, 'analysis.json'), 'utf8')) as { endpoints: Array<{ total: { outcomes: { connRefused: number } } }> };
+    const analysis = JSON.parse(await readFile(join(dir, 'analysis.json'), 'utf8')) as {
+      endpoints: Array<{ total: { outcomes: { connRefused: number } } }>;
+    };
     expect(analysis.endpoints.length).toBeGreaterThan(0);
     expect(analysis.endpoints.every((e) => e.total.outcomes.connRefused > 0)).toBe(true);
   });
@@ -131,9 +185,26 @@ describe('interruption', () => {
   it('forwards SIGINT to k6, exits 130, and keeps and analyses what was collected', async () => {
     const out = await tempOut();
     let pid = 0;
-    const running = cli(['run', '--scenario', 'monitoring', '--profile', 'load', '--target', target.url, '--out', out, '--duration-scale', '0.5', '--rps', '20'], {
-      onSpawn: (p) => (pid = p),
-    });
+    const running = cli(
+      [
+        'run',
+        '--scenario',
+        'monitoring',
+        '--profile',
+        'load',
+        '--target',
+        target.url,
+        '--out',
+        out,
+        '--duration-scale',
+        '0.5',
+        '--rps',
+        '20',
+      ],
+      {
+        onSpawn: (p) => (pid = p),
+      },
+    );
     // Wait until k6 is producing results, then interrupt.
     await new Promise((r) => setTimeout(r, 9000));
     process.kill(pid, 'SIGINT');

@@ -46,7 +46,10 @@ describe('auth flow', () => {
 
   it('reports two-factor methods for the 2FA account', async () => {
     const { tokens } = await login(t.url, SPECIAL_USERS.twoFactor);
-    expect((await call(t.url, 'GET', '/api/auth/2fa/status', { token: tokens.accessToken })).body).toEqual({ enabled: true, methods: ['totp', 'email'] });
+    expect((await call(t.url, 'GET', '/api/auth/2fa/status', { token: tokens.accessToken })).body).toEqual({
+      enabled: true,
+      methods: ['totp', 'email'],
+    });
   });
 
   it('answers 401 to bad credentials and an unknown account', async () => {

@@ -17,10 +17,14 @@ afterAll(async () => {
 /** A body sent chunked, with no Content-Length, so only the streaming limit can catch it. */
 function postChunked(path: string, chunks: number, chunkBytes: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      `${t.url}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     for (let i = 0; i < chunks; i++) req.write('x'.repeat(chunkBytes));
     req.end();

@@ -46,7 +46,11 @@ describe('queueing, not sleeping', () => {
 
 describe('fault injection', () => {
   it('pushes one route past a 2 s client timeout, leaving the others alone', async () => {
-    const t = await startTarget({ profile: 'phase3', port: 0, overrides: { ...FAST, faults: { routes: { 'GET /api/monitoring/performance': { fixedMs: 2_500 } } } } });
+    const t = await startTarget({
+      profile: 'phase3',
+      port: 0,
+      overrides: { ...FAST, faults: { routes: { 'GET /api/monitoring/performance': { fixedMs: 2_500 } } } },
+    });
     try {
       const ctrl = AbortSignal.timeout(2_000);
       await expect(fetch(`${t.url}/api/monitoring/performance`, { signal: ctrl })).rejects.toThrow();
@@ -58,7 +62,12 @@ describe('fault injection', () => {
 
   it('injects errors at the given rate, the same sequence for the same seed', async () => {
     const run = async (seed: number) => {
-      const t = await startTarget({ profile: 'phase3', port: 0, seed, overrides: { faults: { seed: 0, errorRate: { 'GET /live': 0.5 } } } });
+      const t = await startTarget({
+        profile: 'phase3',
+        port: 0,
+        seed,
+        overrides: { faults: { seed: 0, errorRate: { 'GET /live': 0.5 } } },
+      });
       try {
         const statuses: number[] = [];
         for (let i = 0; i < 40; i++) statuses.push((await call(t.url, 'GET', '/live')).status);
@@ -76,7 +85,11 @@ describe('fault injection', () => {
   });
 
   it('adds a latency distribution to every route', async () => {
-    const t = await startTarget({ profile: 'phase3', port: 0, overrides: { faults: { latency: { dist: 'uniform', minMs: 100, maxMs: 150 } } } });
+    const t = await startTarget({
+      profile: 'phase3',
+      port: 0,
+      overrides: { faults: { latency: { dist: 'uniform', minMs: 100, maxMs: 150 } } },
+    });
     try {
       const d = await timed(() => call(t.url, 'GET', '/health'));
       expect(d).toBeGreaterThanOrEqual(95);
@@ -86,7 +99,11 @@ describe('fault injection', () => {
   });
 });
 
-function rawGet(url: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
       res.resume();

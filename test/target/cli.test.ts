@@ -9,7 +9,11 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'loadgate.js');
 
 describe('parseTargetFlags', () => {
   it('accepts the defaults and port 0', () => {
-    expect(parseTargetFlags({ profile: 'baseline', port: 0, host: '127.0.0.1' })).toEqual({ profile: 'baseline', port: 0, host: '127.0.0.1' });
+    expect(parseTargetFlags({ profile: 'baseline', port: 0, host: '127.0.0.1' })).toEqual({
+      profile: 'baseline',
+      port: 0,
+      host: '127.0.0.1',
+    });
   });
   it('rejects an unknown profile, listing the valid ones', () => {
     expect(() => parseTargetFlags({ profile: 'phase7', port: 0, host: '127.0.0.1' })).toThrow(UsageError);

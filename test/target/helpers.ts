@@ -8,7 +8,12 @@ export interface Res {
   text: string;
 }
 
-export async function call(base: string, method: string, path: string, opts: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}): Promise<Res> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {},
+): Promise<Res> {
   const headers: Record<string, string> = { ...opts.headers };
   let body: string | undefined;
   if (opts.raw !== undefined) body = opts.raw;

@@ -21,32 +21,35 @@ function parseExposition(text: string): { types: Map<string, string>; samples: S
   const sampleRe = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (-?(?:[0-9.e+-]+|\\+Inf|-Inf|NaN))$`);
   const labelRe = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
   expect(text.endsWith('\n')).toBe(true);
-  text.split('\n').slice(0, -1).forEach((line, i) => {
-    const where = `line ${i + 1}: ${line}`;
-    if (line.startsWith('# HELP ')) return;
-    const type = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
-    if (type) {
-      if (types.has(type[1] as string)) throw new Error(`duplicate TYPE, ${where}`);
-      types.set(type[1] as string, type[2] as string);
-      return;
-    }
-    const m = sampleRe.exec(line);
-    if (!m) throw new Error(`not a sample, ${where}`);
-    const name = m[1] as string;
-    const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
-    if (!types.has(family)) throw new Error(`sample before its TYPE, ${where}`);
-    const labels: Record<string, string> = {};
-    const raw = m[2] ?? '';
-    labelRe.lastIndex = 0;
-    while (labelRe.lastIndex < raw.length) {
-      const l = labelRe.exec(raw);
-      if (!l) throw new Error(`bad labels, ${where}`);
-      labels[l[1] as string] = (l[2] as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    }
-    const v = m[3] === '+Inf' ? Infinity : Number(m[3]);
-    if (Number.isNaN(v) && m[3] !== 'NaN') throw new Error(`bad value, ${where}`);
-    samples.push({ name, labels, value: v });
-  });
+  text
+    .split('\n')
+    .slice(0, -1)
+    .forEach((line, i) => {
+      const where = `line ${i + 1}: ${line}`;
+      if (line.startsWith('# HELP ')) return;
+      const type = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+      if (type) {
+        if (types.has(type[1] as string)) throw new Error(`duplicate TYPE, ${where}`);
+        types.set(type[1] as string, type[2] as string);
+        return;
+      }
+      const m = sampleRe.exec(line);
+      if (!m) throw new Error(`not a sample, ${where}`);
+      const name = m[1] as string;
+      const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
+      if (!types.has(family)) throw new Error(`sample before its TYPE, ${where}`);
+      const labels: Record<string, string> = {};
+      const raw = m[2] ?? '';
+      labelRe.lastIndex = 0;
+      while (labelRe.lastIndex < raw.length) {
+        const l = labelRe.exec(raw);
+        if (!l) throw new Error(`bad labels, ${where}`);
+        labels[l[1] as string] = (l[2] as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      }
+      const v = m[3] === '+Inf' ? Infinity : Number(m[3]);
+      if (Number.isNaN(v) && m[3] !== 'NaN') throw new Error(`bad value, ${where}`);
+      samples.push({ name, labels, value: v });
+    });
   return { types, samples };
 }
 
@@ -93,7 +96,9 @@ describe('metrics', () => {
       const last = buckets[buckets.length - 1]!;
       expect(last.labels['le']).toBe('+Inf');
       const [method, route] = key.split(' ');
-      const c = samples.find((s) => s.name === 'http_request_duration_seconds_count' && s.labels['method'] === method && s.labels['route'] === route);
+      const c = samples.find(
+        (s) => s.name === 'http_request_duration_seconds_count' && s.labels['method'] === method && s.labels['route'] === route,
+      );
       expect(c?.value).toBe(last.value);
     }
     const health = samples.find((s) => s.name === 'http_request_duration_seconds_count' && s.labels['route'] === '/health');

@@ -32,7 +32,10 @@ export function register(program: Command): void {
     const log = (line: string) => process.stderr.write(`loadgate: ${line}\n`);
     // The demo's default shape fits in about ten minutes on two cores: a third of the `load` profile.
     const durationScale = flags.durationScale ?? (process.env['LOADGATE_DURATION_SCALE'] ? undefined : 0.33);
-    const phases = flags.phases.split(',').map((p) => p.trim()).filter(Boolean);
+    const phases = flags.phases
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const runDirs: string[] = [];
     let worst: number = ExitCode.ok;
     for (const phase of phases) {

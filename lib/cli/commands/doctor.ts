@@ -45,7 +45,14 @@ async function tool(name: string, bin: string, args: string[], pattern: RegExp, 
 export async function runChecks(): Promise<Check[]> {
   const pinned = await pinnedK6Version();
   const k6: Check = await locateK6().then(
-    (b) => ({ name: 'k6', required: true, ok: b.version === pinned, path: b.path, version: b.version, fix: b.version === pinned ? null : `pinned ${pinned}: ${SETUP_COMMAND}` }),
+    (b) => ({
+      name: 'k6',
+      required: true,
+      ok: b.version === pinned,
+      path: b.path,
+      version: b.version,
+      fix: b.version === pinned ? null : `pinned ${pinned}: ${SETUP_COMMAND}`,
+    }),
     (err: Error) => ({ name: 'k6', required: true, ok: false, path: null, version: null, fix: err.message }),
   );
   const apt = (pkg: string) => `apt-get update && apt-get install -y ${pkg}  (or: ${SETUP_COMMAND})`;

@@ -56,10 +56,13 @@ export function register(program: Command): void {
     .description('Render the HTML run report of one run, or compare two or more runs phase by phase')
     .argument('<run-dir...>', 'run directories (with analysis.json; verdict.json when judged), oldest first')
     .option('--out <file>', 'output file (default: <run-dir>/report.html, or reports/out/comparison-<time>.html)')
-    .option('--labels <a,b,c>', 'labels for the compared runs (default: each run\'s phase or profile)')
+    .option('--labels <a,b,c>', "labels for the compared runs (default: each run's phase or profile)")
     .option('--force', 'render a comparison of runs that are not comparable, with a warning banner')
     .option('--seed <n>', 'seed of the bootstrap resampling (default 1)')
-    .addHelpText('after', '\nExamples:\n  loadgate report results/2025-06-01T02-00-00-abc\n  loadgate report results/base results/p1 results/p2 results/p3 --out phases.html')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  loadgate report results/2025-06-01T02-00-00-abc\n  loadgate report results/base results/p1 results/p2 results/p3 --out phases.html',
+    )
     .action(async (runDirs: string[], flags: ReportFlags) => {
       const file = await reportAction(runDirs, flags);
       process.stdout.write(`${file}\n`);

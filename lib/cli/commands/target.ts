@@ -22,7 +22,9 @@ export function parseTargetFlags(flags: TargetFlags): { profile: ProfileName; po
   }
   if (flags.port > 65_535) throw new UsageError(`--port must be between 0 and 65535, got ${flags.port}`);
   if (!isLoopback(flags.host)) {
-    throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1, localhost): the reference API never listens beyond this machine; got "${flags.host}"`);
+    throw new UsageError(
+      `--host must be a loopback address (127.0.0.1, ::1, localhost): the reference API never listens beyond this machine; got "${flags.host}"`,
+    );
   }
   return { profile: flags.profile, port: flags.port, host: flags.host, ...(flags.seed === undefined ? {} : { seed: flags.seed }) };
 }
@@ -42,7 +44,8 @@ export function register(program: Command): void {
         target = await startTarget(opts);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES') throw new InfraError(`cannot listen on ${opts.host}:${opts.port}: ${code}`, { cause: err });
+        if (code === 'EADDRINUSE' || code === 'EACCES')
+          throw new InfraError(`cannot listen on ${opts.host}:${opts.port}: ${code}`, { cause: err });
         if (err instanceof Error && err.name === 'ProfileError') throw new ConfigError(err.message);
         throw err;
       }
