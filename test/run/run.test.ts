@@ -151,6 +151,14 @@ describe('bad input', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/LOADGATE_K6=\/nonexistent\/k6 is not an executable file\. Install it with: bash scripts\/setup\.sh/);
   });
+  it('doctor reports versions and paths, and how to fix a missing k6 (exit 4)', async () => {
+    const ok = await cli(['doctor']);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.stdout).toMatch(/^ok\s+k6\s+v2\.2\.0\s+\S+\/\.tools\/k6\/v2\.2\.0\/k6$/m);
+    const missing = await cli(['doctor'], { env: { LOADGATE_K6: '/nonexistent/k6' } });
+    expect(missing.code).toBe(4);
+    expect(missing.stdout).toMatch(/MISSING\s+k6[\s\S]*fix: .*bash scripts\/setup\.sh/);
+  });
   it('completes against an unreachable target, recording connection errors per endpoint (exit 4)', async () => {
     const out = await tempOut();
     // Port 9 on loopback: nothing listens there.
