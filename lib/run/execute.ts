@@ -79,7 +79,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
   });
 
   const post = await postProcess(outcome.runDir, {
-    thresholdSetName: thresholds.name,
+    thresholds,
     failOnInconclusive: o.flags.failOnInconclusive === true,
     observers,
     log: o.log,

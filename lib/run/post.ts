@@ -7,9 +7,11 @@ import { analyzeRun, writeAnalysis } from '../analysis/analyze.ts';
 import { judgeRun } from '../verdict/judge.ts';
 import { writeRunReport } from '../report/files.ts';
 import type { RunObserver } from './observer.ts';
+import type { ThresholdSet } from '../../thresholds/schema.ts';
 
 export interface PostOptions {
-  thresholdSetName: string;
+  /** The resolved set (the one k6's thresholds came from), so a config's own sets need no second lookup. */
+  thresholds: { name: string; set: ThresholdSet };
   failOnInconclusive: boolean;
   observers: RunObserver[];
   log: (line: string) => void;
@@ -43,9 +45,7 @@ export async function postProcess(runDir: string, o: PostOptions): Promise<PostR
     const code = analysis.error instanceof LoadgateError ? analysis.error.exitCode : ExitCode.data;
     return { verdictExitCode: code, reportPath: null };
   }
-  const verdict = await step('verdict', o.log, () =>
-    judgeRun(runDir, { set: o.thresholdSetName, failOnInconclusive: o.failOnInconclusive }),
-  );
+  const verdict = await step('verdict', o.log, () => judgeRun(runDir, { set: o.thresholds, failOnInconclusive: o.failOnInconclusive }));
   const report = await step('report', o.log, () => writeRunReport(runDir));
   for (const observer of o.observers) {
     await step(`${observer.name} results`, o.log, async () => observer.onResults?.(runDir));
