@@ -32,6 +32,11 @@ describe('config precedence: flags > env > file > defaults', () => {
     expect(c.endpoints['auth.login']?.method).toBe('POST');
     expect(c.endpoints['user.me']?.path).toBe('/api/me');
   });
+  it("replaces an endpoint's body whole: another API's login fields are not mixed with the default ones", () => {
+    const body = { user: '{{email}}', secret: '{{password}}' };
+    const c = resolveConfig({ file: { path: 'f.json', data: { endpoints: { 'auth.login': { path: '/v2/session', body } } } } });
+    expect(c.endpoints['auth.login']?.body).toEqual(body);
+  });
 });
 
 describe('config errors name the path and what was expected', () => {

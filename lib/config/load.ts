@@ -36,11 +36,19 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Deep merge: objects merge key by key, everything else (arrays included) is replaced. */
-export function deepMerge(base: Json, over: Json): Json {
-  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+/**
+ * Objects merge key by key, other values replace. A request body is a payload, not settings:
+ * another API's login body replaces the default one whole (merging would send both APIs' fields).
+ */
+export function deepMerge(base: Json, over: Json, path: readonly string[] = []): Json {
+  if (!isPlainObject(base) || !isPlainObject(over) || isPayload(path)) return over === undefined ? base : over;
   const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
+  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value, [...path, key]);
   return out;
+}
+
+function isPayload(path: readonly string[]): boolean {
+  return path.length === 3 && path[0] === 'endpoints' && path[2] === 'body';
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
