@@ -91,7 +91,8 @@ function labels(l: Record<string, string>): string {
 
 function num(v: number): string {
   if (v === Number.POSITIVE_INFINITY) return '+Inf';
-  return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
+  // JavaScript's shortest round-trip form is valid exposition (Go's ParseFloat reads it, "1e-7" too).
+  return String(v);
 }
 
 export class Metrics {

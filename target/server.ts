@@ -304,6 +304,11 @@ async function createApp(profile: Profile): Promise<App> {
         if (user && user.lockedUntil > Date.now()) {
           throw new HttpError(423, { error: 'account_locked' }, { 'Retry-After': retryAfter(user.lockedUntil) });
         }
+        if (user && user.lockedUntil > 0) {
+          // The lock ran out: the account starts again with a clean count of failures.
+          user.lockedUntil = 0;
+          user.failedLogins = 0;
+        }
         const ok = await verifyPassword(user, password, profile.hashing);
         if (!ok || !user) {
           if (user) {

@@ -75,6 +75,21 @@ describe('auth flow', () => {
     expect((await login(t.url, email)).res.status).toBe(200);
   });
 
+  it('starts a clean count of failures once a lock has run out', async () => {
+    const short = await startTarget({ profile: 'phase3', port: 0, overrides: { ...FAST, lockout: { maxAttempts: 5, durationS: 1 } } });
+    try {
+      const email = 'user6@example.test';
+      for (let i = 0; i < 5; i++) await login(short.url, email, 'wrong');
+      expect((await login(short.url, email)).res.status).toBe(423);
+      await new Promise((r) => setTimeout(r, 1_100));
+      // One more mistake after the lock is one failure, not a sixth: no new lock.
+      expect((await login(short.url, email, 'wrong')).res.status).toBe(401);
+      expect((await login(short.url, email)).res.status).toBe(200);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('keeps the pre-locked account locked', async () => {
     const res = (await login(t.url, SPECIAL_USERS.locked)).res;
     expect(res.status).toBe(423);
