@@ -547,7 +547,7 @@ function trendsDashboard(opts: GenerateOptions): Dashboard {
         .iconColor('purple')
         .target(
           new InfluxQLAnnotation(
-            `SELECT "title", "text", "type", "stage" FROM ${q(MEASUREMENTS.events)} WHERE "type" = 'verdict' AND ${TREND_FILTER} AND $timeFilter`,
+            `SELECT "title", "text", "type", "stage" FROM ${HISTORY(MEASUREMENTS.events)} WHERE "type" = 'verdict' AND ${TREND_FILTER} AND $timeFilter`,
           ),
         ),
     );

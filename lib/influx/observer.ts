@@ -158,15 +158,17 @@ class InfluxRunObserver implements RunObserver {
       const tags = this.tags ?? { testid: verdict.runId, phase: verdict.run.phase ?? 'none', scenario: verdict.run.scenario ?? 'unknown' };
       const { pass, fail, inconclusive } = verdict.counts;
       const at = (analysis.run.endedAt && Date.parse(analysis.run.endedAt)) || Date.now();
-      await this.write([
-        eventPoint(
-          tags,
-          'verdict',
-          at,
-          `verdict ${verdict.status}`,
-          `verdict ${verdict.status} against ${verdict.set.name}: ${fail} fail, ${inconclusive} inconclusive, ${pass} pass`,
-        ),
-      ]);
+      const event = eventPoint(
+        tags,
+        'verdict',
+        at,
+        `verdict ${verdict.status}`,
+        `verdict ${verdict.status} against ${verdict.set.name}: ${fail} fail, ${inconclusive} inconclusive, ${pass} pass`,
+      );
+      // The live dashboard reads run events from the default policy; the verdict history in the
+      // trends dashboard must outlive raw data, so the verdict goes to the history policy too.
+      await this.write([event]);
+      await this.write([event], HISTORY_RP);
     }
     if (!ok) this.log(`warning: the run's summary could not be written to InfluxDB yet; it stays in ${runDir}/analysis.json`);
   }
@@ -193,7 +195,13 @@ export async function readVerdict(runDir: string, log: (line: string) => void): 
   } catch {
     return null;
   }
-  const parsed = VerdictSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = VerdictSchema.safeParse(json);
   if (!parsed.success) {
     log(`warning: ${join(runDir, 'verdict.json')} does not match the verdict schema; the InfluxDB summary carries no verdict`);
     return null;
