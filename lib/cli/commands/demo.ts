@@ -3,17 +3,21 @@
  * profile in turn, the same scenario against each, one report per phase and a
  * phase-by-phase comparison. Ends by printing the comparison's path.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../../config/load.ts';
+import { loadConfig, readConfigFile } from '../../config/load.ts';
+import { ANALYSIS_FILE } from '../../analysis/analyze.ts';
 import { startTarget } from '../../../target/server.ts';
+import { profileNames, type ProfileName } from '../../../target/profiles.ts';
 import { writeComparison } from '../../report/files.ts';
 import { executeRun } from '../../run/execute.ts';
 import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
-import { ExitCode } from '../errors.ts';
+import { ExitCode, LoadgateError, UsageError } from '../errors.ts';
 import { setOutcome } from '../outcome.ts';
 
 const PHASES = ['baseline', 'phase1', 'phase2', 'phase3'] as const;
+const DEMO_DURATION_SCALE = 0.33;
 
 interface DemoFlags extends CommonRunFlags {
   scenario: string;
@@ -30,41 +34,90 @@ export function register(program: Command): void {
     .option('--phases <list>', 'comma-separated reference API profiles, in order', PHASES.join(','));
   addCommonRunFlags(cmd).action(async (flags: DemoFlags, command: Command) => {
     const log = (line: string) => process.stderr.write(`loadgate: ${line}\n`);
-    // The demo's default shape fits in about ten minutes on two cores: a third of the `load` profile.
-    const durationScale = flags.durationScale ?? (process.env['LOADGATE_DURATION_SCALE'] ? undefined : 0.33);
-    const phases = flags.phases
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
+    const phases = parsePhases(flags.phases);
+    const durationScale = await demoDurationScale(flags);
     const runDirs: string[] = [];
+    const labels: string[] = [];
     let worst: number = ExitCode.ok;
     for (const phase of phases) {
-      const target = await startTarget({ profile: phase as (typeof PHASES)[number], port: 0 });
+      // One phase that fails (its k6 crashed, its analysis could not be made) must not cost
+      // the others: it is reported, and the comparison is made from the phases that ran.
       try {
-        const config = await loadConfig({
-          configPath: flags.config,
-          flags: { ...configFlagsOf(flags), target: target.url, ...(durationScale === undefined ? {} : { durationScale }) },
-        });
-        log(`phase ${phase}: reference API (profile ${phase}) at ${target.url}`);
-        const result = await executeRun({ config, scenario: flags.scenario, profile: flags.profile, phase, flags, log });
-        runDirs.push(result.runDir);
+        const result = await runPhase(phase, flags, durationScale, log);
+        if (existsSync(join(result.runDir, ANALYSIS_FILE))) {
+          runDirs.push(result.runDir);
+          labels.push(phase);
+        } else {
+          log(`phase ${phase}: no analysis in ${result.runDir}; left out of the comparison`);
+          worst = Math.max(worst, ExitCode.data);
+        }
         if (result.exitCode === ExitCode.interrupted) {
           worst = ExitCode.interrupted;
           break;
         }
-      } finally {
-        await target.close();
+      } catch (err) {
+        log(`phase ${phase} failed: ${err instanceof Error ? err.message : String(err)}`);
+        worst = Math.max(worst, err instanceof LoadgateError ? err.exitCode : ExitCode.infra);
       }
     }
+    log(`run reports: ${runDirs.map((d) => join(d, 'report.html')).join(', ') || 'none'}`);
     if (runDirs.length >= 2) {
-      const outDir = resolve(runDirs[0] ? join(runDirs[0], '..') : 'results');
+      const outDir = resolve(join(runDirs[0] as string, '..'));
       const file = await writeComparison(runDirs, join(outDir, `comparison-${new Date().toISOString().replace(/[:.]/g, '-')}.html`), {
-        labels: phases.slice(0, runDirs.length),
+        labels,
+        // The demo shows every phase that ran; a non-comparable pair is rendered with its warning.
+        force: true,
       });
-      log(`run reports: ${runDirs.map((d) => join(d, 'report.html')).join(', ')}`);
       process.stdout.write(`${file}\n`);
+    } else if (runDirs.length === 1) {
+      process.stdout.write(`${join(runDirs[0] as string, 'report.html')}\n`);
+    } else if (worst === ExitCode.ok) {
+      worst = ExitCode.data;
     }
     // The demo's point is the story, not a gate: it fails only when it could not tell it.
     setOutcome(command, worst);
   });
+}
+
+function parsePhases(list: string): ProfileName[] {
+  const phases = list
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (phases.length === 0) throw new UsageError(`--phases is empty; valid phases: ${profileNames.join(', ')}`);
+  for (const p of phases) {
+    if (!(profileNames as string[]).includes(p))
+      throw new UsageError(`unknown phase "${p}" in --phases; valid phases: ${profileNames.join(', ')}`);
+  }
+  return phases as ProfileName[];
+}
+
+/**
+ * The demo's default shape fits in about ten minutes on two cores: a third of the `load`
+ * profile. A scale from the flag, LOADGATE_DURATION_SCALE or the config file wins.
+ */
+async function demoDurationScale(flags: DemoFlags): Promise<number | undefined> {
+  if (flags.durationScale !== undefined) return flags.durationScale;
+  if (process.env['LOADGATE_DURATION_SCALE']) return undefined;
+  const path = flags.config ?? process.env['LOADGATE_CONFIG'];
+  if (path) {
+    const { data } = await readConfigFile(path);
+    const load = (data as { load?: { durationScale?: unknown } }).load;
+    if (load?.durationScale !== undefined) return undefined;
+  }
+  return DEMO_DURATION_SCALE;
+}
+
+async function runPhase(phase: ProfileName, flags: DemoFlags, durationScale: number | undefined, log: (l: string) => void) {
+  const target = await startTarget({ profile: phase, port: 0 });
+  try {
+    const config = await loadConfig({
+      configPath: flags.config,
+      flags: { ...configFlagsOf(flags), target: target.url, ...(durationScale === undefined ? {} : { durationScale }) },
+    });
+    log(`phase ${phase}: reference API (profile ${phase}) at ${target.url}`);
+    return await executeRun({ config, scenario: flags.scenario, profile: flags.profile, phase, flags, log });
+  } finally {
+    await target.close();
+  }
 }
