@@ -99,6 +99,14 @@ describe('computeVerdict', () => {
     expect(v.status).toBe('pass');
   });
 
+  it('drops under the run-wide tolerance but over it within one stage make the run inconclusive, not a pass', () => {
+    // 40 dropped of ~3600 planned in the hold (1.1 %), of ~4800 in the run (0.8 %).
+    const v = computeVerdict(healthyRun(120, {}, 40), phase3, { requestsPerIteration: 1 });
+    expect(v.validity.stages.find((s) => s.name === 'hold')?.short).toBe(true);
+    expect(v.validity.valid).toBe(false);
+    expect(v.status).toBe('inconclusive');
+  });
+
   it('a breach measured while the generator fell short is still a breach (the system failed even at lower load)', () => {
     const v = computeVerdict(healthyRun(120, { login: { p95: 900 } }, 600), production, { requestsPerIteration: 1 });
     const r = row(v, 'p95', 'auth.login')!;

@@ -493,6 +493,9 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
     reasons.push('no request was measured');
     validity.valid = false;
   }
+  // Every row may pass on its own while one stage was short of its load (drops under the
+  // run-wide tolerance, all in one stage): a test that did not offer its load proves no pass.
+  if (status === 'pass' && !validity.valid && hasTargets(set)) status = 'inconclusive';
 
   // Gating rows first, failures first; stable otherwise (endpoint order, then stages).
   const ordered = rows
