@@ -3,7 +3,7 @@
  * target, each change classified (improved / regressed / within noise) by lib/report/stats.ts.
  * Pure: the same runs and seed give the same model.
  */
-import type { Analysis, Stats } from '../analysis/schema.ts';
+import type { Analysis, Stage, Stats } from '../analysis/schema.ts';
 import { decodeCdf } from './histogram.ts';
 import {
   NOISE,
@@ -55,6 +55,7 @@ export function checkComparable(runs: ComparedRun[]): Comparability {
     const partial = [...union].filter((n) => !common.includes(n));
     warnings.push(`different endpoint sets: ${partial.join(', ')} ${partial.length === 1 ? 'is' : 'are'} not in every run.`);
   }
+  warnings.push(...loadWarnings(runs, profiles.size > 1));
   for (const r of runs) {
     if (r.verdict?.status === 'inconclusive')
       warnings.push(
@@ -70,6 +71,91 @@ export function checkComparable(runs: ComparedRun[]): Comparability {
   if (modes.size > 1)
     warnings.push('percentiles were computed in different modes (exact vs HDR); differences below the HDR error are not meaningful.');
   return { errors, warnings };
+}
+
+/** Planned stage windows and offered rates agree within rounding (plans are computed, not measured). */
+const LOAD_TOLERANCE = { rel: 0.01, durationAbsS: 0.1, rpsAbs: 0.05 };
+
+function differs(a: number, b: number, abs: number): boolean {
+  return Math.abs(a - b) > Math.max(abs, LOAD_TOLERANCE.rel * Math.max(Math.abs(a), Math.abs(b)));
+}
+
+function fmtSeconds(s: number): string {
+  return s >= 60 ? fmtDuration(s) : `${round(s)}s`;
+}
+
+function fmtOffered(o: { from: number; to: number }): string {
+  return differs(o.from, o.to, LOAD_TOLERANCE.rpsAbs) ? `${fmtRps(o.from)}→${fmtRps(o.to)} RPS` : `${fmtRps(o.from)} RPS`;
+}
+
+/** At most three items, then how many more. */
+function some(items: string[]): string {
+  return items.length > 3 ? `${items.slice(0, 3).join('; ')}; and ${items.length - 3} more` : items.join('; ');
+}
+
+/**
+ * Whether the runs were offered the same load: the same stages (names), the same planned
+ * windows (another --duration-scale changes them) and the same offered rates (another --rps).
+ * Latency and timeouts depend on the load, so a change between runs under different load may
+ * be the load's, not the system's: a warning, not a refusal (comparing a smoke run with a load
+ * run can be the point). `profilesDiffer`: the different-profile warning already says the
+ * shapes differ, so differing stage names are not repeated.
+ */
+function loadWarnings(runs: ComparedRun[], profilesDiffer: boolean): string[] {
+  const warnings: string[] = [];
+  // An analysis made without plan.json has only observed stage windows and no offered rate.
+  const planned = runs.filter((r) => r.analysis.stages.some((s) => s.offeredRps.from > 0 || s.offeredRps.to > 0));
+  for (const r of runs) {
+    if (!planned.includes(r))
+      warnings.push(`${r.label}: no planned load (no stage plan in its analysis); its offered load cannot be compared.`);
+  }
+  if (planned.length < 2) return warnings;
+  const list = (value: (r: ComparedRun) => string) => planned.map((r) => `${r.label}=${value(r)}`).join(', ');
+  const span = (r: ComparedRun) => {
+    const st = r.analysis.stages;
+    return st.length === 0 ? 0 : Math.max(...st.map((s) => s.endS)) - Math.min(...st.map((s) => s.startS));
+  };
+  const peak = (r: ComparedRun) => Math.max(0, ...r.analysis.stages.map((s) => Math.max(s.offeredRps.from, s.offeredRps.to)));
+  const shape = (r: ComparedRun) => r.analysis.stages.map((s) => s.name).join(' → ');
+  const sameStages = planned.every((r) => shape(r) === shape(planned[0] as ComparedRun));
+  const consequence =
+    'latencies and timeouts depend on the load, so a change between these runs may be the load’s rather than the system’s.';
+
+  if (!sameStages) {
+    if (!profilesDiffer) warnings.push(`different load stages: ${list(shape)}; per-stage figures are not like for like.`);
+    const spans = planned.map(span);
+    if (spans.some((s) => differs(s, spans[0] ?? 0, LOAD_TOLERANCE.durationAbsS)))
+      warnings.push(`different planned durations: ${list((r) => fmtSeconds(span(r)))}.`);
+    const peaks = planned.map(peak);
+    if (peaks.some((p) => differs(p, peaks[0] ?? 0, LOAD_TOLERANCE.rpsAbs)))
+      warnings.push(`different offered load: peak ${list((r) => `${fmtRps(peak(r))} RPS`)}; ${consequence}`);
+    return warnings;
+  }
+
+  // Same stages: compare them one by one.
+  const names = (planned[0] as ComparedRun).analysis.stages.map((s) => s.name);
+  const stageOf = (r: ComparedRun, i: number) => r.analysis.stages[i] as Stage;
+  const durations: string[] = [];
+  const rates: string[] = [];
+  names.forEach((name, i) => {
+    const ref = stageOf(planned[0] as ComparedRun, i);
+    const len = (r: ComparedRun) => stageOf(r, i).endS - stageOf(r, i).startS;
+    if (planned.some((r) => differs(len(r), ref.endS - ref.startS, LOAD_TOLERANCE.durationAbsS)))
+      durations.push(`${name}: ${list((r) => fmtSeconds(len(r)))}`);
+    const o = (r: ComparedRun) => stageOf(r, i).offeredRps;
+    if (
+      planned.some(
+        (r) => differs(o(r).from, ref.offeredRps.from, LOAD_TOLERANCE.rpsAbs) || differs(o(r).to, ref.offeredRps.to, LOAD_TOLERANCE.rpsAbs),
+      )
+    )
+      rates.push(`${name}: ${list((r) => fmtOffered(o(r)))}`);
+  });
+  if (durations.length > 0)
+    warnings.push(
+      `different stage durations (e.g. another --duration-scale): ${list((r) => fmtSeconds(span(r)))} in all; ${some(durations)}.`,
+    );
+  if (rates.length > 0) warnings.push(`different offered load (e.g. another --rps): ${some(rates)}; ${consequence}`);
+  return warnings;
 }
 
 export const CHANGE_LABEL: Record<Change, string> = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AnalysisSchema } from '../../lib/analysis/schema.ts';
+import { AnalysisSchema, type Stage } from '../../lib/analysis/schema.ts';
 import { renderComparison, renderRunReport } from '../../lib/report/render.ts';
 import { buildComparisonView, checkComparable } from '../../lib/report/compare-model.ts';
 import { makeAnalysis, referenceEndpoints, STRESS_STAGES } from '../fixtures/report/make-analysis.ts';
@@ -139,5 +139,82 @@ describe('comparison', () => {
     });
     expect(html).not.toContain(HOSTILE);
     expect(html).toContain('&lt;script&gt;');
+  });
+});
+
+describe('comparability of the load', () => {
+  const base = judgedPhase('baseline', 1);
+  const p3 = judgedPhase('phase3', 4);
+  /** phase3's run with its planned stages changed, as another --rps or --duration-scale would. */
+  const reshaped = (label: string, f: (s: Stage) => Partial<Stage>) => ({
+    ...p3,
+    label,
+    analysis: { ...p3.analysis, stages: p3.analysis.stages.map((s) => ({ ...s, ...f(s) })) },
+  });
+  const loadWarnings = (ws: string[]) => ws.filter((w) => /offered|duration|load stages|planned load/.test(w));
+
+  it('says nothing when the runs had the same stages and offered rates', () => {
+    const cmp = checkComparable([base, p3]);
+    expect(cmp.errors).toEqual([]);
+    expect(loadWarnings(cmp.warnings)).toEqual([]);
+  });
+
+  it('warns (without refusing) when the offered rate differs, as with another --rps', () => {
+    const half = reshaped('half', (s) => ({
+      offeredRps: { from: s.offeredRps.from / 2, to: s.offeredRps.to / 2, mean: s.offeredRps.mean / 2 },
+    }));
+    const cmp = checkComparable([base, half]);
+    expect(cmp.errors).toEqual([]);
+    expect(loadWarnings(cmp.warnings)).toEqual([
+      'different offered load (e.g. another --rps): ramp-50%: baseline=0.0→30.0 RPS, half=0.0→15.0 RPS; ' +
+        'hold-50%: baseline=30.0 RPS, half=15.0 RPS; ramp-100%: baseline=30.0→60.0 RPS, half=15.0→30.0 RPS; and 3 more; ' +
+        'latencies and timeouts depend on the load, so a change between these runs may be the load’s rather than the system’s.',
+    ]);
+    // A rate within rounding of the plan is the same load.
+    const nudged = reshaped('nudged', (s) => ({ offeredRps: { ...s.offeredRps, to: s.offeredRps.to * 1.001 } }));
+    expect(loadWarnings(checkComparable([base, nudged]).warnings)).toEqual([]);
+  });
+
+  it('warns when the stage windows differ, as with another --duration-scale', () => {
+    const tenth = reshaped('tenth', (s) => ({ startS: s.startS / 10, endS: s.endS / 10 }));
+    const cmp = checkComparable([base, tenth]);
+    expect(cmp.errors).toEqual([]);
+    const w = loadWarnings(cmp.warnings);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(
+      /^different stage durations \(e\.g\. another --duration-scale\): baseline=3m 00s, tenth=18s in all; ramp-50%: baseline=20s, tenth=2s;/,
+    );
+  });
+
+  it('warns when the same profile ran different stages, and names the peak offered load', () => {
+    const other = {
+      ...p3,
+      label: 'short',
+      analysis: makeAnalysis({ seed: 8, profile: 'stress', endpoints: referenceEndpoints('phase3'), stages: STRESS_STAGES.slice(0, 2) }),
+    };
+    const w = loadWarnings(checkComparable([base, other]).warnings);
+    expect(w).toEqual([
+      'different load stages: baseline=ramp-50% → hold-50% → ramp-100% → hold-100% → ramp-150% → hold-150%, short=ramp-50% → hold-50%; per-stage figures are not like for like.',
+      'different planned durations: baseline=3m 00s, short=1m 00s.',
+      expect.stringMatching(/^different offered load: peak baseline=90\.0 RPS, short=30\.0 RPS; latencies and timeouts depend on the load/),
+    ]);
+  });
+
+  it('says when a run has no planned load to compare', () => {
+    const unplanned = reshaped('unplanned', (s) => ({ offeredRps: { from: 0, to: 0, mean: 0 } }));
+    expect(loadWarnings(checkComparable([base, unplanned]).warnings)).toEqual([
+      'unplanned: no planned load (no stage plan in its analysis); its offered load cannot be compared.',
+    ]);
+  });
+
+  it('shows the warning in the rendered comparison', () => {
+    const double = reshaped('double', (s) => ({
+      offeredRps: { from: s.offeredRps.from * 2, to: s.offeredRps.to * 2, mean: s.offeredRps.mean * 2 },
+    }));
+    const html = renderComparison({ runs: [base, double], now: NOW });
+    // Handlebars escapes '=' too.
+    const banner = (html.split('id="comparison-warnings"')[1]?.split('</div>')[0] ?? '').replaceAll('&#x3D;', '=');
+    expect(banner).toContain('different offered load (e.g. another --rps): ramp-50%: baseline=0.0→30.0 RPS, double=0.0→60.0 RPS');
+    expect(html).not.toContain('id="not-comparable"');
   });
 });
