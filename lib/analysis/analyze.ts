@@ -60,12 +60,22 @@ export async function analyzeRun(runDirs: string | readonly string[], opts: Anal
   const warnings: string[] = [];
 
   let plan: Plan | null = null;
+  let planDir = first;
   const records: RunRecord[] = [];
   const files: string[] = [];
   for (const dir of dirs) {
     if (!existsSync(dir)) throw new DataError(`run directory ${dir} does not exist`);
     const p = readJsonIfExists(join(dir, 'plan.json'), (v) => PlanSchema.parse(v));
-    if (p !== null && plan === null) plan = p;
+    if (p !== null && plan === null) {
+      plan = p;
+      planDir = dir;
+    } else if (p !== null && plan !== null && testShape(p) !== testShape(plan)) {
+      // Segments of one test share the load shape and endpoints; another test's samples
+      // would be merged into stages and windows they do not belong to.
+      warnings.push(
+        `${dir} has another plan than ${planDir} (scenario, stages or endpoints differ): these may not be execution segments of one test; the analysis uses the plan of ${planDir}`,
+      );
+    }
     const r = readJsonIfExists(join(dir, 'run.json'), (v) => RunRecordSchema.parse(v));
     if (r !== null) records.push(r);
     if (opts.files === undefined) files.push(...(await rawFilesOf(dir, r)));
@@ -91,6 +101,11 @@ export async function analyzeRun(runDirs: string | readonly string[], opts: Anal
     endedAt: records[0]?.endedAt ?? null,
   };
   return analyzeFiles(files, { ...opts, plan, meta, warnings, baseDir: first });
+}
+
+/** What execution segments of one test have in common: the scenario, the load shape and the endpoints. */
+function testShape(p: Plan): string {
+  return JSON.stringify([p.scenario, p.stages, p.endpoints]);
 }
 
 type BuildRunMeta = Omit<RunMeta, 'startedAt' | 'endedAt' | 'durationS'> & { startedAt: string | null; endedAt: string | null };

@@ -29,7 +29,7 @@ import {
   type TimeoutFinding,
 } from './schema.ts';
 import { type IntervalPoint, offeredAt, onsetIndex, stageAt, timeoutPattern } from './timeouts.ts';
-import type { Values } from './values.ts';
+import { NsSum, type Values } from './values.ts';
 
 export interface BuildInput {
   acc: Accumulator;
@@ -238,16 +238,17 @@ export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: n
 
 function distOf(parts: readonly Values[], mode: 'exact' | 'hdr', withHistogram: boolean): { dist: Dist; histogram: string | null } {
   let n = 0;
-  let sum = 0;
+  const total = new NsSum();
   let min = Infinity;
   let max = -Infinity;
   for (const p of parts) {
     n += p.n;
-    sum += p.sum;
+    total.addSum(p.sum);
     if (p.min < min) min = p.min;
     if (p.max > max) max = p.max;
   }
   if (n === 0) return { dist: { ...EMPTY_DIST }, histogram: null };
+  const sum = total.ms();
   if (mode === 'exact') {
     const all = new Float64Array(n);
     let at = 0;

@@ -37,7 +37,7 @@ export function k6Percentile(sorted: Float64Array, n: number, p: number): number
 
 export const EMPTY_DIST: Dist = Object.freeze({ count: 0, min: null, mean: null, p50: null, p90: null, p95: null, p99: null, max: null });
 
-/** The exact distribution of `values` (sorted in place). `sum` is passed in so the mean follows k6's arrival-order summation. */
+/** The exact distribution of `values` (sorted in place). `sum` is passed in: the exact, order-independent sum (values.ts NsSum). */
 export function exactDist(values: Float64Array, sum: number): Dist {
   const n = values.length;
   if (n === 0) return { ...EMPTY_DIST };

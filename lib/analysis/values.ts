@@ -7,9 +7,55 @@ import { newHistogram, toHdrUnits } from './percentiles.ts';
 
 const INITIAL_CAPACITY = 64;
 
+/** k6 measures time in nanoseconds and writes milliseconds: a value is a whole number of these. */
+const NS_PER_MS = 1e6;
+const SPLIT = 2 ** 30;
+/** The low word carries into the high one before it could leave the exact-integer range. */
+const CARRY_AT = 2 ** 52;
+
+/**
+ * A sum of millisecond values kept as an exact integer of nanoseconds (in two doubles: high
+ * and low 30 bits), so it does not depend on the order values arrive in: a run read in one
+ * file or split across execution segments has the same mean, in exact and HDR mode alike.
+ * (A floating-point running sum differs in its last bits with the order of the additions.)
+ * Exact while each value stays below 2^53 ns (104 days) and the total below 2^83 ns; values
+ * finer than 1 ns are rounded to it.
+ */
+export class NsSum {
+  hi = 0;
+  lo = 0;
+
+  add(ms: number): void {
+    const q = Math.round(ms * NS_PER_MS);
+    const h = Math.floor(q / SPLIT);
+    this.hi += h;
+    this.lo += q - h * SPLIT;
+    if (this.lo >= CARRY_AT) this.carry();
+  }
+
+  addSum(o: NsSum): void {
+    this.hi += o.hi;
+    this.lo += o.lo;
+    if (this.lo >= CARRY_AT) this.carry();
+  }
+
+  /** The sum in ms: from the canonical (hi, lo < 2^30) form, so equal sums give equal results. */
+  ms(): number {
+    const h = Math.floor(this.lo / SPLIT);
+    return ((this.hi + h) * SPLIT + (this.lo - h * SPLIT)) / NS_PER_MS;
+  }
+
+  private carry(): void {
+    const h = Math.floor(this.lo / SPLIT);
+    this.hi += h;
+    this.lo -= h * SPLIT;
+  }
+}
+
 export class Values {
   n = 0;
-  sum = 0;
+  /** The exact sum (for the mean). */
+  readonly sum = new NsSum();
   min = Infinity;
   max = -Infinity;
   /** Exact mode: the values, in arrival order, in `buf[0..n)`. */
@@ -19,7 +65,7 @@ export class Values {
 
   add(v: number): void {
     this.n++;
-    this.sum += v;
+    this.sum.add(v);
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
     const buf = this.buf;

@@ -41,6 +41,13 @@ export interface GenOptions {
   maxPoints?: number;
   /** Extra lines for bad-input tests. */
   unknownMetricEvery?: number;
+  /**
+   * Write only this execution segment's share of the test, as one of `count` k6 processes
+   * (`--execution-segment`) would: every `count`-th request (with its iteration samples),
+   * every `count`-th dropped iteration, and this process's share of the VUs. The segments of
+   * one test together hold exactly the samples of the whole (the VU gauges add up to it).
+   */
+  segment?: { index: number; count: number };
 }
 
 /** A small, fast, seedable PRNG (mulberry32). */
@@ -100,17 +107,37 @@ function stageName(stages: readonly PlanStage[], s: number): string {
 }
 
 /**
- * Emits lines (each without '\n') through `emit`; returns the number of points. Requests are
- * spaced by the offered rate; samples are emitted when the request ends, like k6 does.
+ * Emits lines (each without '\n') through `emit`; returns the number of points and requests
+ * written. Requests are spaced by the offered rate; samples are emitted when the request
+ * ends, like k6 does. With `segment`, the whole test is generated (the same random draws)
+ * and only the segment's share is written; `maxPoints` counts the whole test's points.
  */
 export function generateLines(opts: GenOptions, emit: (line: string) => void): { points: number; requests: number } {
   const rand = rng(opts.seed);
   const peak = Math.max(...opts.stages.map((s) => Math.max(s.fromRps, s.toRps)));
   const end = Math.max(...opts.stages.map((s) => s.endS));
+  const seg = opts.segment;
+  if (
+    seg !== undefined &&
+    !(Number.isInteger(seg.count) && seg.count >= 1 && Number.isInteger(seg.index) && seg.index >= 0 && seg.index < seg.count)
+  ) {
+    throw new Error(`segment ${JSON.stringify(seg)}: index must be 0..count-1`);
+  }
+  /** Whether the k-th request (or dropped iteration) belongs to this segment. */
+  const mine = (k: number) => seg === undefined || k % seg.count === seg.index;
+  /** This segment's share of a VU gauge: the shares of all segments add up to `v`. */
+  const share = (v: number) => (seg === undefined ? v : Math.floor(v / seg.count) + (seg.index < v % seg.count ? 1 : 0));
   const declared = new Set<string>();
+  /** Points of the whole test (for maxPoints), and what this segment wrote. */
+  let allPoints = 0;
   let points = 0;
+  let made = 0;
   let requests = 0;
+  let dropped = 0;
+  let writing = true;
   const point = (metric: string, ms: number, value: number, tags: string) => {
+    allPoints++;
+    if (!writing) return;
     if (!declared.has(metric)) {
       const d = DECLS.find((x) => x[0] === metric);
       const [type, contains] = d ? [d[1], d[2]] : ['trend', 'default'];
@@ -137,7 +164,7 @@ export function generateLines(opts: GenOptions, emit: (line: string) => void): {
   let vus = 1;
   let it = 0;
   while (s < end) {
-    if (opts.maxPoints !== undefined && points >= opts.maxPoints) break;
+    if (opts.maxPoints !== undefined && allPoints >= opts.maxPoints) break;
     const rate = offered(opts.stages, s);
     const load = peak > 0 ? rate / peak : 0;
     const stage = stageName(opts.stages, s);
@@ -145,10 +172,12 @@ export function generateLines(opts: GenOptions, emit: (line: string) => void): {
     while (nextVus <= s) {
       flush(opts.startMs + nextVus * 1000);
       vus = Math.max(1, Math.round(rate * 0.05 * (1 + 4 * load ** 3)));
-      point('vus', opts.startMs + nextVus * 1000 + 0.3, vus, '{}');
-      point('vus_max', opts.startMs + nextVus * 1000 + 0.3, Math.max(vus, Math.round(peak * 0.3)), '{}');
+      point('vus', opts.startMs + nextVus * 1000 + 0.3, share(vus), '{}');
+      point('vus_max', opts.startMs + nextVus * 1000 + 0.3, share(Math.max(vus, Math.round(peak * 0.3))), '{}');
       if (load > 0.95 && rand() < 0.5) {
+        writing = mine(dropped++);
         point('dropped_iterations', opts.startMs + nextVus * 1000 + 0.5, 1, `{"scenario":"${opts.scenario}"}`);
+        writing = true;
       }
       nextVus++;
     }
@@ -192,9 +221,12 @@ export function generateLines(opts: GenOptions, emit: (line: string) => void): {
     const cn = connecting;
     const failed = expected ? 0 : 1;
     const isTimeout = errorCode === '1050' ? 1 : 0;
+    const own = mine(made);
+    if (own) requests++;
     pending.push({
       endMs,
       lines: () => {
+        writing = own;
         point('http_reqs', endMs, 1, tags);
         point('http_req_duration', endMs, d, tags);
         point('http_req_blocked', endMs, cn > 0 ? round6(cn + 0.01) : 0.002, tags);
@@ -219,12 +251,13 @@ export function generateLines(opts: GenOptions, emit: (line: string) => void): {
           point('iteration_duration', endMs + 0.03, round6(d * 3 + 1), itTags);
           point('iterations', endMs + 0.03, 1, itTags);
         }
-        if (opts.unknownMetricEvery !== undefined && requests % opts.unknownMetricEvery === 0) {
+        if (opts.unknownMetricEvery !== undefined && made % opts.unknownMetricEvery === 0) {
           point('my_custom_trend', endMs + 0.04, 1.5, `{"name":"${ep.name}"}`);
         }
+        writing = true;
       },
     });
-    requests++;
+    made++;
     flush(startMs - 100);
     s += rate > 0 ? 1 / rate : 0.1;
   }
