@@ -155,6 +155,22 @@ export interface LiveMetrics {
   droppedIterations: number;
 }
 
+/**
+ * Has k6 started executing (VUs initialised, setup done)? From its REST API's /v1/status;
+ * false while k6 is still starting or not answering yet.
+ */
+export async function k6HasStarted(apiAddress: string): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${apiAddress}/v1/status`, { signal: AbortSignal.timeout(800) });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { data?: { attributes?: { running?: boolean; stopped?: boolean } } };
+    const a = body.data?.attributes;
+    return a?.running === true || a?.stopped === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads k6's REST API (/v1/metrics); null while k6 is not answering yet. */
 export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics | null> {
   try {

@@ -4,7 +4,8 @@
  * k6 runs on its own, and a failing step is reported, never allowed to hide the others.
  */
 import { REFERENCE_PASSWORD } from '../../target/users.ts';
-import { ExitCode, InfraError, LoadgateError } from '../cli/errors.ts';
+import { ExitCode, LoadgateError } from '../cli/errors.ts';
+import { K6Error } from '../k6/runner.ts';
 import type { CommonRunFlags } from '../cli/flags.ts';
 import type { Config } from '../config/schema.ts';
 import type { RunObserver } from './observer.ts';
@@ -97,7 +98,10 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
 export function exitCodeFor(outcome: RunOutcome, verdictExitCode: number, log: (l: string) => void): number {
   if (outcome.record.status === 'interrupted') return ExitCode.interrupted;
   if (outcome.record.status === 'failed') {
-    const err = new InfraError(`k6 exited with code ${outcome.k6.exitCode ?? outcome.k6.signal}: ${outcome.k6.tail.slice(-3).join(' | ')}`);
+    const err = new K6Error(
+      `k6 exited with code ${outcome.k6.exitCode ?? outcome.k6.signal}: ${outcome.k6.tail.slice(-3).join(' | ')}`,
+      outcome.k6.exitCode,
+    );
     log(err.message);
     return err.exitCode;
   }

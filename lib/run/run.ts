@@ -10,11 +10,11 @@ import { ensureBundle } from '../../build/bundle.ts';
 import { UsageError } from '../cli/errors.ts';
 import type { Config } from '../config/schema.ts';
 import { locateK6, type K6Binary } from '../k6/locate.ts';
-import { freePort, K6_EXIT, readLiveMetrics, runK6, type K6RunResult } from '../k6/runner.ts';
+import { freePort, K6_EXIT, k6HasStarted, readLiveMetrics, runK6, type K6RunResult } from '../k6/runner.ts';
 import { PlanSchema, type Plan, type PlanStage } from '../plan/schema.ts';
 import { SCENARIO_NAMES, type ScenarioName } from '../shared/defaults.ts';
 import { buildPlan } from '../shared/plan.ts';
-import { LOAD_PROFILE_NAMES, isLoadProfileName, type LoadProfileName } from '../shared/profiles.ts';
+import { findProfile, profileNames } from '../shared/profiles.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import type { RunObserver } from './observer.ts';
 import { createProgress, type ProgressMode } from './progress.ts';
@@ -50,12 +50,17 @@ export interface RunOutcome {
   targetReachable: boolean;
 }
 
-export function validateNames(scenario: string, profile: string): { scenario: ScenarioName; profile: LoadProfileName } {
+/** The profile may be a built-in one or one of the config's own (`profiles` in the config file). */
+export function validateNames(
+  scenario: string,
+  profile: string,
+  config: Pick<Config, 'profiles'>,
+): { scenario: ScenarioName; profile: string } {
   if (!(SCENARIO_NAMES as readonly string[]).includes(scenario)) {
     throw new UsageError(`unknown scenario "${scenario}"; valid scenarios: ${SCENARIO_NAMES.join(', ')}`);
   }
-  if (!isLoadProfileName(profile)) {
-    throw new UsageError(`unknown profile "${profile}"; valid profiles: ${LOAD_PROFILE_NAMES.join(', ')}`);
+  if (!findProfile(config, profile)) {
+    throw new UsageError(`unknown profile "${profile}"; valid profiles: ${profileNames(config).join(', ')}`);
   }
   return { scenario: scenario as ScenarioName, profile };
 }
@@ -123,7 +128,7 @@ export function statusFrom(k6: K6RunResult, plan: Plan): RunRecord['status'] {
 
 export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOutcome> {
   const now = opts.now ?? (() => new Date());
-  const { scenario, profile } = validateNames(opts.scenario, opts.profile);
+  const { scenario, profile } = validateNames(opts.scenario, opts.profile, opts.config);
   const k6 = k6bin ?? (await locateK6());
   const runId = newRunId(now(), scenario, profile);
   const plan = PlanSchema.parse(
@@ -167,12 +172,20 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
 
   const totalS = plan.stages[plan.stages.length - 1]?.endS ?? 0;
   const progress = createProgress(opts.progress, process.stderr);
-  const startedMs = Date.now();
+  // The stage clock starts when k6 starts executing, not when it is spawned: initialising
+  // hundreds of pre-allocated VUs takes a while, and the stages are k6's, not the wall's.
+  let startedMs: number | null = null;
+  let finished = false;
   let lastStage: string | null = null;
   let lastRequests = 0;
-  let lastPollMs = startedMs;
+  let lastPollMs = Date.now();
   const timer = setInterval(() => {
     void (async () => {
+      if (startedMs === null) {
+        if (!(await k6HasStarted(apiAddress))) return;
+        startedMs ??= Date.now();
+      }
+      if (finished) return;
       const elapsedS = (Date.now() - startedMs) / 1000;
       const stage = stageAt(plan, elapsedS);
       if (stage.name !== lastStage) {
@@ -180,7 +193,8 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
         await notify(opts.observers, opts.log, (o) => o.onStage?.(plan, stage, Date.now()));
       }
       const live = await readLiveMetrics(apiAddress);
-      if (!live) return;
+      // A poll still in flight when k6 ends must not draw on a stopped display.
+      if (!live || finished) return;
       const nowMs = Date.now();
       const rps = ((live.requests - lastRequests) * 1000) / Math.max(1, nowMs - lastPollMs);
       lastRequests = live.requests;
@@ -202,6 +216,7 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
       redact: [opts.password],
     });
   } finally {
+    finished = true;
     clearInterval(timer);
     progress.stop();
   }
