@@ -1,7 +1,9 @@
 /**
  * The reports in a real browser: Debian's Chromium, driven by playwright-core, opening each
  * report from file://. No console errors, no network requests, charts drawn, tables filled,
- * markup in data shown as text. Screenshots go to test-artifacts/ (git-ignored).
+ * markup in data shown as text, and the printed form: a PDF from Chromium's own print path
+ * holding every section, table and chart, and a print layout that fits the page. Screenshots
+ * and PDFs go to test-artifacts/ (git-ignored).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -75,6 +77,140 @@ async function shoot(o: Opened, name: string): Promise<void> {
   await o.page.close();
 }
 
+/** The reports' `@page`: A4 landscape (841.89 × 595.28 pt) with 10 mm margins, so 277 mm of content width at 96 px per inch. */
+const A4_LANDSCAPE_PT = [841.89, 595.28] as const;
+const PRINT_WIDTH_PX = Math.floor((277 / 25.4) * 96);
+
+/** A PDF string: literal `(…)` with its escapes, or `<FEFF…>` UTF-16BE hex. */
+function pdfString(raw: string): string {
+  if (raw.startsWith('<')) {
+    const bytes = Buffer.from(raw.slice(1, -1), 'hex');
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) return bytes.subarray(2).swap16().toString('utf16le');
+    return bytes.toString('latin1');
+  }
+  return raw
+    .slice(1, -1)
+    .replace(/\\([0-7]{1,3}|[nrtbf()\\])/g, (_, e: string) =>
+      /^[0-7]/.test(e)
+        ? String.fromCharCode(parseInt(e, 8))
+        : (({ n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' } as Record<string, string>)[e] ?? e),
+    );
+}
+
+interface Printed {
+  pages: number;
+  /** Each page's MediaBox width and height, in points. */
+  sizes: number[][];
+  /** The document outline Chromium builds from the printed headings. */
+  outline: string[];
+  /** Structure elements of the tagged PDF by type (Table, TR, Figure, …): what was laid out on paper. */
+  tags: Record<string, number>;
+}
+
+/**
+ * Reads what a Chromium PDF holds. Chromium (Skia) writes page, outline and structure
+ * dictionaries uncompressed; should that change, pages and tags come out empty and the
+ * assertions fail rather than pass on nothing.
+ */
+function readPdf(pdf: Buffer): Printed {
+  const text = pdf.toString('latin1');
+  const tags: Record<string, number> = {};
+  for (const m of text.matchAll(/\/S\s*\/([A-Za-z]+)/g)) tags[m[1] as string] = (tags[m[1] as string] ?? 0) + 1;
+  return {
+    pages: text.match(/\/Type\s*\/Page(?![A-Za-z])/g)?.length ?? 0,
+    sizes: [...text.matchAll(/\/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]/g)].map((m) => [
+      Number(m[3]) - Number(m[1]),
+      Number(m[4]) - Number(m[2]),
+    ]),
+    outline: [...text.matchAll(/\/Title\s*(\((?:\\[\s\S]|[^\\)])*\)|<[0-9A-Fa-f\s]*>)/g)].map((m) => pdfString(m[1] as string)),
+    tags,
+  };
+}
+
+/** What the screen shows: headings, data tables (with header cells) and their rows, charts. Collapsed details do not count. */
+const SCREEN_COUNTS = `(() => {
+  const shown = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.checkVisibility() && !e.closest('details:not([open])'));
+  const tables = shown('table').filter((t) => t.querySelector('th'));
+  return {
+    headings: shown('h2').map((h) => h.textContent.trim()),
+    tables: tables.length,
+    rows: tables.reduce((n, t) => n + [...t.rows].filter((r) => r.checkVisibility()).length, 0),
+    figures: shown('canvas').length + shown('main svg').length,
+  };
+})()`;
+
+/**
+ * Prints the open page to `<name>.pdf` with Chromium's own print path (which fires beforeprint, so
+ * the charts take their print size) and checks the printed form: A4 landscape pages; every
+ * section heading, data table, row and chart of the screen in the PDF's structure; and under
+ * print media at the page's content width, each `key` element shown (not display:none, not
+ * hidden, not empty) and nothing wider than the page, where the printer would cut it.
+ */
+async function printAndCheck(o: Opened, name: string, keys: string[]): Promise<void> {
+  const p = o.page;
+  await p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const screen = (await p.evaluate(SCREEN_COUNTS)) as { headings: string[]; tables: number; rows: number; figures: number };
+  expect(screen.tables, 'data tables on screen').toBeGreaterThan(0);
+
+  const pdf = await p.pdf({
+    path: join(ARTIFACTS, `${name}.pdf`),
+    preferCSSPageSize: true,
+    printBackground: true,
+    tagged: true,
+    outline: true,
+  });
+  expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  const printed = readPdf(pdf);
+  expect(printed.pages, `${name}.pdf pages`).toBeGreaterThanOrEqual(1);
+  expect(printed.sizes.length).toBeGreaterThanOrEqual(printed.pages);
+  for (const [w, h] of printed.sizes) {
+    expect(Math.abs((w ?? 0) - A4_LANDSCAPE_PT[0]), `page width ${w} pt`).toBeLessThan(1.5);
+    expect(Math.abs((h ?? 0) - A4_LANDSCAPE_PT[1]), `page height ${h} pt`).toBeLessThan(1.5);
+  }
+  expect(printed.outline, 'section headings in the PDF outline').toEqual(expect.arrayContaining(screen.headings));
+  expect(printed.tags['Table'] ?? 0, 'tables in the PDF').toBe(screen.tables);
+  expect(printed.tags['TR'] ?? 0, 'table rows in the PDF').toBe(screen.rows);
+  expect(printed.tags['Figure'] ?? 0, 'charts in the PDF').toBeGreaterThanOrEqual(screen.figures);
+
+  // The print layout, at the width of the page's content box, with the charts at their print size.
+  await p.emulateMedia({ media: 'print' });
+  await p.setViewportSize({ width: PRINT_WIDTH_PX, height: 1000 });
+  await p.waitForTimeout(300); // the report's resize handler is debounced by 150 ms
+  await p.evaluate(`new Promise((done) => { dispatchEvent(new Event('beforeprint')); requestAnimationFrame(() => done()); })`);
+  const layout = (await p.evaluate(`(() => {
+    const keys = ${JSON.stringify(keys)};
+    const found = {};
+    for (const sel of keys) {
+      found[sel] = [...document.querySelectorAll(sel)].map((e) => {
+        const r = e.getBoundingClientRect();
+        const s = getComputedStyle(e);
+        return { shown: e.checkVisibility({ opacityProperty: true, visibilityProperty: true }), display: s.display, w: r.width, h: r.height, left: r.left, right: r.right };
+      });
+    }
+    const wide = [...document.querySelectorAll('main *')]
+      .filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > ${PRINT_WIDTH_PX} + 1)
+      .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' right=' + Math.round(e.getBoundingClientRect().right));
+    return { found, wide: wide.slice(0, 10), scrollWidth: document.documentElement.scrollWidth };
+  })()`)) as {
+    found: Record<string, Array<{ shown: boolean; display: string; w: number; h: number; left: number; right: number }>>;
+    wide: string[];
+    scrollWidth: number;
+  };
+  for (const sel of keys) {
+    const els = layout.found[sel] ?? [];
+    expect(els.length, `${sel} in the page`).toBeGreaterThan(0);
+    for (const [i, e] of els.entries()) {
+      const what = `${sel} [${i}] in print (display ${e.display}, ${Math.round(e.w)}×${Math.round(e.h)} px at ${Math.round(e.left)}–${Math.round(e.right)})`;
+      expect(e.shown && e.w > 0 && e.h > 0, `${what}: shown`).toBe(true);
+      expect(e.left >= -1 && e.right <= PRINT_WIDTH_PX + 1, `${what}: within the ${PRINT_WIDTH_PX} px page width`).toBe(true);
+    }
+  }
+  expect(layout.wide, `elements wider than the ${PRINT_WIDTH_PX} px page`).toEqual([]);
+  expect(layout.scrollWidth).toBeLessThanOrEqual(PRINT_WIDTH_PX);
+  await p.screenshot({ path: join(ARTIFACTS, `${name}-print.png`), fullPage: true });
+  await p.close();
+}
+
 describe('run report in Chromium', () => {
   it('draws the charts and fills the tables, with no errors and no requests', async () => {
     const j = judgedPhase('baseline', 1);
@@ -113,7 +249,30 @@ describe('run report in Chromium', () => {
     await p.click('#endpoints-table th:nth-child(6)');
     const asc = await p95();
     expect(asc).toEqual([...asc].sort((a, b) => a - b));
-    await shoot(o, 'run-report');
+    await p.close();
+  }, 60_000);
+
+  it('prints on A4 landscape: every section, table and chart on paper, nothing hidden or cut', async () => {
+    const j = judgedPhase('baseline', 1);
+    const o = await open('run-report-print', renderRunReport({ analysis: j.analysis, verdict: j.verdict, now: NOW }));
+    await printAndCheck(o, 'run-report', [
+      '[data-verdict]',
+      '#verdict',
+      '#validity',
+      '#timeout-summary',
+      '#chart-load canvas',
+      '#targets-table',
+      '#stage-targets summary',
+      '#endpoints-table',
+      '#chart-p95 canvas',
+      '#timeouts-table',
+      '#chart-timeouts canvas',
+      '#chart-errors canvas',
+      '#stages-table',
+      '#stage-matrix',
+      '.hist svg',
+    ]);
+    expect(o.errors).toEqual([]);
   }, 60_000);
 
   it('shows markup in names and messages as text, runs nothing, and renders without a verdict', async () => {
@@ -146,6 +305,18 @@ describe('comparison in Chromium', () => {
     expect(await p.locator('#targets-table tbody tr').count()).toBeGreaterThan(20);
     expect(await p.locator('.cmp-bars svg rect').count()).toBeGreaterThan(40);
     expect(await p.locator('#sec-method').textContent()).toContain('bootstrap');
-    await shoot(o, 'comparison');
+    await printAndCheck(o, 'comparison', [
+      '#sec-runs .run',
+      '#summary-table',
+      '.cmp-bars svg',
+      '#table-p95',
+      '#table-error_rate',
+      '#table-timeout_rate',
+      '#table-rps',
+      '#targets-table',
+      '#sec-method',
+    ]);
+    expect(o.errors).toEqual([]);
   }, 60_000);
+
 });
