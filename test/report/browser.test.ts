@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderComparison, renderRunReport } from '../../lib/report/render.ts';
 import { HOSTILE, NOW, PHASES, hostileRun, judgedPhase } from '../fixtures/report/runs.ts';
+import { verdictFor } from '../fixtures/report/make-verdict.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
@@ -319,4 +320,44 @@ describe('comparison in Chromium', () => {
     expect(o.errors).toEqual([]);
   }, 60_000);
 
+  it('shows markup in labels, endpoint names and run ids as text, and runs none of it', async () => {
+    const h = hostileRun();
+    const attr = `"'><img src=x onerror=alert(3)>`;
+    const o = await open(
+      'comparison-hostile',
+      renderComparison({
+        runs: [
+          { label: HOSTILE, analysis: h, verdict: null },
+          { label: attr, analysis: h, verdict: verdictFor(h, 'phase1') },
+        ],
+        now: NOW,
+      }),
+    );
+    // No console error, no page error, no alert/confirm dialog, no request (an <img src=x> would make one).
+    expect(o.errors).toEqual([]);
+    expect(o.requests).toEqual([]);
+    const p = o.page;
+    // Only the report's own three scripts (data, uPlot, report.js), and no element the data could have made.
+    expect(await p.evaluate('document.querySelectorAll("script").length')).toBe(3);
+    expect(await p.locator('main img, main iframe, main object, main [onerror], main [onload]').count()).toBe(0);
+    expect(await p.locator('#sec-runs .mono b').count()).toBe(0);
+    // The markup is there as text, and visible.
+    const h1 = (await p.locator('h1').textContent()) ?? '';
+    expect(h1).toContain(HOSTILE);
+    expect(h1).toContain(attr);
+    const endpointCell = p.locator('#table-p95 tbody td.ep', { hasText: HOSTILE });
+    expect(await endpointCell.count()).toBe(1);
+    expect(await endpointCell.isVisible()).toBe(true);
+    expect(await endpointCell.textContent()).toBe(HOSTILE);
+    expect(await p.locator('#table-p95 thead th', { hasText: attr }).count()).toBe(1);
+    expect(await p.locator('#sec-runs .mono').first().textContent()).toBe('hostile-</script><b>run');
+    expect(await p.locator('#targets-table tbody td.ep', { hasText: HOSTILE }).count()).toBeGreaterThan(0);
+    expect(await p.locator('#comparison-warnings').textContent()).toContain(`${HOSTILE}: the run was aborted`);
+    // In the bar chart: the name as SVG text, name and label in each bar's <title> tooltip.
+    expect(await p.locator('.cmp-bars svg text', { hasText: HOSTILE }).count()).toBeGreaterThan(0);
+    const titles = (await p.$$eval('.cmp-bars svg title', (ts) => ts.map((t) => t.textContent ?? ''))) as string[];
+    expect(titles.filter((t) => t.startsWith(`${HOSTILE} · ${attr}: `)).length).toBeGreaterThan(0);
+    expect(o.errors).toEqual([]);
+    await shoot(o, 'comparison-hostile');
+  }, 60_000);
 });
