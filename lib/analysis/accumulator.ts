@@ -102,7 +102,12 @@ export class Leaf {
   readonly outcomes = new Float64Array(OUTCOME_KEYS.length);
   checksPass = 0;
   checksFail = 0;
-  /** Smallest http_req_duration among client timeouts (1050); censors percentiles. */
+  /**
+   * Smallest http_req_duration among client timeouts (1050) that were sent: a value at or above
+   * it is censored (build.ts). Dial timeouts (1211), and client timeouts that struck while
+   * connecting, never sent the request: k6 records them at 0 ms (its duration excludes
+   * connecting), so they censor by rank only.
+   */
   minTimeoutMs = Infinity;
   /** Offsets (s) of the first and last sample placed here. */
   firstS = Infinity;
@@ -423,7 +428,7 @@ export class Accumulator {
     let outcome = info.outcome;
     if (outcome === -1) outcome = info.outcome = this.classify(info.tags, leaf.endpoint);
     leaf.outcomes[outcome] = (leaf.outcomes[outcome] as number) + 1;
-    if (outcome === O_TIMEOUT && value < leaf.minTimeoutMs) leaf.minTimeoutMs = value;
+    if (outcome === O_TIMEOUT && value > 0 && value < leaf.minTimeoutMs) leaf.minTimeoutMs = value;
 
     // Series place a request at the time it was sent (k6 stamps it when it ends): a timeout
     // belongs to the load that was offered when it was sent, not two seconds later.

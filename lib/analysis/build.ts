@@ -15,6 +15,7 @@ import {
   PERCENTILES,
   type PercentileKey,
   toHdrUnits,
+  topRank,
 } from './percentiles.ts';
 import {
   ANALYSIS_VERSION,
@@ -209,9 +210,17 @@ export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: n
   }
   const durations = leaves.map((l) => l.duration);
   const { dist: durationMs, histogram } = distOf(durations, mode, true);
-  const timedOut = outcomes.timeout > 0;
-  const isCensored = (v: number | null) => timedOut && v !== null && (v >= minTimeout || (timeoutMs !== null && v >= 0.99 * timeoutMs));
-  const censored = Object.fromEntries(PERCENTILES.map(([k]) => [k, isCensored(durationMs[k])])) as Record<PercentileKey, boolean>;
+  // Censoring (docs/analysis-format.md): a timed-out request's true latency is unknown, at
+  // least its timeout, so it belongs above every completed request. Client timeouts (1050) are
+  // recorded near the timeout, already on top; dial timeouts (1211) never sent the request and
+  // are recorded at ~0 ms (k6's duration excludes connecting). A percentile is censored when it
+  // reads one of the top `timedOut` ranks, or when its value reaches the smallest recorded
+  // client-timeout duration or the endpoint's timeout (cells mixing endpoints' timeouts).
+  const timedOut = outcomes.timeout + outcomes.dialTimeout;
+  const n = durationMs.count;
+  const isCensored = (p: number, v: number | null) =>
+    timedOut > 0 && v !== null && (topRank(mode, p, n) >= n - timedOut || v >= minTimeout || (timeoutMs !== null && v >= 0.99 * timeoutMs));
+  const censored = Object.fromEntries(PERCENTILES.map(([k, p]) => [k, isCensored(p, durationMs[k])])) as Record<PercentileKey, boolean>;
   return {
     requests,
     outcomes,

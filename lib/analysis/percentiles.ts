@@ -35,6 +35,19 @@ export function k6Percentile(sorted: Float64Array, n: number, p: number): number
   return j + (k - j) * (i - lo);
 }
 
+/**
+ * The highest rank (0-based, in ascending order of n values) a percentile is read from: k6's
+ * interpolation reads ranks ⌊p·(n−1)⌋ and ⌈p·(n−1)⌉; an HDR histogram the nearest rank
+ * ⌈p·n⌉ (1-based, as hdr-histogram-js rounds it). For censoring: a percentile that reaches
+ * a rank whose true value is unknown is unknown itself.
+ */
+export function topRank(mode: 'exact' | 'hdr', p: number, n: number): number {
+  if (n <= 1) return 0;
+  if (mode === 'exact') return Math.ceil(p * (n - 1));
+  const fp = ((p * 100) / 100) * n;
+  return Math.max(Math.ceil(fp - fp * Number.EPSILON), 1) - 1;
+}
+
 export const EMPTY_DIST: Dist = Object.freeze({ count: 0, min: null, mean: null, p50: null, p90: null, p95: null, p99: null, max: null });
 
 /** The exact distribution of `values` (sorted in place). `sum` is passed in: the exact, order-independent sum (values.ts NsSum). */

@@ -65,8 +65,9 @@ export const StatsSchema = z
     rps: z.number().nullable(),
     windowS: z.number().nonnegative(),
     /**
-     * A percentile is censored when it is at or above the smallest duration of a timed-out
-     * request: the true value is unknown (at least the timeout), not the figure shown.
+     * A percentile is censored when timed-out requests (client or dial timeouts) hide its true
+     * value: it reads one of their ranks (they belong on top), or it is at or above the smallest
+     * recorded client-timeout duration. The figure shown is then a lower bound.
      */
     censored: z.object({ p50: z.boolean(), p90: z.boolean(), p95: z.boolean(), p99: z.boolean() }).strict(),
     /**
