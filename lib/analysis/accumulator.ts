@@ -140,6 +140,11 @@ export interface AccumulatorOptions {
   endpoints: ReadonlyMap<string, EndpointRules>;
   /** Planned stage windows (s), to place samples without a stage tag (vus, dropped iterations) by time. */
   stageWindows: readonly { name: string; startS: number; endS: number }[];
+  /**
+   * The window (s from t0) a sample of this run can fall in; samples outside it are counted
+   * as out of window and left out of everything else. Default: unbounded.
+   */
+  window?: { fromS: number; toS: number };
 }
 
 /** Far beyond any sane run: a timestamp past this is treated as bogus and clamped. */
@@ -181,10 +186,14 @@ export class Accumulator {
   private readonly files: FileVus[] = [];
   private file: FileVus;
 
-  /** Offsets (s) of the earliest and latest sample. */
+  /** Offsets (s) of the earliest and latest sample (within the window). */
   minS = Infinity;
   maxS = -Infinity;
   clampedTimes = 0;
+  /** Samples outside the run's window, and the earliest and latest of their offsets (s). */
+  outOfWindow = 0;
+  outOfWindowMinS = Infinity;
+  outOfWindowMaxS = -Infinity;
 
   readonly seriesRequests: number[] = [];
   readonly seriesDropped: number[] = [];
@@ -194,6 +203,8 @@ export class Accumulator {
   private readonly intervalMs: number;
   private readonly rules: ReadonlyMap<string, EndpointRules>;
   private readonly windows: readonly { name: string; startS: number; endS: number }[];
+  private readonly fromS: number;
+  private readonly toS: number;
   private readonly time = new IsoTime();
 
   constructor(opts: AccumulatorOptions) {
@@ -204,6 +215,8 @@ export class Accumulator {
     this.exactLimit = opts.exactLimit ?? DEFAULT_EXACT_LIMIT;
     this.rules = opts.endpoints;
     this.windows = opts.stageWindows;
+    this.fromS = opts.window?.fromS ?? -Infinity;
+    this.toS = opts.window?.toS ?? Infinity;
     this.stageDropped = opts.stageWindows.map(() => 0);
     this.file = new FileVus(opts.stageWindows.length);
     this.files.push(this.file);
@@ -360,6 +373,13 @@ export class Accumulator {
   }
 
   private sample(id: number, s: number, value: number, info: TagInfo): void {
+    if (s > this.toS || s < this.fromS) {
+      // A clock gone wrong or another run's line: it would stretch the run and its series.
+      this.outOfWindow++;
+      if (s < this.outOfWindowMinS) this.outOfWindowMinS = s;
+      if (s > this.outOfWindowMaxS) this.outOfWindowMaxS = s;
+      return;
+    }
     if (s < this.minS) this.minS = s;
     if (s > this.maxS) this.maxS = s;
     switch (id) {

@@ -8,6 +8,7 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError } from '../cli/errors.ts';
 import { PlanSchema, type Plan } from '../plan/schema.ts';
 import { RunRecordSchema, type RunRecord } from '../run/schema.ts';
+import { parseDuration } from '../shared/duration.ts';
 import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
 import { buildAnalysis } from './build.ts';
 import { readLines } from './lines.ts';
@@ -122,6 +123,7 @@ export async function analyzeFiles(
   if (!(intervalS > 0)) throw new DataError(`the series interval must be positive, got ${intervalS}`);
 
   const t0Ms = await findTestStart(files);
+  const window = runWindow(plan, t0Ms, runEndMs(opts.meta.endedAt));
   const endpoints = new Map<string, EndpointRules>((plan?.endpoints ?? []).map((e) => [e.name, { expectStatus: new Set(e.expectStatus) }]));
   const acc = new Accumulator({
     t0Ms: t0Ms ?? 0,
@@ -130,6 +132,7 @@ export async function analyzeFiles(
     exactLimit: opts.exactLimit ?? DEFAULT_EXACT_LIMIT,
     endpoints,
     stageWindows: plan?.stages ?? [],
+    window: { fromS: -OUT_OF_WINDOW_MARGIN_S, toS: window?.toS ?? Infinity },
   });
   let truncated = false;
   const shown = (f: string) => (opts.baseDir === undefined ? f : relative(opts.baseDir, f) || basename(f));
@@ -165,6 +168,17 @@ export async function analyzeFiles(
       `${acc.untagged} request or check sample(s) without a "name" or "stage" tag: counted in the totals, left out of the endpoint or stage they lack`,
     );
   }
+  if (acc.outOfWindow > 0) {
+    const span = window === null ? `more than ${OUT_OF_WINDOW_MARGIN_S} s before the test start` : `outside ${window.describe}`;
+    const at = (x: number) => (x < 0 ? `${fmtS(-x)} before the start` : `${fmtS(x)} after the start`);
+    const range =
+      acc.outOfWindowMinS === acc.outOfWindowMaxS
+        ? at(acc.outOfWindowMinS)
+        : `from ${at(acc.outOfWindowMinS)} to ${at(acc.outOfWindowMaxS)}`;
+    warnings.push(
+      `${acc.outOfWindow} sample(s) timestamped ${span} (${range}): counted as out of window and left out of the analysis, so they do not stretch the run`,
+    );
+  }
   if (acc.clampedTimes > 0) warnings.push(`${acc.clampedTimes} sample(s) timestamped far past the run: placed in the last series interval`);
   if (acc.switchedAtValues !== null) {
     warnings.push(
@@ -193,16 +207,79 @@ export async function analyzeFiles(
 }
 
 /**
+ * How far past the planned end (stages + k6's graceful stop) a sample may still belong to the
+ * run, and how far before the test start: beyond it a sample is out of window (a clock gone
+ * wrong, a line of another run) and is counted, not analysed. Covers k6's end-of-test work and
+ * clock jitter between the processes of a segmented test.
+ */
+export const OUT_OF_WINDOW_MARGIN_S = 60;
+/** k6's default `gracefulStop` for a scenario that does not set one. */
+const K6_DEFAULT_GRACEFUL_STOP_S = 30;
+
+/**
+ * The latest offset (s from the test start) a sample of the run can have: the end of the last
+ * planned stage, plus the longest `gracefulStop` of the plan's k6 scenarios (k6's default when
+ * unset), plus OUT_OF_WINDOW_MARGIN_S. Without a plan, run.json's end time (when k6 exited)
+ * plus the margin. Null when neither is known.
+ */
+export function runWindow(
+  plan: Plan | null,
+  t0Ms: number | null = null,
+  runEndedAtMs: number | null = null,
+): { toS: number; describe: string } | null {
+  if (plan === null) {
+    if (t0Ms === null || runEndedAtMs === null) return null;
+    const endS = (runEndedAtMs - t0Ms) / 1000;
+    // An end before the first sample is a record from elsewhere, not a bound.
+    if (!(endS > 0)) return null;
+    const toS = endS + OUT_OF_WINDOW_MARGIN_S;
+    return {
+      toS,
+      describe: `the run's window (${fmtS(-OUT_OF_WINDOW_MARGIN_S)} to ${fmtS(toS)}: run.json's end at ${fmtS(endS)}, margin ${fmtS(OUT_OF_WINDOW_MARGIN_S)})`,
+    };
+  }
+  const endS = Math.max(...plan.stages.map((s) => s.endS));
+  const scenarios = plan.k6Options['scenarios'];
+  const stops: number[] = [];
+  if (scenarios !== null && typeof scenarios === 'object') {
+    for (const sc of Object.values(scenarios as Record<string, unknown>)) {
+      const g = sc !== null && typeof sc === 'object' ? (sc as { gracefulStop?: unknown }).gracefulStop : undefined;
+      const ms = typeof g === 'string' ? parseDuration(g) : typeof g === 'number' ? g : null;
+      stops.push(ms === null ? K6_DEFAULT_GRACEFUL_STOP_S : ms / 1000);
+    }
+  }
+  const stopS = stops.length > 0 ? Math.max(...stops) : K6_DEFAULT_GRACEFUL_STOP_S;
+  const toS = endS + stopS + OUT_OF_WINDOW_MARGIN_S;
+  return {
+    toS,
+    describe: `the planned window (${fmtS(-OUT_OF_WINDOW_MARGIN_S)} to ${fmtS(toS)}: stages to ${fmtS(endS)}, graceful stop ${fmtS(stopS)}, margin ${fmtS(OUT_OF_WINDOW_MARGIN_S)})`,
+  };
+}
+
+function runEndMs(endedAt: string | null): number | null {
+  if (endedAt === null) return null;
+  const ms = Date.parse(endedAt);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function fmtS(s: number): string {
+  const a = Math.abs(s);
+  if (a >= 3600) return `${+(s / 3600).toFixed(1)} h`;
+  return `${+s.toFixed(3)} s`;
+}
+
+/**
  * The test start (epoch ms): the earliest sample, or one vus period before the first `vus`
  * sample if that is earlier (k6 samples `vus` each second from the start; HTTP samples are
- * timestamped when the request ends). Read from the head of each file. Null when no file
- * holds a sample.
+ * timestamped when the request ends). Read from the head of each file. Samples more than
+ * OUT_OF_WINDOW_MARGIN_S before the first `vus` sample's period cannot be of this test and do
+ * not move the start (the analysis counts them out of window). Null when no file holds a sample.
  */
 export async function findTestStart(files: readonly string[]): Promise<number | null> {
   const time = new IsoTime();
   let start: number | null = null;
   for (const file of files) {
-    let minAll = Infinity;
+    const times: number[] = [];
     let firstVus = Infinity;
     let seen = 0;
     await readLines(
@@ -216,13 +293,16 @@ export async function findTestStart(files: readonly string[]): Promise<number | 
         if (q === -1 || q > e) return;
         const ms = time.ms(buf.toString('latin1', ts, q));
         if (!(ms === ms)) return;
-        if (ms < minAll) minAll = ms;
+        times.push(ms);
         if (ms < firstVus && (startsWithBytes(buf, s, e, VUS_LINE) || startsWithBytes(buf, s, e, VUS_MAX_LINE))) firstVus = ms;
       },
       { shouldStop: () => firstVus < Infinity || seen > HEAD_SCAN_BYTES },
     ).catch((err: unknown) => {
       if (err instanceof DataError) throw err;
     });
+    const earliest = firstVus - VUS_PERIOD_MS - OUT_OF_WINDOW_MARGIN_S * 1000;
+    let minAll = Infinity;
+    for (const ms of times) if (ms < minAll && ms >= earliest) minAll = ms;
     const t = Math.min(minAll, firstVus - VUS_PERIOD_MS);
     if (t < Infinity && (start === null || t < start)) start = t;
   }

@@ -206,6 +206,12 @@ export const AnalysisSchema = z
             tornLastLine: z.number().int().nonnegative(),
             unknownMetric: z.number().int().nonnegative(),
             untagged: z.number().int().nonnegative(),
+            /**
+             * Samples timestamped outside the run's window (planned stages + graceful stop +
+             * margin, or before the test start): left out, so they cannot stretch the run.
+             * Absent in files written before it existed (version 1 all the same).
+             */
+            outOfWindow: z.number().int().nonnegative().optional(),
           })
           .strict(),
         truncated: z.boolean(),

@@ -7,8 +7,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeRun } from '../../lib/analysis/analyze.ts';
-import { AnalysisSchema } from '../../lib/analysis/schema.ts';
+import { analyzeRun, runWindow } from '../../lib/analysis/analyze.ts';
+import { AnalysisSchema, type Analysis } from '../../lib/analysis/schema.ts';
 import { DataError } from '../../lib/cli/errors.ts';
 import { benchOptions } from './generate.ts';
 import { generated, tempDir, writeRunDir } from './helpers.ts';
@@ -148,5 +148,70 @@ describe('bad input', () => {
     const d2 = await dir();
     await writeRunDir(d2, { plan, raw: { 'raw.ndjson.gz': lines }, record: { status: 'interrupted', k6ExitCode: 130 } });
     expect((await analyzeRun(d2)).run).toMatchObject({ status: 'interrupted', k6ExitCode: 130 });
+  });
+
+  describe('samples far outside the run window', () => {
+    // The fixture's plan: stages to 12 s, no gracefulStop (k6's 30 s), margin 60 s: a window
+    // of -60 s to 102 s from the test start (2026-11-22T10:00:00Z).
+    const at = (iso: string, metric = 'http_req_duration', value = 12) =>
+      `{"metric":"${metric}","type":"Point","data":{"time":"${iso}","value":${value},"tags":{"name":"probes.health","scenario":"journey","stage":"steady","status":"200"}}}`;
+    const dayLate = [at('2026-11-23T10:00:05Z'), at('2026-11-23T10:00:05Z', 'vus', 999), at('2026-11-23T10:00:06Z', 'checks', 0)];
+    const dayEarly = at('2026-11-21T10:00:05Z');
+    const comparable = (a: Analysis) => ({ ...a, generatedAt: '', input: { ...a.input, lines: 0, points: 0, skipped: {}, warnings: [] } });
+
+    it('are counted out of window and left out: the run, its series and its figures are those without them', async () => {
+      const clean = await dir();
+      await writeRunDir(clean, { plan, raw: { 'raw.ndjson.gz': lines } });
+      const base = await analyzeRun(clean);
+      const d = await dir();
+      // A day early as the very first line (the head the test start is read from), a day late at the end.
+      await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': [dayEarly, ...lines, ...dayLate] } });
+      const a = await analyzeRun(d);
+      expect(() => AnalysisSchema.parse(a)).not.toThrow();
+      expect(a.input.skipped).toEqual({ ...base.input.skipped, outOfWindow: 4 });
+      expect(a.input.points).toBe(base.input.points + 4);
+      expect(a.run.startedAt).toBe(base.run.startedAt);
+      expect(a.run.durationS).toBe(base.run.durationS);
+      expect(a.run.durationS).toBeLessThan(13);
+      expect(a.series.t.length).toBe(base.series.t.length);
+      expect(a.totals.vusMax).toBe(base.totals.vusMax);
+      expect(comparable(a)).toEqual(comparable(base));
+      expect(a.input.warnings.join('\n')).toContain(
+        '4 sample(s) timestamped outside the planned window (-60 s to 102 s: stages to 12 s, graceful stop 30 s, margin 60 s) (from 24 h before the start to 24 h after the start): counted as out of window',
+      );
+    });
+
+    it("the window is the plan's stages, graceful stop and margin: a late sample inside it is kept", async () => {
+      const d = await dir();
+      const withStop = { ...plan, k6Options: { scenarios: { journey: { executor: 'ramping-arrival-rate', gracefulStop: '5s' } } } };
+      expect(runWindow(withStop)?.toS).toBe(12 + 5 + 60);
+      // 70 s after the start is inside (kept, and the run now lasts 70 s); 80 s is outside.
+      await writeRunDir(d, {
+        plan: withStop,
+        raw: { 'raw.ndjson.gz': [...lines, at('2026-11-22T10:01:10Z'), at('2026-11-22T10:01:20Z')] },
+      });
+      const a = await analyzeRun(d);
+      expect(a.input.skipped.outOfWindow).toBe(1);
+      expect(a.run.durationS).toBeCloseTo(70, 2);
+      expect(a.totals.requests).toBe(requests + 1);
+      expect(a.input.warnings.join('\n')).toMatch(
+        /1 sample\(s\) timestamped outside the planned window \(-60 s to 77 s.*\(80 s after the start\)/,
+      );
+    });
+
+    it("without a plan, run.json's end bounds the window", async () => {
+      const d = await dir();
+      await writeRunDir(d, {
+        plan: null,
+        raw: { 'raw.ndjson.gz': [...lines, ...dayLate] },
+        record: { endedAt: '2026-11-22T10:00:13.000Z' },
+      });
+      const a = await analyzeRun(d);
+      expect(a.input.skipped.outOfWindow).toBe(3);
+      expect(a.run.durationS).toBeLessThan(13);
+      expect(a.input.warnings.join('\n')).toMatch(
+        /3 sample\(s\) timestamped outside the run's window \(-60 s to 73 s: run\.json's end at 13 s/,
+      );
+    });
   });
 });

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { analyzeRun, readAnalysis, writeAnalysis } from '../../lib/analysis/analyze.ts';
+import type { Analysis } from '../../lib/analysis/schema.ts';
 import { main } from '../../lib/cli/main.ts';
 import { benchOptions } from './generate.ts';
 import { generated, tempDir, writeRunDir } from './helpers.ts';
@@ -43,6 +44,25 @@ describe('analysis.json', () => {
     writeFileSync(bad, JSON.stringify({ ...good, totals: { ...(good['totals'] as object), requests: -1 } }));
     expect(() => readAnalysis(bad)).toThrow(/bad\.json is not a valid analysis: totals\.requests/);
     expect(() => readAnalysis(join(d, 'none.json'))).toThrow(/cannot read analysis .*none\.json: ENOENT/);
+  });
+});
+
+describe('version 1 files written before its optional fields', () => {
+  it('still read, the fields absent; a file with a field no version has is refused naming it', async () => {
+    const d = await runDir();
+    const file = await writeAnalysis(d, await analyzeRun(d));
+    const current = JSON.parse(readFileSync(file, 'utf8')) as Analysis;
+    expect(current.input.skipped.outOfWindow).toBe(0);
+    const older = structuredClone(current);
+    delete older.input.skipped.outOfWindow;
+    const old = join(d, 'older.json');
+    writeFileSync(old, JSON.stringify(older));
+    const read = readAnalysis(old);
+    expect(read.input.skipped).not.toHaveProperty('outOfWindow');
+    expect(read.totals).toEqual(current.totals);
+    const unknown = join(d, 'unknown.json');
+    writeFileSync(unknown, JSON.stringify({ ...current, input: { ...current.input, skipped: { ...current.input.skipped, lateBy: 1 } } }));
+    expect(() => readAnalysis(unknown)).toThrow(/unknown\.json is not a valid analysis: input\.skipped: Unrecognized key/);
   });
 });
 

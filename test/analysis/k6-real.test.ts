@@ -112,7 +112,7 @@ const values = (metric: string): Record<string, number> => {
 
 describe('the analysis of a real k6 run', () => {
   it('reads every line k6 wrote and skips nothing', () => {
-    expect(analysis.input.skipped).toEqual({ badJson: 0, tornLastLine: 0, unknownMetric: 0, untagged: 0 });
+    expect(analysis.input.skipped).toEqual({ badJson: 0, tornLastLine: 0, unknownMetric: 0, untagged: 0, outOfWindow: 0 });
     expect(analysis.input.truncated).toBe(false);
     expect(analysis.endpoints.map((e) => e.name)).toEqual(ENDPOINTS.map((e) => e.name));
     expect(analysis.totals.requests).toBe(values('http_reqs')['count']);

@@ -172,7 +172,7 @@ describe('a hand-built run', () => {
       startedAt: '2026-11-22T10:00:00.000Z',
     });
     expect(a.settings).toEqual({ percentiles: 'exact', relativeError: 0, seriesIntervalS: 1 });
-    expect(a.input.skipped).toEqual({ badJson: 0, tornLastLine: 0, unknownMetric: 1, untagged: 0 });
+    expect(a.input.skipped).toEqual({ badJson: 0, tornLastLine: 0, unknownMetric: 1, untagged: 0, outOfWindow: 0 });
     expect(a.input.warnings.join('\n')).toMatch(/my_custom_metric \(1\)/);
   });
 
