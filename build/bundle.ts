@@ -1,8 +1,9 @@
 /**
  * Bundles the TypeScript scenarios into k6 scripts (dist/<scenario>.js) with esbuild.
- * `k6 run dist/journey.js -e BASE_URL=http://127.0.0.1:8080 -e LOADGATE_PASSWORD=…` works on its own.
+ * `k6 run -e BASE_URL=http://127.0.0.1:8080 -e LOADGATE_PASSWORD=… dist/journey.js` works on its own
+ * (dist/monitoring.js needs no password).
  */
-import { build, type Metafile } from 'esbuild';
+import { build, formatMessages, type Metafile } from 'esbuild';
 import { stat, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,14 +18,18 @@ export function bundlePath(scenario: ScenarioName): string {
 
 export interface BundleResult {
   files: Array<{ scenario: ScenarioName; path: string; bytes: number }>;
+  /** esbuild's warnings, formatted (file:line and the message); esbuild has printed them too. */
+  warnings: string[];
   ms: number;
 }
 
-export async function bundleScenarios(scenarios: readonly ScenarioName[] = SCENARIO_NAMES): Promise<BundleResult> {
-  const started = performance.now();
+/** Bundles k6 entry scripts into `outdir`; returns esbuild's metafile and its formatted warnings. */
+export async function bundleEntries(entryPoints: readonly string[], outdir: string): Promise<{ metafile: Metafile; warnings: string[] }> {
   const result = await build({
-    entryPoints: scenarios.map((s) => join(ROOT, 'scenarios', `${s}.ts`)),
-    outdir: DIST,
+    entryPoints: [...entryPoints],
+    outdir,
+    // One self-contained file per scenario: `k6 run` on another machine, or the k6-operator,
+    // needs only dist/<scenario>.js, not the TypeScript tree its imports point into.
     bundle: true,
     // k6 resolves its own modules at run time; bundling them is impossible (they are Go).
     external: ['k6', 'k6/*'],
@@ -38,18 +43,31 @@ export async function bundleScenarios(scenarios: readonly ScenarioName[] = SCENA
     sourcemap: 'linked',
     // Readable bundles: k6 parses them once per VU, and minifying saves nothing measurable there.
     minify: false,
-    // Tree-shaking of the shared modules keeps zod and other Node-side code out; fail loudly if any sneaks in.
+    // The list of inputs, for assertNoNodeCode: tree-shaking must keep zod and other Node-side code out.
     metafile: true,
-    logLevel: 'silent',
+    // esbuild's default, stated so that nobody silences it again: a warning in a k6 bundle is
+    // usually a bug that only shows inside k6 (an import that resolves to nothing, a duplicate
+    // key, a comparison that is always false), so warnings and errors go to stderr.
+    logLevel: 'warning',
   });
-  assertNoNodeCode(result.metafile);
+  const warnings = await formatMessages(result.warnings, { kind: 'warning', color: false });
+  return { metafile: result.metafile, warnings: warnings.map((w) => w.trim()) };
+}
+
+export async function bundleScenarios(scenarios: readonly ScenarioName[] = SCENARIO_NAMES, outdir = DIST): Promise<BundleResult> {
+  const started = performance.now();
+  const { metafile, warnings } = await bundleEntries(
+    scenarios.map((s) => join(ROOT, 'scenarios', `${s}.ts`)),
+    outdir,
+  );
+  assertNoNodeCode(metafile);
   const files = await Promise.all(
     scenarios.map(async (scenario) => {
-      const path = bundlePath(scenario);
+      const path = join(outdir, `${scenario}.js`);
       return { scenario, path, bytes: (await stat(path)).size };
     }),
   );
-  return { files, ms: performance.now() - started };
+  return { files, warnings, ms: performance.now() - started };
 }
 
 /** The two runtimes stay apart: a k6 bundle must not contain zod or Node built-ins. */
@@ -85,5 +103,6 @@ export async function ensureBundle(scenario: ScenarioName): Promise<string> {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = await bundleScenarios();
   for (const f of r.files) console.log(`${f.path}  ${(f.bytes / 1024).toFixed(1)} KiB`);
-  console.log(`bundled ${r.files.length} scenarios in ${r.ms.toFixed(0)} ms`);
+  const warned = r.warnings.length ? ` with ${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''} (above)` : '';
+  console.log(`bundled ${r.files.length} scenarios in ${r.ms.toFixed(0)} ms${warned}`);
 }
