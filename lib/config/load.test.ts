@@ -61,3 +61,29 @@ describe('config errors name the path and what was expected', () => {
     expect(bad({ endpoints: { 'orders.list': { path: '/api/orders' } } })).toThrow(/endpoints\.orders\.list\.method/);
   });
 });
+
+describe('body checks', () => {
+  const endpoint = (e: Record<string, unknown>) => () =>
+    resolveConfig({ file: { path: 'b.json', data: { endpoints: { 'monitoring.metrics': e } } } }).endpoints['monitoring.metrics'];
+
+  it('replace the default check whole: a text check does not join the default one', () => {
+    expect(endpoint({ expectBody: { json: ['up'] } })()?.expectBody).toEqual({ json: ['up'] });
+    expect(endpoint({ expectBody: null })()?.expectBody).toBeNull();
+    const health = resolveConfig({
+      file: { path: 'b.json', data: { endpoints: { 'monitoring.health': { expectBody: { contains: 'UP' } } } } },
+    });
+    expect(health.endpoints['monitoring.health']?.expectBody).toEqual({ contains: 'UP' });
+  });
+  it('take exactly one kind, and name the path otherwise', () => {
+    expect(endpoint({ expectBody: {} })).toThrow(
+      /endpoints\.monitoring\.metrics\.expectBody must have exactly one of json, contains, empty, got \{\}/,
+    );
+    expect(endpoint({ expectBody: { json: ['a'], contains: 'b' } })).toThrow(/expectBody must have exactly one of json, contains, empty/);
+    expect(endpoint({ expectBody: { contain: 'x' } })).toThrow(/endpoints\.monitoring\.metrics\.expectBody: unknown key "contain"/);
+    expect(endpoint({ expectBody: { empty: false } })).toThrow(/endpoints\.monitoring\.metrics\.expectBody\.empty/);
+    expect(endpoint({ expectBody: { json: [] } })).toThrow(/endpoints\.monitoring\.metrics\.expectBody\.json .*>=1/);
+  });
+  it('are no longer set with expectField', () => {
+    expect(endpoint({ expectField: 'status' })).toThrow(/endpoints\.monitoring\.metrics: unknown key "expectField"/);
+  });
+});

@@ -35,10 +35,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep merge: objects merge key by key, everything else (arrays included) is replaced. */
 /**
- * Objects merge key by key, other values replace. A request body is a payload, not settings:
- * another API's login body replaces the default one whole (merging would send both APIs' fields).
+ * Deep merge: objects merge key by key, other values (arrays included) replace. A request body
+ * and a body check are payloads, not settings: another API's login body replaces the default
+ * one whole (merging would send both APIs' fields), and `expectBody: { contains: … }` replaces
+ * a default `{ json: … }` rather than joining it.
  */
 export function deepMerge(base: Json, over: Json, path: readonly string[] = []): Json {
   if (!isPlainObject(base) || !isPlainObject(over) || isPayload(path)) return over === undefined ? base : over;
@@ -48,7 +49,7 @@ export function deepMerge(base: Json, over: Json, path: readonly string[] = []):
 }
 
 function isPayload(path: readonly string[]): boolean {
-  return path.length === 3 && path[0] === 'endpoints' && path[2] === 'body';
+  return path.length === 3 && path[0] === 'endpoints' && (path[2] === 'body' || path[2] === 'expectBody');
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -94,6 +95,10 @@ export function flagLayer(flags: ConfigFlags): Record<string, unknown> {
 export function formatIssues(error: z.ZodError, source: string): string {
   const lines = error.issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(top level)';
+    if (issue.code === 'invalid_key') {
+      // A record key that fails its pattern: zod's own message ("Invalid key in record") says neither.
+      return `${path}: ${issue.issues.map((i) => i.message).join('; ')}`;
+    }
     if (issue.code === 'unrecognized_keys') {
       const where = issue.path.length ? `${path}: ` : '';
       return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;

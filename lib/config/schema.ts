@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../shared/duration.ts';
-import { HttpMethodSchema } from '../plan/schema.ts';
+import { BodyCheckSchema, HttpMethodSchema } from '../plan/schema.ts';
 
 export const DurationSchema = z.string().refine(
   (v) => {
@@ -25,7 +25,8 @@ export const EndpointConfigSchema = z
     auth: z.enum(['none', 'bearer']),
     timeout: DurationSchema.nullable(),
     expectStatus: z.array(z.number().int().min(100).max(599)).min(1),
-    expectField: z.string().nullable(),
+    /** `{ json: [fields] }`, `{ contains: text }`, `{ empty: true }`, or null (no body check). */
+    expectBody: BodyCheckSchema.nullable(),
     probe: z.boolean(),
     enabled: z.boolean(),
   })

@@ -9,6 +9,25 @@ export const PLAN_VERSION = 1 as const;
 
 export const HttpMethodSchema = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
+const BODY_CHECK_KINDS = ['json', 'contains', 'empty'] as const;
+
+/**
+ * The body-shape check of a successful response, exactly one of: `json` (a JSON object with
+ * all these top-level fields), `contains` (the body text contains this string: Prometheus
+ * metrics, HTML), `empty` (no body: a 204). null (where allowed) checks no body at all.
+ */
+export const BodyCheckSchema = z
+  .object({
+    json: z.array(z.string().min(1)).min(1).optional(),
+    contains: z.string().min(1).optional(),
+    empty: z.literal(true).optional(),
+  })
+  .strict()
+  .refine((c) => BODY_CHECK_KINDS.filter((k) => c[k] !== undefined).length === 1, {
+    error: (issue) => `must have exactly one of ${BODY_CHECK_KINDS.join(', ')}, got ${JSON.stringify(issue.input)}`,
+  });
+export type BodyCheck = z.infer<typeof BodyCheckSchema>;
+
 export const PlanEndpointSchema = z
   .object({
     /** Stable endpoint name, used as k6's `name` tag. */
@@ -25,8 +44,13 @@ export const PlanEndpointSchema = z
     timeoutMs: z.number().int().positive(),
     /** Status codes that count as success for this endpoint. */
     expectStatus: z.array(z.number().int().min(100).max(599)).min(1),
-    /** A top-level JSON field the success body must have (body-shape check); null for non-JSON bodies. */
+    /**
+     * Superseded by `expectBody`: plans written before it have only this (a top-level JSON field
+     * the body must have, or null); new plans write null here and the check in `expectBody`.
+     */
     expectField: z.string().nullable(),
+    /** The body-shape check (see BodyCheckSchema); null checks no body. Absent in older plans. */
+    expectBody: BodyCheckSchema.nullable().optional(),
     /** Probes get their own latency target. */
     probe: z.boolean(),
   })

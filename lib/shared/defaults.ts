@@ -3,6 +3,7 @@
  * API fits by overriding paths, methods, bodies and token fields in a config file.
  * Pure data: the k6 scripts bundle it too (for `k6 run dist/<scenario>.js` without the CLI).
  */
+import type { BodyCheck } from '../plan/schema.ts';
 
 export interface EndpointDefaults {
   readonly group: string;
@@ -13,54 +14,63 @@ export interface EndpointDefaults {
   /** A duration such as "2s"; null means `defaultTimeout`. */
   readonly timeout: string | null;
   readonly expectStatus: readonly number[];
-  readonly expectField: string | null;
+  /** The body-shape check of a success (lib/plan/schema.ts `BodyCheckSchema`); null checks no body. */
+  readonly expectBody: BodyCheck | null;
   readonly probe: boolean;
   readonly enabled: boolean;
 }
 
-const get = (group: string, path: string, expectField: string | null, extra: Partial<EndpointDefaults> = {}): EndpointDefaults => ({
+const get = (group: string, path: string, expectBody: BodyCheck | null, extra: Partial<EndpointDefaults> = {}): EndpointDefaults => ({
   group,
   method: 'GET',
   path,
   auth: 'none',
   timeout: null,
   expectStatus: [200],
-  expectField,
+  expectBody,
   probe: false,
   enabled: true,
   ...extra,
 });
 
-/** Endpoint names are stable: they become k6's `name` tag, report rows and Grafana series. */
+/** A JSON object with these top-level fields. */
+const json = (...fields: [string, ...string[]]): BodyCheck => ({ json: fields });
+
+/**
+ * Endpoint names are stable: they become k6's `name` tag, report rows and Grafana series.
+ * Every body check is what the reference API answers (target/README.md, "Endpoints").
+ */
 export const DEFAULT_ENDPOINTS = {
-  'auth.login': get('auth', '/api/auth/login', 'accessToken', {
+  'auth.login': get('auth', '/api/auth/login', json('accessToken'), {
     method: 'POST',
     body: { email: '{{email}}', password: '{{password}}' },
   }),
-  'auth.2fa_status': get('auth', '/api/auth/2fa/status', 'enabled', { auth: 'bearer' }),
-  'auth.request_email_verify': get('auth', '/api/auth/request-email-verify', null, {
+  'auth.2fa_status': get('auth', '/api/auth/2fa/status', json('enabled'), { auth: 'bearer' }),
+  'auth.request_email_verify': get('auth', '/api/auth/request-email-verify', json('status', 'email'), {
     method: 'POST',
     auth: 'bearer',
     expectStatus: [200, 202],
   }),
-  'auth.refresh': get('auth', '/api/auth/refresh', 'accessToken', {
+  'auth.refresh': get('auth', '/api/auth/refresh', json('accessToken'), {
     method: 'POST',
     body: { refreshToken: '{{refreshToken}}' },
   }),
-  'auth.logout': get('auth', '/api/auth/logout', null, { method: 'POST', auth: 'bearer', expectStatus: [200, 204] }),
-  'user.me': get('user', '/api/me', 'email', { auth: 'bearer' }),
-  'user.profile_get': get('user', '/api/user/profile', 'displayName', { auth: 'bearer' }),
-  'user.profile_update': get('user', '/api/user/profile', 'displayName', {
+  // 204 No Content: a body here would be a broken logout (or an error page).
+  'auth.logout': get('auth', '/api/auth/logout', { empty: true }, { method: 'POST', auth: 'bearer', expectStatus: [200, 204] }),
+  'user.me': get('user', '/api/me', json('email'), { auth: 'bearer' }),
+  'user.profile_get': get('user', '/api/user/profile', json('displayName'), { auth: 'bearer' }),
+  'user.profile_update': get('user', '/api/user/profile', json('displayName'), {
     method: 'PUT',
     auth: 'bearer',
     body: { displayName: 'Load User {{vu}}-{{iter}}' },
   }),
-  'monitoring.health': get('monitoring', '/api/monitoring/health', 'status'),
-  'monitoring.metrics': get('monitoring', '/api/monitoring/metrics', null),
-  'monitoring.performance': get('monitoring', '/api/monitoring/performance', null),
-  'probes.health': get('probes', '/health', null, { probe: true }),
-  'probes.ready': get('probes', '/ready', null, { probe: true }),
-  'probes.live': get('probes', '/live', null, { probe: true }),
+  'monitoring.health': get('monitoring', '/api/monitoring/health', json('status')),
+  // Prometheus text exposition, not JSON: the request counter every scrape should carry.
+  'monitoring.metrics': get('monitoring', '/api/monitoring/metrics', { contains: 'http_requests_total' }),
+  'monitoring.performance': get('monitoring', '/api/monitoring/performance', json('routes')),
+  'probes.health': get('probes', '/health', json('status'), { probe: true }),
+  'probes.ready': get('probes', '/ready', json('status'), { probe: true }),
+  'probes.live': get('probes', '/live', json('status'), { probe: true }),
 } satisfies Record<string, EndpointDefaults>;
 
 /**

@@ -68,4 +68,14 @@ describe('plan', () => {
     const capped = buildPlan({ ...base, config: resolveConfig({ flags: { maxVus: 3 } }), scenario: 'auth', profile: 'load' });
     expect((capped.k6Options['scenarios'] as Record<string, { maxVUs: number }>)['auth']?.maxVUs).toBe(3);
   });
+  it('gives every endpoint a body check, written as expectBody (expectField stays null)', () => {
+    const plan = PlanSchema.parse(buildPlan({ ...base, scenario: 'journey', profile: 'smoke' }));
+    const checks = Object.fromEntries(plan.endpoints.map((e) => [e.name, e.expectBody]));
+    expect(plan.endpoints.every((e) => e.expectField === null && e.expectBody !== null && e.expectBody !== undefined)).toBe(true);
+    expect(checks['auth.logout']).toEqual({ empty: true });
+    expect(checks['monitoring.metrics']).toEqual({ contains: 'http_requests_total' });
+    expect(checks['monitoring.performance']).toEqual({ json: ['routes'] });
+    expect(checks['auth.request_email_verify']).toEqual({ json: ['status', 'email'] });
+    expect(checks['probes.ready']).toEqual({ json: ['status'] });
+  });
 });

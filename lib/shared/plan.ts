@@ -65,7 +65,9 @@ export function resolveEndpoints(config: Config): PlanEndpoint[] {
       auth: e.auth,
       timeoutMs: e.timeout === null ? defaultMs : (parseDuration(e.timeout) ?? defaultMs),
       expectStatus: [...e.expectStatus],
-      expectField: e.expectField,
+      // Superseded by expectBody; kept (null) so the plan stays version 1.
+      expectField: null,
+      expectBody: e.expectBody,
       probe: e.probe,
     });
   }
