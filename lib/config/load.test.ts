@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../cli/errors.ts';
 import { DEFAULT_CONFIG } from '../shared/defaults.ts';
 import { resolveConfig } from './load.ts';
@@ -62,6 +64,43 @@ describe('config errors name the path and what was expected', () => {
   });
 });
 
+describe("a config file's own load profiles", () => {
+  const quick = { description: 'A short CI shape.', stages: [{ name: 'warm', durationS: 10, from: 0, to: 1 }], abortOnFail: false };
+  const withProfiles = (profiles: unknown) => () => resolveConfig({ file: { path: 'p.yaml', data: { profiles } } });
+
+  it('has none by default: the built-in ones live in lib/shared/profiles.ts', () => {
+    expect(resolveConfig({}).profiles).toEqual({});
+  });
+  it('accepts a profile in the built-in shape', () => {
+    expect(withProfiles({ quick })().profiles).toEqual({ quick });
+  });
+  it("refuses a built-in profile's name rather than silently changing what that name means", () => {
+    expect(withProfiles({ load: quick })).toThrow(
+      /profiles\.load: "load" is a built-in profile \(smoke, load, stress, spike, soak, breakpoint\); give yours a name of its own/,
+    );
+  });
+  it('names the path of a bad stage and says what was expected', () => {
+    const stage = (s: Record<string, unknown>) => withProfiles({ quick: { ...quick, stages: [{ ...quick.stages[0], ...s }] } });
+    expect(stage({ durationS: 0 })).toThrow(/profiles\.quick\.stages\.0\.durationS must be a number of seconds above 0/);
+    expect(stage({ to: -1 })).toThrow(/profiles\.quick\.stages\.0\.to must be a multiple of load\.rps, 0 or above/);
+    expect(stage({ duration: '10s' })).toThrow(/profiles\.quick\.stages\.0: unknown key "duration"/);
+    expect(stage({ name: 'warm up' })).toThrow(/profiles\.quick\.stages\.0\.name must be letters, digits.*got "warm up"/);
+  });
+  it('requires the whole shape, and stages with load and names of their own', () => {
+    expect(withProfiles({ quick: { stages: quick.stages } })).toThrow(/profiles\.quick\.description[\s\S]*profiles\.quick\.abortOnFail/);
+    expect(withProfiles({ quick: { ...quick, stages: [] } })).toThrow(/profiles\.quick\.stages .*>=1/);
+    expect(withProfiles({ quick: { ...quick, stages: [quick.stages[0], quick.stages[0]] } })).toThrow(
+      /profiles\.quick\.stages\.1\.name repeats the stage name "warm"/,
+    );
+    expect(withProfiles({ quick: { ...quick, stages: [{ name: 'idle', durationS: 5, from: 0, to: 0 }] } })).toThrow(
+      /profiles\.quick\.stages offer no load at all/,
+    );
+  });
+  it('names a bad profile name', () => {
+    expect(withProfiles({ Quick: quick })).toThrow(/profiles\.Quick: profile names must be lower-case letters/);
+  });
+});
+
 describe('body checks', () => {
   const endpoint = (e: Record<string, unknown>) => () =>
     resolveConfig({ file: { path: 'b.json', data: { endpoints: { 'monitoring.metrics': e } } } }).endpoints['monitoring.metrics'];
@@ -85,5 +124,16 @@ describe('body checks', () => {
   });
   it('are no longer set with expectField', () => {
     expect(endpoint({ expectField: 'status' })).toThrow(/endpoints\.monitoring\.metrics: unknown key "expectField"/);
+  });
+});
+
+describe("the README's example config", () => {
+  it('is valid, and sets what it shows', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const yaml = /### Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(yaml).toBeDefined();
+    const c = resolveConfig({ file: { path: 'README.md', data: parseYaml(yaml ?? '') } });
+    expect(c.endpoints['monitoring.metrics']?.expectBody).toEqual({ contains: 'api_requests_total' });
+    expect(Object.keys(c.profiles)).toEqual(['ci-steps']);
   });
 });

@@ -4,6 +4,7 @@
  * Pure data: the k6 scripts bundle it too (for `k6 run dist/<scenario>.js` without the CLI).
  */
 import type { BodyCheck } from '../plan/schema.ts';
+import type { LoadProfile } from './profiles.ts';
 
 export interface EndpointDefaults {
   readonly group: string;
@@ -112,6 +113,11 @@ export const DEFAULT_CONFIG = {
     /** VU cap for arrival-rate executors; null derives it from the rate and the timeouts. */
     maxVUs: null as number | null,
   },
+  /**
+   * Load profiles of the config's own, beside the built-in ones (lib/shared/profiles.ts), which
+   * they may not rename: `loadgate run --profile NAME` picks either.
+   */
+  profiles: {} as Record<string, LoadProfile>,
   /** A journey iteration picks one flow by these weights, as a user population would. */
   journey: { weights: { auth: 2, user: 5, monitoring: 3 } as Record<string, number> },
   outDir: 'results',

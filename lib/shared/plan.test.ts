@@ -3,6 +3,7 @@ import { resolveConfig } from '../config/load.ts';
 import { PlanSchema } from '../plan/schema.ts';
 import { buildPlan, buildStages, requestsPerIteration, scenarioEndpoints, resolveEndpoints } from './plan.ts';
 import { parseDuration, k6Duration } from './duration.ts';
+import { findProfile, LOAD_PROFILE_NAMES, LOAD_PROFILES, profileNames } from './profiles.ts';
 
 const config = resolveConfig({});
 const base = { config, phase: null, runId: 'r1', now: '2026-01-01T00:00:00.000Z' } as const;
@@ -24,7 +25,7 @@ describe('durations', () => {
 
 describe('plan', () => {
   it('scales stage durations and resolves offered rates', () => {
-    const stages = buildStages('load', 100, 0.1);
+    const stages = buildStages(LOAD_PROFILES.load, 100, 0.1);
     expect(stages.map((s) => [s.name, s.startS, s.endS, s.fromRps, s.toRps])).toEqual([
       ['ramp-up', 0, 6, 0, 100],
       ['hold', 6, 24, 100, 100],
@@ -32,7 +33,7 @@ describe('plan', () => {
     ]);
   });
   it('never makes a stage shorter than a second', () => {
-    expect(buildStages('spike', 10, 0.001).every((s) => s.endS - s.startS === 1)).toBe(true);
+    expect(buildStages(LOAD_PROFILES.spike, 10, 0.001).every((s) => s.endS - s.startS === 1)).toBe(true);
   });
   it('turns requests/s into k6 iterations per minute using requests per iteration', () => {
     const plan = buildPlan({ ...base, scenario: 'auth', profile: 'load' });
@@ -77,5 +78,58 @@ describe('plan', () => {
     expect(checks['monitoring.performance']).toEqual({ json: ['routes'] });
     expect(checks['auth.request_email_verify']).toEqual({ json: ['status', 'email'] });
     expect(checks['probes.ready']).toEqual({ json: ['status'] });
+  });
+});
+
+describe("a config file's own load profile", () => {
+  const quick = {
+    description: 'Two steps for CI.',
+    stages: [
+      { name: 'warm', durationS: 10, from: 0, to: 0.5 },
+      { name: 'peak', durationS: 20, from: 2, to: 2 },
+    ],
+    abortOnFail: true,
+  };
+  const withQuick = resolveConfig({ file: { path: 'f.json', data: { profiles: { quick } } } });
+
+  it("drives the plan's stages, k6's scenario stages and abortOnFail thresholds", () => {
+    const plan = PlanSchema.parse(
+      buildPlan({
+        ...base,
+        config: withQuick,
+        scenario: 'monitoring',
+        profile: 'quick',
+        thresholds: { name: 'phase1', set: { defaults: { p95Ms: 1000, errorRate: 0.1 } } },
+      }),
+    );
+    expect(plan.profile).toBe('quick');
+    expect(plan.stages.map((s) => [s.name, s.startS, s.endS, s.fromRps, s.toRps])).toEqual([
+      ['warm', 0, 10, 0, 50],
+      ['peak', 10, 30, 200, 200],
+    ]);
+    const sc = (plan.k6Options['scenarios'] as Record<string, { startRate: number; stages: Array<{ target: number; duration: string }> }>)[
+      'monitoring'
+    ];
+    // 1 request per monitoring iteration: 200 requests/s = 12000 iterations/minute.
+    expect(sc?.startRate).toBe(0);
+    expect(sc?.stages).toEqual([
+      { target: 3000, duration: '10s' },
+      { target: 12000, duration: '20s' },
+    ]);
+    const thresholds = Object.values(plan.k6Options['thresholds'] as Record<string, Array<{ abortOnFail?: boolean }>>).flat();
+    expect(thresholds.length).toBeGreaterThan(0);
+    expect(thresholds.every((t) => t.abortOnFail === true)).toBe(true);
+  });
+  it('leaves the built-in profiles as they are', () => {
+    const plan = buildPlan({ ...base, config: withQuick, scenario: 'monitoring', profile: 'smoke' });
+    expect(plan.stages.map((s) => s.name)).toEqual(['smoke']);
+  });
+  it('is listed with the built-in ones, and an unknown name lists them all', () => {
+    expect(profileNames(withQuick)).toEqual([...LOAD_PROFILE_NAMES, 'quick']);
+    expect(findProfile(withQuick, 'quick')).toEqual(quick);
+    expect(findProfile(withQuick, 'toString')).toBeUndefined();
+    expect(() => buildPlan({ ...base, config: withQuick, scenario: 'auth', profile: 'heavy' })).toThrow(
+      'unknown profile "heavy"; valid profiles: smoke, load, stress, spike, soak, breakpoint, quick',
+    );
   });
 });

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.ts';
 import type { Plan, PlanEndpoint, PlanStage } from '../plan/schema.ts';
 import { FLOWS, MONITORING_WEIGHTS, type ScenarioName } from './defaults.ts';
 import { parseDuration, k6Duration } from './duration.ts';
-import { LOAD_PROFILES, type LoadProfileName } from './profiles.ts';
+import { findProfile, profileNames, type LoadProfile } from './profiles.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { toK6Thresholds } from '../../thresholds/k6.ts';
 import { TIMEOUT_METRIC } from './defaults.ts';
@@ -14,7 +14,8 @@ import { TIMEOUT_METRIC } from './defaults.ts';
 export interface PlanInput {
   config: Config;
   scenario: ScenarioName;
-  profile: LoadProfileName;
+  /** A built-in profile or one of the config's own (lib/shared/profiles.ts `findProfile`). */
+  profile: string;
   phase: string | null;
   runId: string;
   /** ISO time of plan creation (injected: no clock in here). */
@@ -91,10 +92,10 @@ export function scenarioEndpoints(scenario: ScenarioName, endpoints: readonly Pl
   }
 }
 
-export function buildStages(profile: LoadProfileName, rps: number, durationScale: number): PlanStage[] {
+export function buildStages(profile: LoadProfile, rps: number, durationScale: number): PlanStage[] {
   const stages: PlanStage[] = [];
   let t = 0;
-  for (const s of LOAD_PROFILES[profile].stages) {
+  for (const s of profile.stages) {
     // Whole seconds keep k6's stage boundaries and the stage tags in step.
     const d = Math.max(1, Math.round(s.durationS * durationScale));
     stages.push({ name: s.name, startS: t, endS: t + d, fromRps: s.from * rps, toRps: s.to * rps });
@@ -104,7 +105,9 @@ export function buildStages(profile: LoadProfileName, rps: number, durationScale
 }
 
 export function buildPlan(input: PlanInput): Plan {
-  const { config, scenario, profile } = input;
+  const { config, scenario } = input;
+  const profile = findProfile(config, input.profile);
+  if (!profile) throw new Error(`unknown profile "${input.profile}"; valid profiles: ${profileNames(config).join(', ')}`);
   const all = resolveEndpoints(config);
   const endpoints = scenarioEndpoints(scenario, all);
   const weights = { ...config.journey.weights };
@@ -144,7 +147,7 @@ export function buildPlan(input: PlanInput): Plan {
     runId: input.runId,
     createdAt: input.now,
     scenario,
-    profile,
+    profile: input.profile,
     phase: input.phase,
     thresholdSet: input.thresholds?.name ?? null,
     baseUrl: config.target.baseUrl.replace(/\/+$/, ''),
@@ -159,7 +162,7 @@ export function buildPlan(input: PlanInput): Plan {
       scenarios: { [scenario]: k6Scenario },
       thresholds: input.thresholds
         ? toK6Thresholds(input.thresholds.set, endpoints, {
-            abortOnFail: LOAD_PROFILES[profile].abortOnFail,
+            abortOnFail: profile.abortOnFail,
             timeoutRateMetric: TIMEOUT_METRIC,
           })
         : {},

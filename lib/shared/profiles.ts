@@ -1,22 +1,13 @@
 /**
  * Load profiles as data. Each stage ramps the offered request rate linearly from `from` to
  * `to`, expressed as a multiple of the configured rate (`load.rps`), over `durationS` seconds
- * (before the duration scale). Pure: shared by Node and the k6 scripts.
+ * (before the duration scale). Pure: shared by Node and the k6 scripts. A config file may add
+ * profiles of the same shape under `profiles` (validated by lib/config/schema.ts).
  */
 
-export interface ProfileStage {
-  readonly name: string;
-  readonly durationS: number;
-  readonly from: number;
-  readonly to: number;
-}
+import type { Config, LoadProfile, ProfileStage } from '../config/schema.ts';
 
-export interface LoadProfile {
-  readonly description: string;
-  readonly stages: readonly ProfileStage[];
-  /** Thresholds abort the test when breached (k6 `abortOnFail`): the breakpoint search. */
-  readonly abortOnFail: boolean;
-}
+export type { LoadProfile, ProfileStage };
 
 function steps(levels: readonly number[], rampS: number, holdS: number): ProfileStage[] {
   const out: ProfileStage[] = [];
@@ -75,11 +66,22 @@ export const LOAD_PROFILES = {
     stages: [{ name: 'ramp', durationS: 600, from: 0, to: 5 }],
     abortOnFail: true,
   },
-} as const satisfies Record<string, LoadProfile>;
+} satisfies Record<string, LoadProfile>;
 
 export type LoadProfileName = keyof typeof LOAD_PROFILES;
 export const LOAD_PROFILE_NAMES = Object.keys(LOAD_PROFILES) as LoadProfileName[];
 
 export function isLoadProfileName(name: string): name is LoadProfileName {
   return Object.prototype.hasOwnProperty.call(LOAD_PROFILES, name);
+}
+
+/** Every profile a run with this config may use: the built-in ones, then the config's own. */
+export function profileNames(config: Pick<Config, 'profiles'>): string[] {
+  return [...LOAD_PROFILE_NAMES, ...Object.keys(config.profiles)];
+}
+
+/** The named profile, built-in or from the config (the config may not rename a built-in). */
+export function findProfile(config: Pick<Config, 'profiles'>, name: string): LoadProfile | undefined {
+  if (isLoadProfileName(name)) return LOAD_PROFILES[name];
+  return Object.prototype.hasOwnProperty.call(config.profiles, name) ? config.profiles[name] : undefined;
 }
