@@ -30,7 +30,7 @@ function req(method, path, body, name, token, expect, field) {
         try {
           const b = r.json();
           return b !== null && typeof b === 'object' && field in b;
-        } catch (e) {
+        } catch (_e) {
           return false;
         }
       },

@@ -97,7 +97,7 @@ export function substituteMacros(query: string, ctx: MacroContext): string {
     .replace(/\$__interval_ms\b/g, String(ctx.intervalMs))
     .replace(/\$__interval\b/g, formatInterval(ctx.intervalMs));
   const render = (name: string, inRegex: boolean): string | null => {
-    if (!Object.prototype.hasOwnProperty.call(ctx.vars, name)) return null;
+    if (!Object.hasOwn(ctx.vars, name)) return null;
     const value = ctx.vars[name] as VariableValue;
     if (value === ALL) return ctx.allValues?.[name] ?? '.*';
     if (typeof value === 'string') return inRegex ? escapeRegex(value) : value;

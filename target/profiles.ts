@@ -201,7 +201,7 @@ export type ProfileName = keyof typeof PROFILES;
 export const profileNames = Object.keys(PROFILES) as ProfileName[];
 
 export function isProfileName(name: string): name is ProfileName {
-  return Object.prototype.hasOwnProperty.call(PROFILES, name);
+  return Object.hasOwn(PROFILES, name);
 }
 
 /** Thrown for an unknown profile name or a profile that does not validate; the message names the path. */

@@ -585,7 +585,7 @@ async function createApp(profile: Profile): Promise<App> {
         return send(req, res, route.name, start, { status: fault.errorStatus, body: { error: 'injected_fault', route: route.name } });
       }
     }
-    let body: unknown = undefined;
+    let body: unknown;
     if (route.bodyKind === 'json') body = parseJson(await readBody(req, profile.http.bodyLimitBytes));
     let claims: Claims | null = null;
     if (route.auth) {

@@ -34,7 +34,7 @@ function apply(into: ResolvedTargets, layer: EndpointTargets | undefined): void 
 
 function own<T>(record: Readonly<Record<string, T>> | undefined, key: string | null): T | undefined {
   if (!record || key === null) return undefined;
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /**

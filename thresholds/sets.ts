@@ -59,5 +59,5 @@ export function allSets(user: Readonly<Record<string, ThresholdSet>> = {}): Reco
 /** Looks a set up by name; undefined when there is none. */
 export function findSet(name: string, user: Readonly<Record<string, ThresholdSet>> = {}): ThresholdSet | undefined {
   const sets = allSets(user);
-  return Object.prototype.hasOwnProperty.call(sets, name) ? sets[name] : undefined;
+  return Object.hasOwn(sets, name) ? sets[name] : undefined;
 }

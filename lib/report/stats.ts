@@ -51,7 +51,7 @@ function normal(rng: () => number): number {
 
 /** Gamma(shape, 1) by Marsaglia–Tsang (shape ≥ 1; boosted below 1). */
 export function gamma(shape: number, rng: () => number): number {
-  if (shape < 1) return gamma(shape + 1, rng) * Math.pow(1 - rng(), 1 / shape);
+  if (shape < 1) return gamma(shape + 1, rng) * (1 - rng()) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

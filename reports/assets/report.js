@@ -9,7 +9,7 @@
     var v = td.getAttribute('data-v');
     if (v === null) return td.textContent.trim().toLowerCase();
     var n = Number(v);
-    return v !== '' && !isNaN(n) ? n : v.toLowerCase();
+    return v !== '' && !Number.isNaN(n) ? n : v.toLowerCase();
   }
   function sortTable(table, col, th) {
     var dir = th.getAttribute('aria-sort') === 'descending' ? 'ascending' : 'descending';
@@ -169,7 +169,7 @@
   var timeAxis = {
     stroke: '#5b6475',
     grid: { stroke: '#eceef2' },
-    values: function (u, vals) {
+    values: function (_u, vals) {
       return vals.map(fmtT);
     },
   };
@@ -179,7 +179,7 @@
       stroke: '#5b6475',
       grid: { stroke: '#eceef2', show: side !== 1 },
       size: 72,
-      values: function (u, vals) {
+      values: function (_u, vals) {
         return vals.map(fmt);
       },
     };
@@ -208,12 +208,12 @@
       scales: {
         x: { time: false },
         y: {
-          range: function (u, min, max) {
+          range: function (_u, _min, max) {
             return [0, Math.max(1, max) * 1.08];
           },
         },
         vus: {
-          range: function (u, min, max) {
+          range: function (_u, _min, max) {
             return [0, Math.max(1, max) * 1.08];
           },
         },
@@ -222,7 +222,7 @@
       series: [
         {
           label: 'time',
-          value: function (u, v) {
+          value: function (_u, v) {
             return fmtT(v);
           },
         },
@@ -231,7 +231,7 @@
           stroke: '#9aa3b2',
           width: 2,
           dash: [8, 5],
-          value: function (u, v) {
+          value: function (_u, v) {
             return fmtNum(v);
           },
         },
@@ -240,7 +240,7 @@
           stroke: '#2456a6',
           width: 1.5,
           fill: 'rgba(36,86,166,0.08)',
-          value: function (u, v) {
+          value: function (_u, v) {
             return fmtNum(v);
           },
         },
@@ -249,7 +249,7 @@
           stroke: '#e6550d',
           width: 1.5,
           scale: 'vus',
-          value: function (u, v) {
+          value: function (_u, v) {
             return fmtNum(v);
           },
         },
@@ -257,7 +257,7 @@
           label: 'dropped iter./s',
           stroke: '#b42318',
           width: 1,
-          value: function (u, v) {
+          value: function (_u, v) {
             return fmtNum(v);
           },
         },
@@ -279,10 +279,10 @@
         y: {
           distr: 3,
           log: 10,
-          range: function (u, min, max) {
+          range: function (_u, min, max) {
             var lo = Math.min(min == null ? 1 : min, maxTarget || Infinity),
               hi = Math.max(max == null ? 10 : max, maxTarget);
-            return [Math.pow(10, Math.floor(Math.log10(Math.max(lo, 0.1)))), Math.pow(10, Math.ceil(Math.log10(Math.max(hi, 1) * 1.05)))];
+            return [10 ** Math.floor(Math.log10(Math.max(lo, 0.1))), 10 ** Math.ceil(Math.log10(Math.max(hi, 1) * 1.05))];
           },
         },
       },
@@ -290,7 +290,7 @@
       series: [
         {
           label: 'time',
-          value: function (u, v) {
+          value: function (_u, v) {
             return fmtT(v);
           },
         },
@@ -301,7 +301,7 @@
             stroke: e.color,
             width: 1.4,
             spanGaps: false,
-            value: function (u, v) {
+            value: function (_u, v) {
               return fmtMs(v);
             },
           };
@@ -334,7 +334,7 @@
         scales: {
           x: { time: false },
           y: {
-            range: function (u, min, max) {
+            range: function (_u, _min, max) {
               return [0, Math.max(0.1, max) * 1.1];
             },
           },
@@ -343,7 +343,7 @@
         series: [
           {
             label: 'time',
-            value: function (u, v) {
+            value: function (_u, v) {
               return fmtT(v);
             },
           },
@@ -353,7 +353,7 @@
               label: e.name,
               stroke: e.color,
               width: 1.4,
-              value: function (u, v) {
+              value: function (_u, v) {
                 return fmtNum(v);
               },
             };

@@ -201,7 +201,7 @@ describe('comparability of the load', () => {
   });
 
   it('says when a run has no planned load to compare', () => {
-    const unplanned = reshaped('unplanned', (s) => ({ offeredRps: { from: 0, to: 0, mean: 0 } }));
+    const unplanned = reshaped('unplanned', (_s) => ({ offeredRps: { from: 0, to: 0, mean: 0 } }));
     expect(loadWarnings(checkComparable([base, unplanned]).warnings)).toEqual([
       'unplanned: no planned load (no stage plan in its analysis); its offered load cannot be compared.',
     ]);

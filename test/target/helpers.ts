@@ -22,7 +22,7 @@ export async function call(
   if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
   const res = await fetch(base + path, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {

@@ -111,14 +111,14 @@ describe('the CI gate on the reference API, real k6', () => {
       expect(failed.length).toBeGreaterThan(0);
       // The bottleneck is shared by auth and user endpoints.
       expect(failed.some((x) => /^(auth|user)\./.test(x.endpoint))).toBe(true);
-      const unescape = (x: string) =>
+      const decodeXml = (x: string) =>
         x
           .replace(/&lt;/g, '<')
           .replace(/&gt;/g, '>')
           .replace(/&quot;/g, '"')
           .replace(/&apos;/g, "'")
           .replace(/&amp;/g, '&');
-      const messages = [...r.junit.matchAll(/<failure message="([^"]*)"/g)].map((m) => unescape(m[1]!));
+      const messages = [...r.junit.matchAll(/<failure message="([^"]*)"/g)].map((m) => decodeXml(m[1]!));
       expect(messages.length).toBe(failed.length);
       for (const row of failed) {
         const who = row.endpoint === '*' ? 'run' : row.endpoint;

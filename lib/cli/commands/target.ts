@@ -3,7 +3,7 @@
  * Loopback only, whatever --host says.
  */
 import type { Command } from 'commander';
-import { isLoopback, startTarget } from '../../../target/server.ts';
+import { isLoopback, startTarget, type RunningTarget } from '../../../target/server.ts';
 import { isProfileName, profileNames, type ProfileName } from '../../../target/profiles.ts';
 import { parseNumberFlag } from '../flags.ts';
 import { ConfigError, InfraError, UsageError } from '../errors.ts';
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for pool jitter and injected faults', parseNumberFlag('seed', { int: true, min: 0 }))
     .action(async (flags: TargetFlags) => {
       const opts = parseTargetFlags(flags);
-      let target;
+      let target: RunningTarget;
       try {
         target = await startTarget(opts);
       } catch (err) {
