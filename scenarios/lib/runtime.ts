@@ -11,7 +11,7 @@ import type { Plan, PlanEndpoint } from '../../lib/plan/schema.ts';
 import { DEFAULT_CONFIG, TIMEOUT_METRIC, type ScenarioName } from '../../lib/shared/defaults.ts';
 import { buildPlan } from '../../lib/shared/plan.ts';
 import { bodyCheckOf, compileBodyCheck } from '../../lib/shared/body-check.ts';
-import { isLoadProfileName } from '../../lib/shared/profiles.ts';
+import { LOAD_PROFILE_NAMES, isLoadProfileName } from '../../lib/shared/profiles.ts';
 
 /** See TIMEOUT_METRIC: one sample per request, true when it hit the client timeout. */
 const timeouts = new Rate(TIMEOUT_METRIC);
@@ -32,7 +32,12 @@ export function loadPlan(scenario: ScenarioName): Plan {
   const path = __ENV['LOADGATE_PLAN'];
   if (path) return JSON.parse(open(path)) as Plan;
   const profile = __ENV['PROFILE'] ?? 'smoke';
-  if (!isLoadProfileName(profile)) throw new Error(`PROFILE "${profile}" is not a load profile`);
+  if (!isLoadProfileName(profile)) {
+    throw new Error(
+      `PROFILE "${profile}" is not a built-in load profile (${LOAD_PROFILE_NAMES.join(', ')}); ` +
+        "a config file's own profiles run through `loadgate run`, or with -e LOADGATE_PLAN=<run-dir>/plan.json",
+    );
+  }
   const config = JSON.parse(JSON.stringify(DEFAULT_CONFIG)) as Config;
   if (__ENV['BASE_URL']) config.target.baseUrl = __ENV['BASE_URL'];
   config.load.rps = numberEnv('RPS') ?? config.load.rps;
@@ -97,6 +102,11 @@ interface PreparedEndpoint {
   checks: Checks;
 }
 
+/** Whether any request template sends the password: only then must it be set. */
+function needsPassword(plan: Plan): boolean {
+  return plan.endpoints.some((ep) => ep.path.includes('{{password}}') || JSON.stringify(ep.body ?? null).includes('{{password}}'));
+}
+
 export class Api {
   private readonly prepared = new Map<string, PreparedEndpoint>();
   readonly password: string;
@@ -121,10 +131,13 @@ export class Api {
       });
     }
     const password = __ENV[plan.users.passwordEnv];
-    if (password === undefined) {
-      throw new Error(`set the test users' password in the env var ${plan.users.passwordEnv} (k6 run -e ${plan.users.passwordEnv}=…)`);
+    if (password === undefined && needsPassword(plan)) {
+      throw new Error(
+        `the ${plan.scenario} scenario logs in as the test users: set their password in the env var ` +
+          `${plan.users.passwordEnv} (k6 run -e ${plan.users.passwordEnv}=… ; the reference API's is in target/README.md)`,
+      );
     }
-    this.password = password;
+    this.password = password ?? '';
   }
 
   has(name: string): boolean {
