@@ -20,6 +20,7 @@ import {
 import {
   ANALYSIS_VERSION,
   type Analysis,
+  type Cell,
   type Dist,
   type Endpoint,
   type Outcomes,
@@ -108,9 +109,16 @@ export function buildAnalysis(input: BuildInput): Analysis {
     const pe = planEndpoints.get(name);
     const timeoutMs = pe?.timeoutMs ?? null;
     const byStage: Record<string, Stats> = {};
+    // Endpoint × stage × scenario: one leaf each, in the stages' order, then by scenario name.
+    const cells: Cell[] = [];
     for (const s of stageDefs) {
-      const ls = leaves.filter((l) => l.stage === s.name);
-      if (ls.length > 0) byStage[s.name] = cell(ls, stageWindowS(s), timeoutMs);
+      const ls = leaves.filter((l) => l.stage === s.name).sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0));
+      if (ls.length === 0) continue;
+      const w = stageWindowS(s);
+      const st = cell(ls, w, timeoutMs);
+      byStage[s.name] = st;
+      // One scenario in the stage: its cell is the stage's (no second pass over the values).
+      for (const l of ls) cells.push(toCell(s.name, l.scenario, ls.length === 1 ? st : cellStats([l], w, timeoutMs, mode, false)));
     }
     const byScenario: Record<string, Stats> = {};
     for (const sc of [...new Set(leaves.map((l) => l.scenario))].sort()) {
@@ -131,6 +139,7 @@ export function buildAnalysis(input: BuildInput): Analysis {
       total: cell(leaves, durationS, timeoutMs),
       byStage,
       byScenario,
+      cells,
     };
   });
 
@@ -200,8 +209,20 @@ export function buildAnalysis(input: BuildInput): Analysis {
   };
 }
 
-/** The stats of a cell made of `leaves`. */
-export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: number | null, mode: 'exact' | 'hdr'): Stats {
+/** A compact cell: a stats cell without its histogram, keyed by stage and scenario. */
+function toCell(stage: string, scenario: string, st: Stats): Cell {
+  const { histogram: _, ...rest } = st;
+  return { stage, scenario, ...rest };
+}
+
+/** The stats of a cell made of `leaves`; `withHistogram: false` leaves `histogram` null (and skips building it). */
+export function cellStats(
+  leaves: readonly Leaf[],
+  windowS: number,
+  timeoutMs: number | null,
+  mode: 'exact' | 'hdr',
+  withHistogram = true,
+): Stats {
   const outcomes = Object.fromEntries(OUTCOME_KEYS.map((k) => [k, 0])) as Outcomes;
   let requests = 0;
   let passes = 0;
@@ -215,7 +236,7 @@ export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: n
     OUTCOME_KEYS.forEach((k, i) => (outcomes[k] += l.outcomes[i] as number));
   }
   const durations = leaves.map((l) => l.duration);
-  const { dist: durationMs, histogram } = distOf(durations, mode, true);
+  const { dist: durationMs, histogram } = distOf(durations, mode, withHistogram);
   // Censoring (docs/analysis-format.md): a timed-out request's true latency is unknown, at
   // least its timeout, so it belongs above every completed request. Client timeouts (1050) are
   // recorded near the timeout, already on top; dial timeouts (1211) never sent the request and

@@ -80,6 +80,21 @@ export const StatsSchema = z
   .strict();
 export type Stats = z.infer<typeof StatsSchema>;
 
+/**
+ * One endpoint × stage × scenario cell, compact: the stats of the requests of that endpoint
+ * in that stage (its `stage` tag) from that k6 scenario, without the histogram (`byStage`,
+ * `byScenario` and `total` carry the mergeable ones). Throughput is over the stage's window.
+ */
+export const CellSchema = z
+  .object({
+    stage: z.string(),
+    /** k6's `scenario` tag; `(none)` for samples without one. */
+    scenario: z.string(),
+    ...StatsSchema.omit({ histogram: true }).shape,
+  })
+  .strict();
+export type Cell = z.infer<typeof CellSchema>;
+
 export const StageSchema = z
   .object({
     name: z.string(),
@@ -113,6 +128,11 @@ export const EndpointSchema = z
     byStage: z.record(z.string(), StatsSchema),
     /** Keyed by k6 scenario name. */
     byScenario: z.record(z.string(), StatsSchema),
+    /**
+     * The full breakdown, endpoint × stage × scenario: one entry per pair with samples, in the
+     * order of `stages`, then by scenario name. Absent in files written before it (version 1).
+     */
+    cells: z.array(CellSchema).optional(),
   })
   .strict();
 export type Endpoint = z.infer<typeof EndpointSchema>;

@@ -53,12 +53,15 @@ describe('version 1 files written before its optional fields', () => {
     const file = await writeAnalysis(d, await analyzeRun(d));
     const current = JSON.parse(readFileSync(file, 'utf8')) as Analysis;
     expect(current.input.skipped.outOfWindow).toBe(0);
+    expect(current.endpoints.every((e) => (e.cells?.length ?? 0) > 0)).toBe(true);
     const older = structuredClone(current);
     delete older.input.skipped.outOfWindow;
+    for (const e of older.endpoints) delete e.cells;
     const old = join(d, 'older.json');
     writeFileSync(old, JSON.stringify(older));
     const read = readAnalysis(old);
     expect(read.input.skipped).not.toHaveProperty('outOfWindow');
+    expect(read.endpoints[0]).not.toHaveProperty('cells');
     expect(read.totals).toEqual(current.totals);
     const unknown = join(d, 'unknown.json');
     writeFileSync(unknown, JSON.stringify({ ...current, input: { ...current.input, skipped: { ...current.input.skipped, lateBy: 1 } } }));

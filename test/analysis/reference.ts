@@ -10,6 +10,8 @@ export interface RefEndpoint {
   outcomes: Record<string, number>;
   checks: { passes: number; fails: number };
   byStage: Map<string, number[]>;
+  /** Durations and outcomes per stage × scenario, keyed `stage scenario` (a space between). */
+  byCell: Map<string, { durations: number[]; outcomes: Record<string, number> }>;
 }
 
 export function k6p(values: readonly number[], p: number): number | null {
@@ -27,7 +29,15 @@ export function reference(lines: readonly string[], expect: Record<string, numbe
   const ep = (name: string) => {
     let e = out.get(name);
     if (!e) {
-      e = { durations: [], waiting: [], connecting: [], outcomes: {}, checks: { passes: 0, fails: 0 }, byStage: new Map() };
+      e = {
+        durations: [],
+        waiting: [],
+        connecting: [],
+        outcomes: {},
+        checks: { passes: 0, fails: 0 },
+        byStage: new Map(),
+        byCell: new Map(),
+      };
       out.set(name, e);
     }
     return e;
@@ -61,6 +71,11 @@ export function reference(lines: readonly string[], expect: Record<string, numbe
       else if (status >= 400) k = 'http4xx';
       else k = 'ok';
       e.outcomes[k] = (e.outcomes[k] ?? 0) + 1;
+      const key = `${stage} ${tags['scenario'] ?? '(none)'}`;
+      const c = e.byCell.get(key) ?? { durations: [], outcomes: {} };
+      c.durations.push(v);
+      c.outcomes[k] = (c.outcomes[k] ?? 0) + 1;
+      e.byCell.set(key, c);
     } else if (o.metric === 'http_req_waiting') ep(name).waiting.push(v);
     else if (o.metric === 'http_req_connecting') ep(name).connecting.push(v);
     else if (o.metric === 'checks') {
