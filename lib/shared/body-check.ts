@@ -35,7 +35,7 @@ export function compileBodyCheck(check: BodyCheck | null): BodyPredicate {
       return false;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-    for (const f of fields) if (!Object.prototype.hasOwnProperty.call(value, f)) return false;
+    for (const f of fields) if (!Object.hasOwn(value, f)) return false;
     return true;
   };
 }

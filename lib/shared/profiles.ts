@@ -72,7 +72,7 @@ export type LoadProfileName = keyof typeof LOAD_PROFILES;
 export const LOAD_PROFILE_NAMES = Object.keys(LOAD_PROFILES) as LoadProfileName[];
 
 export function isLoadProfileName(name: string): name is LoadProfileName {
-  return Object.prototype.hasOwnProperty.call(LOAD_PROFILES, name);
+  return Object.hasOwn(LOAD_PROFILES, name);
 }
 
 /** Every profile a run with this config may use: the built-in ones, then the config's own. */
@@ -83,5 +83,5 @@ export function profileNames(config: Pick<Config, 'profiles'>): string[] {
 /** The named profile, built-in or from the config (the config may not rename a built-in). */
 export function findProfile(config: Pick<Config, 'profiles'>, name: string): LoadProfile | undefined {
   if (isLoadProfileName(name)) return LOAD_PROFILES[name];
-  return Object.prototype.hasOwnProperty.call(config.profiles, name) ? config.profiles[name] : undefined;
+  return Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
 }

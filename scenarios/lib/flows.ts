@@ -71,7 +71,10 @@ export function journeyFlow(api: Api): void {
     let sum = 0;
     journeyTable = (['auth', 'user', 'monitoring'] as const)
       .filter((f) => (api.plan.journeyWeights[f] ?? 0) > 0)
-      .map((flow) => ({ flow, cumulative: (sum += api.plan.journeyWeights[flow] ?? 0) }));
+      .map((flow) => {
+        sum += api.plan.journeyWeights[flow] ?? 0;
+        return { flow, cumulative: sum };
+      });
   }
   const choice = pick(journeyTable);
   if (choice) FLOW_FNS[choice.flow](api);
