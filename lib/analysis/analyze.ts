@@ -300,7 +300,8 @@ export async function findTestStart(files: readonly string[]): Promise<number | 
     ).catch((err: unknown) => {
       if (err instanceof DataError) throw err;
     });
-    const earliest = firstVus - VUS_PERIOD_MS - OUT_OF_WINDOW_MARGIN_S * 1000;
+    // Without a VU sample in the head there is no reference: every sample counts.
+    const earliest = firstVus < Infinity ? firstVus - VUS_PERIOD_MS - OUT_OF_WINDOW_MARGIN_S * 1000 : -Infinity;
     let minAll = Infinity;
     for (const ms of times) if (ms < minAll && ms >= earliest) minAll = ms;
     const t = Math.min(minAll, firstVus - VUS_PERIOD_MS);

@@ -199,6 +199,17 @@ describe('bad input', () => {
       );
     });
 
+    it('without VU samples to check the start against, the earliest sample is the start', async () => {
+      const d = await dir();
+      const noVus = lines.filter((l) => !l.startsWith('{"metric":"vus'));
+      await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': noVus } });
+      const a = await analyzeRun(d);
+      expect(a.totals.requests).toBe(requests);
+      expect(a.input.skipped.outOfWindow).toBe(0);
+      const first = noVus.find((l) => l.startsWith('{"metric"')) as string;
+      expect(a.run.startedAt).toBe(new Date((JSON.parse(first) as { data: { time: string } }).data.time).toISOString());
+    });
+
     it("without a plan, run.json's end bounds the window", async () => {
       const d = await dir();
       await writeRunDir(d, {
