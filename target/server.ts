@@ -7,6 +7,7 @@
  * profile, token verification is cached briefly, and metrics are preallocated arrays, so that the
  * server itself is never the limit of a phase3 run.
  */
+import { isLoopback } from './loopback.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -44,9 +45,7 @@ export interface RunningTarget {
 
 const VERSION = '1.0.0';
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
+export { isLoopback };
 
 /** Starts the reference API and resolves once it listens. */
 export async function startTarget(opts: StartTargetOptions): Promise<RunningTarget> {

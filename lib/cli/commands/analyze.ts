@@ -1,8 +1,7 @@
 /** `loadgate analyze <run-dir...>`: stream the raw results into the run's analysis file. */
 import { Option, type Command } from 'commander';
 import { parseNumberFlag } from '../flags.ts';
-import { analyzeRun, writeAnalysis, type PercentileMode } from '../../analysis/analyze.ts';
-import { formatSummary } from '../../analysis/summary.ts';
+import type { PercentileMode } from '../../analysis/analyze.ts';
 
 interface AnalyzeFlags {
   out?: string;
@@ -34,6 +33,11 @@ export function register(program: Command): void {
     )
     .option('--quiet', 'print nothing but warnings')
     .action(async (runDirs: string[], flags: AnalyzeFlags) => {
+      // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
+      const [{ analyzeRun, writeAnalysis }, { formatSummary }] = await Promise.all([
+        import('../../analysis/analyze.ts'),
+        import('../../analysis/summary.ts'),
+      ]);
       const analysis = await analyzeRun(runDirs, { percentiles: flags.percentiles, intervalS: flags.interval });
       const file = await writeAnalysis(runDirs[0] as string, analysis, flags.out);
       for (const w of analysis.input.warnings) process.stderr.write(`loadgate: warning: ${w}\n`);

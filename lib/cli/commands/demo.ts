@@ -6,12 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadConfig, readConfigFile } from '../../config/load.ts';
-import { ANALYSIS_FILE } from '../../analysis/analyze.ts';
-import { startTarget } from '../../../target/server.ts';
 import { profileNames, type ProfileName } from '../../../target/profiles.ts';
-import { writeComparison } from '../../report/files.ts';
-import { executeRun } from '../../run/execute.ts';
 import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
 import { ExitCode, LoadgateError, UsageError } from '../errors.ts';
 import { setOutcome } from '../outcome.ts';
@@ -35,6 +30,11 @@ export function register(program: Command): void {
   addCommonRunFlags(cmd).action(async (flags: DemoFlags, command: Command) => {
     const log = (line: string) => process.stderr.write(`loadgate: ${line}\n`);
     const phases = parsePhases(flags.phases);
+    // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
+    const [{ ANALYSIS_FILE }, { writeComparison }] = await Promise.all([
+      import('../../analysis/analyze.ts'),
+      import('../../report/files.ts'),
+    ]);
     const durationScale = await demoDurationScale(flags);
     const runDirs: string[] = [];
     const labels: string[] = [];
@@ -101,6 +101,7 @@ async function demoDurationScale(flags: DemoFlags): Promise<number | undefined> 
   if (process.env['LOADGATE_DURATION_SCALE']) return undefined;
   const path = flags.config ?? process.env['LOADGATE_CONFIG'];
   if (path) {
+    const { readConfigFile } = await import('../../config/load.ts');
     const { data } = await readConfigFile(path);
     const load = (data as { load?: { durationScale?: unknown } }).load;
     if (load?.durationScale !== undefined) return undefined;
@@ -109,6 +110,11 @@ async function demoDurationScale(flags: DemoFlags): Promise<number | undefined> 
 }
 
 async function runPhase(phase: ProfileName, flags: DemoFlags, durationScale: number | undefined, log: (l: string) => void) {
+  const [{ startTarget }, { loadConfig }, { executeRun }] = await Promise.all([
+    import('../../../target/server.ts'),
+    import('../../config/load.ts'),
+    import('../../run/execute.ts'),
+  ]);
   const target = await startTarget({ profile: phase, port: 0 });
   try {
     const config = await loadConfig({

@@ -2,7 +2,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
-import { locateK6, pinnedK6Version, SETUP_COMMAND } from '../../k6/locate.ts';
 import { ExitCode } from '../errors.ts';
 import { setOutcome } from '../outcome.ts';
 
@@ -43,6 +42,8 @@ async function tool(name: string, bin: string, args: string[], pattern: RegExp, 
 }
 
 export async function runChecks(): Promise<Check[]> {
+  // Loaded when the command runs: `loadgate <other command>` and --help do not pay for it.
+  const { locateK6, pinnedK6Version, SETUP_COMMAND } = await import('../../k6/locate.ts');
   const pinned = await pinnedK6Version();
   const k6: Check = await locateK6().then(
     (b) => ({

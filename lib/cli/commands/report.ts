@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { writeComparison, writeRunReport } from '../../report/index.ts';
 
 export interface ReportFlags {
   out?: string;
@@ -37,6 +36,8 @@ export async function reportAction(runDirs: string[], flags: ReportFlags, now: D
   if (runDirs.length === 0) throw new UsageError('give at least one run directory');
   const labels = parseLabels(flags.labels);
   const seed = parseSeed(flags.seed);
+  // Loaded when the command runs: `loadgate <other command>` and --help do not pay for it.
+  const { writeComparison, writeRunReport } = await import('../../report/index.ts');
   if (runDirs.length === 1) {
     if (labels) throw new UsageError('--labels applies to comparisons (two or more run directories)');
     const [dir] = runDirs as [string];

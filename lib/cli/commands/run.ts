@@ -1,11 +1,9 @@
 /** `loadgate run`: one k6 run against an API, then analysis, verdict and report. */
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../../config/load.ts';
 import { SCENARIO_NAMES } from '../../shared/defaults.ts';
 import { LOAD_PROFILE_NAMES } from '../../shared/profiles.ts';
 import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
 import { setOutcome } from '../outcome.ts';
-import { executeRun } from '../../run/execute.ts';
 
 interface RunFlags extends CommonRunFlags {
   scenario: string;
@@ -21,6 +19,8 @@ export function register(program: Command): void {
     .addOption(new Option('-p, --profile <name>', `load profile: ${LOAD_PROFILE_NAMES.join(', ')} or the config's own`).default('load'))
     .option('--phase <label>', 'phase label of this run (baseline, phase1 …); also picks the threshold set of that name');
   addCommonRunFlags(cmd).action(async (flags: RunFlags, command: Command) => {
+    // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
+    const [{ loadConfig }, { executeRun }] = await Promise.all([import('../../config/load.ts'), import('../../run/execute.ts')]);
     const config = await loadConfig({ configPath: flags.config, flags: configFlagsOf(flags) });
     const result = await executeRun({
       config,

@@ -3,7 +3,8 @@
  * Loopback only, whatever --host says.
  */
 import type { Command } from 'commander';
-import { isLoopback, startTarget, type RunningTarget } from '../../../target/server.ts';
+import type { RunningTarget } from '../../../target/server.ts';
+import { isLoopback } from '../../../target/loopback.ts';
 import { isProfileName, profileNames, type ProfileName } from '../../../target/profiles.ts';
 import { parseNumberFlag } from '../flags.ts';
 import { ConfigError, InfraError, UsageError } from '../errors.ts';
@@ -39,6 +40,8 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for pool jitter and injected faults', parseNumberFlag('seed', { int: true, min: 0 }))
     .action(async (flags: TargetFlags) => {
       const opts = parseTargetFlags(flags);
+      // Loaded when the command runs: `loadgate <other command>` and --help do not pay for it.
+      const { startTarget } = await import('../../../target/server.ts');
       let target: RunningTarget;
       try {
         target = await startTarget(opts);

@@ -1,10 +1,6 @@
 /** `loadgate verdict <run-dir>`: judge an analysed run against a threshold set; the CI gate. */
 import { Option, type Command } from 'commander';
 import { setOutcome } from '../outcome.ts';
-import { judgeRun } from '../../verdict/judge.ts';
-
-export { judgeRun } from '../../verdict/judge.ts';
-export type { JudgeOptions, JudgeResult } from '../../verdict/judge.ts';
 
 interface VerdictFlags {
   set?: string;
@@ -29,6 +25,8 @@ export function register(program: Command): void {
         .default('run'),
     )
     .action(async (runDir: string, flags: VerdictFlags, command: Command) => {
+      // Loaded when the command runs: `loadgate <other command>` and --help do not pay for it.
+      const { judgeRun } = await import('../../verdict/judge.ts');
       const result = await judgeRun(runDir, {
         set: flags.set ?? (process.env['LOADGATE_THRESHOLD_SET'] || undefined),
         failOnInconclusive: flags.failOnInconclusive ?? false,
