@@ -476,7 +476,10 @@ async function createApp(profile: Profile): Promise<App> {
   for (const r of routeList) {
     const [method, path] = r.name.split(' ') as [string, string];
     let byMethod = routes.get(path);
-    if (!byMethod) routes.set(path, (byMethod = new Map()));
+    if (!byMethod) {
+      byMethod = new Map();
+      routes.set(path, byMethod);
+    }
     byMethod.set(method, r);
   }
   const allow = new Map<string, string>();

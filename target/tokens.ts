@@ -82,7 +82,7 @@ export class TokenService {
   }
 
   async verify(authorization: string | undefined): Promise<VerifyResult> {
-    if (!authorization || !authorization.startsWith('Bearer ')) return { ok: false, reason: 'missing' };
+    if (!authorization?.startsWith('Bearer ')) return { ok: false, reason: 'missing' };
     const token = authorization.slice(7).trim();
     if (!token) return { ok: false, reason: 'missing' };
     const now = Date.now();

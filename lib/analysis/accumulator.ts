@@ -56,7 +56,9 @@ const KNOWN = new Map<string, number>([...Object.entries(NEEDED), ...SKIPPED.map
 /** Known names by byte length, for matching a name in place without making a string. */
 const BY_LENGTH: { bytes: Uint8Array; id: number }[][] = [];
 for (const [name, id] of KNOWN) {
-  (BY_LENGTH[name.length] ??= []).push({ bytes: Buffer.from(name, 'latin1'), id });
+  const list = BY_LENGTH[name.length] ?? [];
+  list.push({ bytes: Buffer.from(name, 'latin1'), id });
+  BY_LENGTH[name.length] = list;
 }
 
 const PREFIX = Buffer.from('{"metric":"', 'latin1');
@@ -290,13 +292,13 @@ export class Accumulator {
     const ts = p;
     while (p < end && buf[p] !== 34) p++;
     const ms = this.time.fromBytes(buf, ts, p);
-    if (ms !== ms) return false;
+    if (Number.isNaN(ms)) return false;
     for (let i = 0; i < VALUE_KEY_LEN; i++) if (buf[p + i] !== VALUE_KEY[i]) return false;
     p += VALUE_KEY_LEN;
     const vs = p;
     while (p < end && buf[p] !== 44 /* , */) p++;
     const value = parseNumber(buf, vs, p);
-    if (value !== value) return false;
+    if (Number.isNaN(value)) return false;
     for (let i = 0; i < TAGS_KEY_LEN; i++) if (buf[p + i] !== TAGS_KEY[i]) return false;
     p += TAGS_KEY_LEN;
     if (buf[p] !== 123 /* { */) return false;
@@ -343,19 +345,29 @@ export class Accumulator {
   }
 
   private object(obj: unknown, knownId: number, buf: Buffer, start: number, end: number): void {
-    if (obj === null || typeof obj !== 'object') return this.noteBad(buf, start, end);
+    if (obj === null || typeof obj !== 'object') {
+      this.noteBad(buf, start, end);
+      return;
+    }
     const o = obj as { type?: unknown; metric?: unknown; data?: unknown };
     if (o.type === 'Metric') {
       this.metricDecls++;
       return;
     }
-    if (o.type !== 'Point' || typeof o.metric !== 'string') return this.noteBad(buf, start, end);
+    if (o.type !== 'Point' || typeof o.metric !== 'string') {
+      this.noteBad(buf, start, end);
+      return;
+    }
     const d = o.data as { time?: unknown; value?: unknown; tags?: unknown } | null | undefined;
     if (d === null || typeof d !== 'object' || typeof d.time !== 'string' || typeof d.value !== 'number') {
-      return this.noteBad(buf, start, end);
+      this.noteBad(buf, start, end);
+      return;
     }
     const ms = this.time.ms(d.time);
-    if (ms !== ms) return this.noteBad(buf, start, end);
+    if (Number.isNaN(ms)) {
+      this.noteBad(buf, start, end);
+      return;
+    }
     this.points++;
     let id = knownId;
     if (id === -1) {
@@ -383,14 +395,22 @@ export class Accumulator {
     if (s < this.minS) this.minS = s;
     if (s > this.maxS) this.maxS = s;
     switch (id) {
-      case M_DURATION:
-        return this.request(info, s, value);
+      case M_DURATION: {
+        this.request(info, s, value);
+        return;
+      }
       case M_WAITING:
         (info.leaf ?? this.leafOf(info)).waiting.add(value);
-        return this.countStored();
+        {
+          this.countStored();
+          return;
+        }
       case M_CONNECTING:
         (info.leaf ?? this.leafOf(info)).connecting.add(value);
-        return this.countStored();
+        {
+          this.countStored();
+          return;
+        }
       case M_CHECKS: {
         const pass = value !== 0;
         if (pass) this.checksPass++;
@@ -487,7 +507,7 @@ export class Accumulator {
     const status = tags.status === undefined ? 0 : Number(tags.status);
     if (status >= 100) {
       const rules = this.rules.get(endpoint);
-      if (rules !== undefined && rules.expectStatus.has(status)) return O_OK;
+      if (rules?.expectStatus.has(status)) return O_OK;
       if (status >= 500) return O_5XX;
       if (status >= 400) return O_4XX;
       return O_OK;

@@ -292,7 +292,7 @@ export async function findTestStart(files: readonly string[]): Promise<number | 
         const q = buf.indexOf(34, ts);
         if (q === -1 || q > e) return;
         const ms = time.ms(buf.toString('latin1', ts, q));
-        if (!(ms === ms)) return;
+        if (Number.isNaN(ms)) return;
         times.push(ms);
         if (ms < firstVus && (startsWithBytes(buf, s, e, VUS_LINE) || startsWithBytes(buf, s, e, VUS_MAX_LINE))) firstVus = ms;
       },

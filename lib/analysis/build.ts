@@ -233,7 +233,9 @@ export function cellStats(
     passes += l.checksPass;
     fails += l.checksFail;
     if (l.minTimeoutMs < minTimeout) minTimeout = l.minTimeoutMs;
-    OUTCOME_KEYS.forEach((k, i) => (outcomes[k] += l.outcomes[i] as number));
+    OUTCOME_KEYS.forEach((k, i) => {
+      outcomes[k] += l.outcomes[i] as number;
+    });
   }
   const durations = leaves.map((l) => l.duration);
   const { dist: durationMs, histogram } = distOf(durations, mode, withHistogram);

@@ -25,7 +25,7 @@ const GUNZIP_CHUNK = 1 << 18;
 const GUNZIP_AHEAD = 4 << 20;
 
 export async function isGzip(file: string): Promise<boolean> {
-  let fh;
+  let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(file, 'r');
   } catch (err) {
@@ -77,7 +77,7 @@ export async function readLines(file: string, onLine: LineHandler, opts: { shoul
         nl = chunk.indexOf(10, pos);
       }
       if (pos < chunk.length) carry = chunk.subarray(pos);
-      if (shouldStop !== undefined && shouldStop()) {
+      if (shouldStop?.()) {
         stopped = true;
         break;
       }

@@ -33,7 +33,7 @@ export class IsoTime {
       let prefix = '';
       for (let k = 0; k < 16; k++) prefix += String.fromCharCode(buf[s + k] as number);
       const base = Date.parse(`${prefix}:00Z`);
-      if (base !== base) return Number.NaN;
+      if (Number.isNaN(base)) return Number.NaN;
       for (let k = 0; k < 16; k++) pb[k] = buf[s + k] as number;
       this.hasPrefixBytes = true;
       this.bytesBaseMs = base;
@@ -69,7 +69,7 @@ export class IsoTime {
       if (this.prefix === '' || !t.startsWith(this.prefix)) {
         const prefix = t.slice(0, 16);
         const base = Date.parse(`${prefix}:00Z`);
-        if (base !== base) return Date.parse(t);
+        if (Number.isNaN(base)) return Date.parse(t);
         this.prefix = prefix;
         this.baseMs = base;
       }

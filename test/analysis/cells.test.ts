@@ -74,16 +74,16 @@ const plan: Plan = planFor(
  */
 function handRun(): string[] {
   const out = [sample('vus', 1000, 2, {}), sample('vus', 20_000, 1, {})];
-  [10, 20, 30, 40].forEach((d, i) =>
-    out.push(...request('x', 's1', 'browse', 1000 * (i + 1), d, 200), check('x', 's1', 'browse', 1000 * (i + 1) + 50, true)),
-  );
+  for (const [i, d] of [10, 20, 30, 40].entries()) {
+    out.push(...request('x', 's1', 'browse', 1000 * (i + 1), d, 200), check('x', 's1', 'browse', 1000 * (i + 1) + 50, true));
+  }
   out.push(
     ...request('x', 's1', 'buy', 5000, 100, 200),
     ...request('x', 's1', 'buy', 6000, 200, 200),
     ...request('x', 's1', 'buy', 7000, 1000.5, 0, '1050'),
   );
   out.push(check('x', 's1', 'buy', 5200, true), check('x', 's1', 'buy', 6300, true), check('x', 's1', 'buy', 8100, false));
-  [1, 2, 3, 4, 5].forEach((d, i) => out.push(...request('x', 's2', 'browse', 11_000 + 1000 * i, d, 200)));
+  for (const [i, d] of [1, 2, 3, 4, 5].entries()) out.push(...request('x', 's2', 'browse', 11_000 + 1000 * i, d, 200));
   out.push(...request('x', 's2', 'browse', 16_000, 7, 503));
   out.push(...request('y', 's2', 'buy', 12_000, 50, 200), ...request('y', 's2', 'buy', 13_000, 0, 0, '1211'));
   return out;

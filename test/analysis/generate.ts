@@ -275,7 +275,7 @@ export async function writeGenerated(file: string, opts: GenOptions): Promise<{ 
   const fd = openSync(plain, 'w');
   let buf: string[] = [];
   let size = 0;
-  let result;
+  let result: ReturnType<typeof generateLines>;
   try {
     result = generateLines(opts, (line) => {
       buf.push(line);

@@ -134,7 +134,9 @@ function handRun(): string[] {
     lines.push(check('a', stage, i * 100 + 50, true));
   }
   const b = (off: number, d: number, status: number, code?: string) => lines.push(...request('b', 's2', 12_000 + off, d, status, code));
-  [10, 20, 30, 40, 50, 60].forEach((d, k) => b(k * 10, d, 200));
+  [10, 20, 30, 40, 50, 60].forEach((d, k) => {
+    b(k * 10, d, 200);
+  });
   b(100, 5, 401);
   b(200, 2000.25, 0, '1050');
   b(300, 2001.5, 0, '1050');

@@ -82,7 +82,7 @@ describe('loadgate run --influx when InfluxDB fails', () => {
       const analysis = AnalysisSchema.parse(JSON.parse(await readFile(join(runDir, 'analysis.json'), 'utf8')));
       expect(analysis.run.status).toBe('completed');
       expect(analysis.input.truncated).toBe(false);
-      expect(analysis.input.skipped).toEqual({ badJson: 0, tornLastLine: 0, unknownMetric: 0, untagged: 0 });
+      expect(analysis.input.skipped).toEqual({ badJson: 0, tornLastLine: 0, unknownMetric: 0, untagged: 0, outOfWindow: 0 });
       // k6's own count (its end-of-test summary) equals what the local raw results hold.
       const k6Summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as { metrics: { http_reqs: { count: number } } };
       expect(analysis.totals.requests).toBeGreaterThan(60);
