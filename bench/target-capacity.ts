@@ -54,15 +54,25 @@ try {
   process.stdout.write(
     `reference API, profile ${values.profile}; wrk -t${values.threads} -c${values.connections} -d${duration}s --latency\n`,
   );
+  const results: { name: string; rps: number }[] = [];
   for (const c of cases) {
     const { stdout } = await run('wrk', [`-t${values.threads}`, `-c${values.connections}`, `-d${duration}s`, '--latency', ...c.args], {
       timeout: (duration + 15) * 1000,
     });
     const r = parseWrk(stdout);
+    results.push({ name: c.name, rps: r.rps });
     process.stdout.write(
       `${c.name.padEnd(30)} ${r.rps.toFixed(0).padStart(6)} RPS   p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? `   (${r.errors})` : ''}\n`,
     );
   }
+  const GOAL_RPS = 2000;
+  const short = results.filter((r) => !(r.rps >= GOAL_RPS));
+  process.stdout.write(
+    short.length === 0
+      ? `goal ≥ ${GOAL_RPS} RPS (20× the highest phase target): met on every route\n`
+      : `goal ≥ ${GOAL_RPS} RPS: NOT met on ${short.map((r) => r.name).join(', ')}\n`,
+  );
+  if (short.length > 0) process.exitCode = 1;
 } finally {
   await target.close();
 }
