@@ -1,6 +1,18 @@
 #!/usr/bin/env node
-// Entry point: registers tsx so the TypeScript sources run as they are, then hands over to the CLI.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../lib/cli/main.ts');
+// Entry point: runs the CLI built into plain JavaScript (build/cli.mjs rebuilds it first when a
+// source changed). Should the build fail, the TypeScript sources run through tsx instead.
+import { pathToFileURL } from 'node:url';
+
+let main;
+try {
+  const { cliEntry } = await import('../build/cli.mjs');
+  ({ main } = await import(pathToFileURL(await cliEntry()).href));
+} catch (err) {
+  process.stderr.write(
+    `loadgate: the built CLI is unavailable (${err instanceof Error ? err.message : String(err)}); running the sources through tsx\n`,
+  );
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../lib/cli/main.ts'));
+}
 process.exitCode = await main(process.argv);

@@ -5,11 +5,12 @@
  */
 import { build, formatMessages, type Metafile } from 'esbuild';
 import { stat, readdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIO_NAMES, type ScenarioName } from '../lib/shared/defaults.ts';
+import { ROOT } from '../lib/root.ts';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { ROOT };
 export const DIST = join(ROOT, 'dist');
 
 export function bundlePath(scenario: ScenarioName): string {

@@ -46,6 +46,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { HISTORY_RP } from '../lib/influx/client.ts';
+import { ROOT } from '../lib/root.ts';
 import { MEASUREMENTS } from '../lib/influx/points.ts';
 import { DEFAULT_ENDPOINTS, TIMEOUT_METRIC, type EndpointDefaults } from '../lib/shared/defaults.ts';
 import { resolveTarget } from '../thresholds/k6.ts';
@@ -684,7 +685,7 @@ export function generateDashboards(opts: GenerateOptions = {}): Record<string, s
   };
 }
 
-export const DASHBOARD_DIR = fileURLToPath(new URL('./dashboards/', import.meta.url));
+export const DASHBOARD_DIR = join(ROOT, 'grafana', 'dashboards');
 
 /**
  * Writes the dashboards into `dir` (default grafana/dashboards/). With `check`, writes nothing

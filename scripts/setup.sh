@@ -48,4 +48,6 @@ fi
 
 # --- k6 bundles ------------------------------------------------------------------------------
 node_modules/.bin/tsx build/bundle.ts >/dev/null
+# The CLI as plain JavaScript (bin/loadgate.js also rebuilds it whenever a source changed).
+node build/cli.mjs >/dev/null
 log "ready"

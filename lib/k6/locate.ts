@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { ROOT } from '../../build/bundle.ts';
+import { ROOT } from '../root.ts';
 import { InfraError } from '../cli/errors.ts';
 
 const run = promisify(execFile);

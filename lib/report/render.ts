@@ -5,7 +5,8 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
+import { ROOT } from '../root.ts';
 import Handlebars from 'handlebars';
 import type { Analysis } from '../analysis/schema.ts';
 import type { Verdict } from './verdict.ts';
@@ -13,8 +14,8 @@ import { buildRunView } from './run-model.ts';
 import { buildComparisonView } from './compare-model.ts';
 import { jsonForScript } from './format.ts';
 
-const TEMPLATES = fileURLToPath(new URL('../../reports/templates/', import.meta.url));
-const ASSETS = fileURLToPath(new URL('../../reports/assets/', import.meta.url));
+const TEMPLATES = join(ROOT, 'reports', 'templates') + sep;
+const ASSETS = join(ROOT, 'reports', 'assets') + sep;
 
 export interface Assets {
   css: string;
@@ -41,7 +42,7 @@ function engine() {
   }
   // strict: a typo in a template is an error at render time, not a silently empty field.
   const compile = (name: string) => hb.compile(readFileSync(`${TEMPLATES}${name}.hbs`, 'utf8'), { strict: true });
-  const require = createRequire(import.meta.url);
+  const require = createRequire(join(ROOT, 'package.json'));
   const uplotDir = require.resolve('uplot/dist/uPlot.iife.min.js').replace(/uPlot\.iife\.min\.js$/, '');
   const assets: Assets = {
     css: inlineSafe(readFileSync(`${ASSETS}report.css`, 'utf8'), 'style'),
