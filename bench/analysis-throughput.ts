@@ -2,7 +2,7 @@
  * Analysis throughput (issue 5): a generated 1M-point raw file in k6's format (gzipped NDJSON,
  * ~12 points per request, 12 endpoints, five stages) in a run directory with its plan.json and
  * run.json, analysed as `loadgate analyze` does it (analyzeRun, then writeAnalysis writing
- * analysis.json, then the terminal summary) in a child process, against a floor measured in
+ * analysis.json, then the terminal summary) in a child process of plain JavaScript (as the CLI runs), against a floor measured in
  * the same run: gunzip and split lines, no parsing. Prints wall time, peak RSS and the ratio,
  * per percentile mode. With --10m, also a 10M-point run (generated once into bench/out/), each
  * mode's peak RSS printed next to the 1M run's in the same mode: in hdr and auto (which moves
@@ -14,6 +14,7 @@
  * more than the absolute figures.
  */
 import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,8 +58,24 @@ interface Measure {
   [k: string]: unknown;
 }
 
+/**
+ * The child runs as plain JavaScript, built like the CLI (build/cli.mjs: bundled, npm packages
+ * external): its memory is then what `loadgate analyze` uses, without tsx's ~30 MB compiler.
+ */
+const CHILD = join(outDir, 'analysis-child.mjs');
+await build({
+  entryPoints: [join(here, 'analysis-child.ts')],
+  outfile: CHILD,
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+});
+
 function child(...a: string[]): Measure {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(here, 'analysis-child.ts'), ...a], {
+  const out = execFileSync(process.execPath, [CHILD, ...a], {
     encoding: 'utf8',
     cwd: join(here, '..'),
   });
