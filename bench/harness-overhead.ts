@@ -1,5 +1,6 @@
 /**
- * Harness overhead: the bundled `journey` scenario against a hand-written plain k6 script
+ * Harness overhead: the bundled `journey` scenario (dist/run/journey.js, what `loadgate run` hands
+ * to k6, reading the plan from LOADGATE_PLAN) against a hand-written plain k6 script
  * doing the same requests (bench/plain-journey.js), with the same executor (constant-vus),
  * the same k6 and the same outputs, alternating in one run against the reference API
  * (phase3, in its own process). Prints iterations/s and k6's peak RSS for each, and the ratios.
@@ -12,7 +13,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundleScenarios, ROOT } from '../build/bundle.ts';
+import { bundleScenarios, ROOT, runBundlePath } from '../build/bundle.ts';
 import { resolveConfig } from '../lib/config/load.ts';
 import { locateK6 } from '../lib/k6/locate.ts';
 import { buildPlan } from '../lib/shared/plan.ts';
@@ -80,7 +81,8 @@ let sizes = '';
 for (let i = 0; i < 5; i++) {
   const b = await bundleScenarios();
   builds.push(b.ms);
-  sizes = b.files.map((f) => `${f.scenario} ${(f.bytes / 1024).toFixed(1)} KiB`).join(', ');
+  const kib = (fs: typeof b.files) => fs.map((f) => `${f.scenario} ${(f.bytes / 1024).toFixed(1)} KiB`).join(', ');
+  sizes = `standalone ${kib(b.files)}; run (loadgate run) ${kib(b.runFiles)}`;
 }
 console.log(`bundle: ${median(builds).toFixed(0)} ms median of 5 builds (4 scenarios); sizes: ${sizes}`);
 
@@ -111,7 +113,7 @@ try {
     for (const which of order) {
       const s =
         which === 'bundled'
-          ? await runK6(k6.path, join(ROOT, 'dist/journey.js'), { ...env, LOADGATE_PLAN: planPath }, dir, `b${r}`)
+          ? await runK6(k6.path, runBundlePath('journey'), { ...env, LOADGATE_PLAN: planPath }, dir, `b${r}`)
           : await runK6(k6.path, join(ROOT, 'bench/plain-journey.js'), env, dir, `p${r}`);
       (which === 'bundled' ? bundled : plain).push(s);
       console.log(

@@ -1,5 +1,6 @@
 /**
- * Bundles the TypeScript scenarios into k6 scripts (dist/<scenario>.js) with esbuild.
+ * Bundles the TypeScript scenarios into k6 scripts with esbuild: dist/<scenario>.js (runs on its own)
+ * and dist/run/<scenario>.js (what `loadgate run` hands to k6, with plan.json).
  * `k6 run -e BASE_URL=http://127.0.0.1:8080 -e LOADGATE_PASSWORD=… dist/journey.js` works on its own
  * (dist/monitoring.js needs no password).
  */
@@ -17,15 +18,27 @@ export function bundlePath(scenario: ScenarioName): string {
   return join(DIST, `${scenario}.js`);
 }
 
+/** The bundle `loadgate run` hands to k6: the plan comes from LOADGATE_PLAN, so no plan builder. */
+export function runBundlePath(scenario: ScenarioName): string {
+  return join(DIST, 'run', `${scenario}.js`);
+}
+
 export interface BundleResult {
+  /** dist/<scenario>.js: runs on its own (builds its plan from env vars). */
   files: Array<{ scenario: ScenarioName; path: string; bytes: number }>;
+  /** dist/run/<scenario>.js: what `loadgate run` hands to k6 (the plan comes from plan.json). */
+  runFiles: Array<{ scenario: ScenarioName; path: string; bytes: number }>;
   /** esbuild's warnings, formatted (file:line and the message); esbuild has printed them too. */
   warnings: string[];
   ms: number;
 }
 
 /** Bundles k6 entry scripts into `outdir`; returns esbuild's metafile and its formatted warnings. */
-export async function bundleEntries(entryPoints: readonly string[], outdir: string): Promise<{ metafile: Metafile; warnings: string[] }> {
+export async function bundleEntries(
+  entryPoints: readonly string[],
+  outdir: string,
+  opts: { standalone?: boolean } = {},
+): Promise<{ metafile: Metafile; warnings: string[] }> {
   const result = await build({
     entryPoints: [...entryPoints],
     outdir,
@@ -40,6 +53,10 @@ export async function bundleEntries(entryPoints: readonly string[], outdir: stri
     platform: 'neutral',
     // k6's JS runtime (sobek) supports ES2020+ syntax; this avoids needless down-levelling.
     target: 'es2020',
+    // Standalone bundles build a plan from env vars; run bundles (dist/run/) get plan.json and
+    // drop the plan builder, the profiles and the threshold conversion: k6 compiles the script
+    // once per VU, so that code would cost memory per VU for nothing.
+    define: { LOADGATE_STANDALONE: String(opts.standalone ?? true) },
     // Stack traces in k6 point at the TypeScript sources (k6 reads the linked .map file).
     sourcemap: 'linked',
     // Readable bundles: k6 parses them once per VU, and minifying saves nothing measurable there.
@@ -57,18 +74,22 @@ export async function bundleEntries(entryPoints: readonly string[], outdir: stri
 
 export async function bundleScenarios(scenarios: readonly ScenarioName[] = SCENARIO_NAMES, outdir = DIST): Promise<BundleResult> {
   const started = performance.now();
-  const { metafile, warnings } = await bundleEntries(
-    scenarios.map((s) => join(ROOT, 'scenarios', `${s}.ts`)),
-    outdir,
-  );
-  assertNoNodeCode(metafile);
-  const files = await Promise.all(
-    scenarios.map(async (scenario) => {
-      const path = join(outdir, `${scenario}.js`);
-      return { scenario, path, bytes: (await stat(path)).size };
-    }),
-  );
-  return { files, warnings, ms: performance.now() - started };
+  const entries = scenarios.map((s) => join(ROOT, 'scenarios', `${s}.ts`));
+  const [standalone, run] = await Promise.all([
+    bundleEntries(entries, outdir, { standalone: true }),
+    bundleEntries(entries, join(outdir, 'run'), { standalone: false }),
+  ]);
+  assertNoNodeCode(standalone.metafile);
+  assertNoNodeCode(run.metafile);
+  const warnings = [...standalone.warnings, ...run.warnings];
+  const sized = (dir: string) =>
+    Promise.all(
+      scenarios.map(async (scenario) => {
+        const path = join(dir, `${scenario}.js`);
+        return { scenario, path, bytes: (await stat(path)).size };
+      }),
+    );
+  return { files: await sized(outdir), runFiles: await sized(join(outdir, 'run')), warnings, ms: performance.now() - started };
 }
 
 /** The two runtimes stay apart: a k6 bundle must not contain zod or Node built-ins. */
@@ -88,8 +109,8 @@ async function newestSource(dir: string): Promise<number> {
 }
 
 /** Builds when a bundle is missing or older than its sources. */
-export async function ensureBundle(scenario: ScenarioName): Promise<string> {
-  const path = bundlePath(scenario);
+export async function ensureBundle(scenario: ScenarioName, kind: 'standalone' | 'run' = 'standalone'): Promise<string> {
+  const path = kind === 'run' ? runBundlePath(scenario) : bundlePath(scenario);
   const built = await stat(path).then(
     (s) => s.mtimeMs,
     () => 0,
@@ -103,7 +124,7 @@ export async function ensureBundle(scenario: ScenarioName): Promise<string> {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = await bundleScenarios();
-  for (const f of r.files) console.log(`${f.path}  ${(f.bytes / 1024).toFixed(1)} KiB`);
+  for (const f of [...r.files, ...r.runFiles]) console.log(`${f.path}  ${(f.bytes / 1024).toFixed(1)} KiB`);
   const warned = r.warnings.length ? ` with ${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''} (above)` : '';
   console.log(`bundled ${r.files.length} scenarios in ${r.ms.toFixed(0)} ms${warned}`);
 }

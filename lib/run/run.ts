@@ -145,7 +145,7 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
   const runDir = await createRunDir(opts.config.outDir, runId);
   const planPath = join(runDir, 'plan.json');
   await writeFile(planPath, JSON.stringify(plan, null, 2) + '\n');
-  const script = await ensureBundle(scenario);
+  const script = await ensureBundle(scenario, 'run');
 
   const targetReachable = await isReachable(plan.baseUrl);
   if (!targetReachable) {

@@ -13,6 +13,13 @@ import { buildPlan } from '../../lib/shared/plan.ts';
 import { bodyCheckOf, compileBodyCheck } from '../../lib/shared/body-check.ts';
 import { LOAD_PROFILE_NAMES, isLoadProfileName } from '../../lib/shared/profiles.ts';
 
+/**
+ * Set by the bundler: true in dist/<scenario>.js, which also runs on its own and so carries the
+ * plan builder; false in dist/run/<scenario>.js, the bundle `loadgate run` uses, which always
+ * gets a plan. k6 compiles a script once per VU, so the code it leaves out is memory per VU.
+ */
+declare const LOADGATE_STANDALONE: boolean;
+
 /** See TIMEOUT_METRIC: one sample per request, true when it hit the client timeout. */
 const timeouts = new Rate(TIMEOUT_METRIC);
 
@@ -31,6 +38,12 @@ function numberEnv(name: string): number | undefined {
 export function loadPlan(scenario: ScenarioName): Plan {
   const path = __ENV['LOADGATE_PLAN'];
   if (path) return JSON.parse(open(path)) as Plan;
+  // A constant the bundler sets: in dist/run/ this branch, and the plan builder with it, is gone.
+  if (LOADGATE_STANDALONE) return standalonePlan(scenario);
+  throw new Error('this bundle runs under `loadgate run`, which sets LOADGATE_PLAN; dist/<scenario>.js runs on its own');
+}
+
+function standalonePlan(scenario: ScenarioName): Plan {
   const profile = __ENV['PROFILE'] ?? 'smoke';
   if (!isLoadProfileName(profile)) {
     throw new Error(

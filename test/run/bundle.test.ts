@@ -260,6 +260,23 @@ describe('bundling', () => {
     expect(r.warnings).toEqual([]);
     for (const f of r.files) expect(await readFile(f.path, 'utf8')).not.toMatch(/node_modules\/zod|from "node:/);
   });
+  it('makes lean run bundles for loadgate run: no plan builder, profiles or threshold conversion (k6 compiles a script per VU)', async () => {
+    const r = await bundleScenarios(undefined, await tempOut('loadgate-dist-'));
+    expect(r.runFiles.map((f) => f.scenario)).toEqual(['auth', 'user', 'monitoring', 'journey']);
+    for (const [i, f] of r.runFiles.entries()) {
+      const text = await readFile(f.path, 'utf8');
+      expect(text).not.toMatch(/function buildPlan|LOAD_PROFILES|function toK6Thresholds|DEFAULT_ENDPOINTS/);
+      expect(f.bytes).toBeLessThan((r.files[i]?.bytes ?? 0) / 2);
+    }
+    for (const f of r.files) expect(await readFile(f.path, 'utf8')).toMatch(/function buildPlan/);
+  });
+  it('a run bundle without a plan stops at init and says which bundle runs on its own', async () => {
+    await ensureBundle('monitoring', 'run');
+    const r = await k6Run('run/monitoring.js', { BASE_URL: 'http://127.0.0.1:9' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('this bundle runs under `loadgate run`, which sets LOADGATE_PLAN; dist/<scenario>.js runs on its own');
+    expect(r.points.filter((p) => p.metric === 'http_reqs')).toHaveLength(0);
+  });
   it("hands esbuild's warnings back instead of hiding them", async () => {
     const dir = await tempOut('loadgate-warn-');
     const entry = join(dir, 'warns.ts');
