@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything loadgate needs on a fresh Debian machine, idempotently:
-#   Debian packages (InfluxDB 1.x, Chromium, wrk), npm packages, and the pinned k6.
+#   Debian packages (InfluxDB 1.x, Chromium, wrk, GNU time), npm packages, and the pinned k6.
 # Fast when everything is already there. Usage: bash scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ command -v influxd >/dev/null 2>&1 || need_apt+=(influxdb)
 command -v influx >/dev/null 2>&1 || need_apt+=(influxdb-client)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+# GNU time: the benches read k6's peak RSS from it.
+[ -x /usr/bin/time ] || need_apt+=(time)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing Debian packages: ${need_apt[*]} — run: sudo apt-get update && sudo apt-get install -y ${need_apt[*]}"
