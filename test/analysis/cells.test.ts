@@ -2,24 +2,15 @@
  * The full breakdown, endpoint × stage × scenario (`endpoints[].cells`): a hand-built run whose
  * every cell is worked out below, and a generated two-scenario run against the naive reference.
  */
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeRun, writeAnalysis, readAnalysis } from '../../lib/analysis/analyze.ts';
 import { AnalysisSchema, type Analysis, type Cell, type Endpoint } from '../../lib/analysis/schema.ts';
 import type { Plan } from '../../lib/plan/schema.ts';
 import { benchOptions, generateLines, planFor } from './generate.ts';
-import { tempDir, writeRunDir } from './helpers.ts';
+import { scratchDirs, writeRunDir } from './helpers.ts';
 import { k6p, reference } from './reference.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-async function dir(): Promise<string> {
-  const d = await tempDir('loadgate-cells-');
-  dirs.push(d);
-  return d;
-}
+const dir = scratchDirs('loadgate-cells-');
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 

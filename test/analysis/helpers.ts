@@ -1,14 +1,28 @@
 /** Run directories for the analysis tests: generated raw results, a plan and a run record. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 import type { Plan } from '../../lib/plan/schema.ts';
 import type { RunRecord } from '../../lib/run/schema.ts';
 import { generateLines, planFor, type GenOptions } from './generate.ts';
 
 export async function tempDir(prefix = 'loadgate-analysis-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Temp directories for one test file: each call makes one; all are removed after the file's tests. */
+export function scratchDirs(prefix: string): () => Promise<string> {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  return async () => {
+    const d = await tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
 }
 
 export function runRecord(runId: string, rawFiles: string[], over: Partial<RunRecord> = {}): RunRecord {

@@ -4,23 +4,14 @@
  * process holding every sample gives. The segments come from the test generator: the same
  * test, each process writing its share (every other request, its share of the VUs).
  */
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeRun } from '../../lib/analysis/analyze.ts';
 import type { Analysis } from '../../lib/analysis/schema.ts';
 import { benchOptions, type GenOptions } from './generate.ts';
-import { generated, tempDir, writeRunDir } from './helpers.ts';
+import { generated, scratchDirs, writeRunDir } from './helpers.ts';
 import { k6p } from './reference.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-async function dir(): Promise<string> {
-  const d = await tempDir('loadgate-segments-');
-  dirs.push(d);
-  return d;
-}
+const dir = scratchDirs('loadgate-segments-');
 
 // Load-correlated timeouts on several endpoints, a refused connection now and then, 5xx.
 const opts: GenOptions = benchOptions(0.05, 23);
