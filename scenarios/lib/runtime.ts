@@ -163,9 +163,12 @@ export class Api {
     if (!p) return null;
     const url = this.plan.baseUrl + fill(p.path, vars, false);
     const body = p.body === null ? null : fill(p.body, vars, true);
-    const headers =
-      p.ep.auth === 'bearer' && session ? { ...p.params.headers, Authorization: `Bearer ${session.access}` } : p.params.headers;
-    const res = http.request(p.ep.method, url, body, { ...p.params, headers }) as RefinedResponse<'text'>;
+    // A new params object only where a token goes in; the others reuse the one built at init.
+    const params =
+      p.ep.auth === 'bearer' && session
+        ? { ...p.params, headers: { ...p.params.headers, Authorization: `Bearer ${session.access}` } }
+        : p.params;
+    const res = http.request(p.ep.method, url, body, params) as RefinedResponse<'text'>;
     timeouts.add(res.error_code === 1050, p.checkTags);
     check(res, p.checks, p.checkTags);
     return res;
@@ -215,6 +218,11 @@ export function tagStage(plan: Plan): void {
       break;
     }
   }
-  const tags = exec.vu.metrics.tags as Record<string, string>;
-  if (tags['stage'] !== name) tags['stage'] = name;
+  // Reading exec.vu.metrics.tags builds an object on every access: touch it only on a change.
+  if (name === currentStage) return;
+  currentStage = name;
+  (exec.vu.metrics.tags as Record<string, string>)['stage'] = name;
 }
+
+/** The stage this VU's samples are tagged with (each VU runs its own copy of this module). */
+let currentStage: string | null = null;
