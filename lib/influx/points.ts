@@ -29,6 +29,9 @@ import type { Plan, PlanStage } from '../plan/schema.ts';
 import type { Verdict, VerdictStatus } from '../verdict/schema.ts';
 import { resolveTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
+import { NO_PHASE } from '../shared/defaults.ts';
+
+export { NO_PHASE };
 
 export const MEASUREMENTS = {
   events: 'loadgate_events',
@@ -37,8 +40,6 @@ export const MEASUREMENTS = {
   runs: 'loadgate_runs',
 } as const;
 
-/** Tag value for a run without a phase (InfluxDB has no empty tag values). */
-export const NO_PHASE = 'none';
 /** Verdict tag when no verdict was computed (verdict.json missing or unreadable). */
 export const NO_VERDICT = 'none';
 

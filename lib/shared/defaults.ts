@@ -83,6 +83,9 @@ function defaultEndpoints() {
  * A k6 Rate metric the scripts add to for every request (true = client timeout, error_code
  * 1050): k6 has no timeout metric of its own. It backs timeout-rate thresholds and live progress.
  */
+/** The `phase` tag of a run given no phase (InfluxDB has no empty tag values; Grafana filters on it). */
+export const NO_PHASE = 'none';
+
 export const TIMEOUT_METRIC = 'loadgate_timeouts';
 
 export const SCENARIO_NAMES = ['auth', 'user', 'monitoring', 'journey'] as const;

@@ -61,6 +61,10 @@ describe('plan', () => {
     expect(JSON.stringify(plan)).not.toMatch(/password"\s*:\s*"[^{]/);
     expect(plan.k6Options['tags']).toEqual({ testid: 'r1', phase: 'phase2' });
   });
+  it("tags a run without a phase phase=none, as the harness's own InfluxDB points do", () => {
+    const plan = buildPlan({ ...base, scenario: 'journey', profile: 'smoke', phase: null });
+    expect(plan.k6Options['tags']).toEqual({ testid: 'r1', phase: 'none' });
+  });
   it('derives enough VUs for every request to time out at the peak rate, unless capped', () => {
     const plan = buildPlan({ ...base, scenario: 'auth', profile: 'load' });
     const sc = (plan.k6Options['scenarios'] as Record<string, { maxVUs: number }>)['auth'];

@@ -9,7 +9,7 @@ import { parseDuration, k6Duration } from './duration.ts';
 import { findProfile, profileNames, type LoadProfile } from './profiles.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { toK6Thresholds } from '../../thresholds/k6.ts';
-import { TIMEOUT_METRIC } from './defaults.ts';
+import { NO_PHASE, TIMEOUT_METRIC } from './defaults.ts';
 
 export interface PlanInput {
   config: Config;
@@ -139,7 +139,8 @@ export function buildPlan(input: PlanInput): Plan {
   };
 
   const tags: Record<string, string> = { testid: input.runId };
-  if (input.phase) tags['phase'] = input.phase;
+  // Always set: the harness's own InfluxDB points say `none` too, so one phase filter finds both.
+  tags['phase'] = input.phase || NO_PHASE;
 
   return {
     kind: 'loadgate.plan',
