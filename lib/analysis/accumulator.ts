@@ -345,29 +345,18 @@ export class Accumulator {
   }
 
   private object(obj: unknown, knownId: number, buf: Buffer, start: number, end: number): void {
-    if (obj === null || typeof obj !== 'object') {
-      this.noteBad(buf, start, end);
-      return;
-    }
+    if (obj === null || typeof obj !== 'object') return this.noteBad(buf, start, end);
     const o = obj as { type?: unknown; metric?: unknown; data?: unknown };
     if (o.type === 'Metric') {
       this.metricDecls++;
       return;
     }
-    if (o.type !== 'Point' || typeof o.metric !== 'string') {
-      this.noteBad(buf, start, end);
-      return;
-    }
+    if (o.type !== 'Point' || typeof o.metric !== 'string') return this.noteBad(buf, start, end);
     const d = o.data as { time?: unknown; value?: unknown; tags?: unknown } | null | undefined;
-    if (d === null || typeof d !== 'object' || typeof d.time !== 'string' || typeof d.value !== 'number') {
-      this.noteBad(buf, start, end);
-      return;
-    }
+    if (d === null || typeof d !== 'object' || typeof d.time !== 'string' || typeof d.value !== 'number')
+      return this.noteBad(buf, start, end);
     const ms = this.time.ms(d.time);
-    if (Number.isNaN(ms)) {
-      this.noteBad(buf, start, end);
-      return;
-    }
+    if (Number.isNaN(ms)) return this.noteBad(buf, start, end);
     this.points++;
     let id = knownId;
     if (id === -1) {
@@ -395,22 +384,14 @@ export class Accumulator {
     if (s < this.minS) this.minS = s;
     if (s > this.maxS) this.maxS = s;
     switch (id) {
-      case M_DURATION: {
-        this.request(info, s, value);
-        return;
-      }
+      case M_DURATION:
+        return this.request(info, s, value);
       case M_WAITING:
         (info.leaf ?? this.leafOf(info)).waiting.add(value);
-        {
-          this.countStored();
-          return;
-        }
+        return this.countStored();
       case M_CONNECTING:
         (info.leaf ?? this.leafOf(info)).connecting.add(value);
-        {
-          this.countStored();
-          return;
-        }
+        return this.countStored();
       case M_CHECKS: {
         const pass = value !== 0;
         if (pass) this.checksPass++;

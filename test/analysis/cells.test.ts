@@ -9,6 +9,7 @@ import type { Plan } from '../../lib/plan/schema.ts';
 import { benchOptions, generateLines, planFor } from './generate.ts';
 import { scratchDirs, writeRunDir } from './helpers.ts';
 import { k6p, reference } from './reference.ts';
+import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
 
 const dir = scratchDirs('loadgate-cells-');
 
@@ -247,12 +248,7 @@ describe('endpoint × stage × scenario cells of a generated two-scenario run', 
         const what = `${e.name} ${c.stage} ${c.scenario}`;
         expect(c.requests, what).toBe(rc.durations.length);
         expect(c.outcomes, what).toEqual({ ...NONE, ...rc.outcomes });
-        for (const [k, p] of [
-          ['p50', 0.5],
-          ['p90', 0.9],
-          ['p95', 0.95],
-          ['p99', 0.99],
-        ] as const) {
+        for (const [k, p] of PERCENTILES) {
           expect(c.durationMs[k], `${what} ${k}`).toBe(k6p(rc.durations, p));
         }
         expect(c.durationMs.min, what).toBe(Math.min(...rc.durations));

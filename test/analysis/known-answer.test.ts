@@ -10,6 +10,7 @@ import type { Plan } from '../../lib/plan/schema.ts';
 import { benchOptions } from './generate.ts';
 import { generated, tempDir, writeRunDir } from './helpers.ts';
 import { k6p, reference } from './reference.ts';
+import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -304,12 +305,7 @@ describe('a generated run against the naive reference', () => {
       expect(e.total.requests, e.name).toBe(r.durations.length);
       for (const [k, v] of Object.entries(e.total.outcomes)) expect(v, `${e.name} ${k}`).toBe(r.outcomes[k] ?? 0);
       expect(e.total.checks).toEqual(r.checks);
-      for (const [key, p] of [
-        ['p50', 0.5],
-        ['p90', 0.9],
-        ['p95', 0.95],
-        ['p99', 0.99],
-      ] as const) {
+      for (const [key, p] of PERCENTILES) {
         expect(e.total.durationMs[key], `${e.name} ${key}`).toBe(k6p(r.durations, p));
         expect(e.total.waitingMs[key], `${e.name} waiting ${key}`).toBe(k6p(r.waiting, p));
         expect(e.total.connectingMs[key], `${e.name} connecting ${key}`).toBe(k6p(r.connecting, p));
@@ -353,12 +349,7 @@ describe('a generated run against the naive reference', () => {
     expect(h.settings).toMatchObject({ percentiles: 'hdr', relativeError: 0.001 });
     expect(h.totals.all.outcomes).toEqual(a.totals.all.outcomes);
     const all = [...ref.values()].flatMap((r) => r.durations).sort((x, y) => x - y);
-    for (const [key, p] of [
-      ['p50', 0.5],
-      ['p90', 0.9],
-      ['p95', 0.95],
-      ['p99', 0.99],
-    ] as const) {
+    for (const [key, p] of PERCENTILES) {
       const got = h.totals.all.durationMs[key] as number;
       // HDR takes the nearest rank; k6 interpolates between two ranks. Either neighbour, within 0.1 %.
       const lo = all[Math.floor(p * (all.length - 1))] as number;

@@ -10,6 +10,7 @@ import type { Analysis } from '../../lib/analysis/schema.ts';
 import { benchOptions, type GenOptions } from './generate.ts';
 import { generated, scratchDirs, writeRunDir } from './helpers.ts';
 import { k6p } from './reference.ts';
+import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
 
 const dir = scratchDirs('loadgate-segments-');
 
@@ -72,12 +73,7 @@ describe('execution segments in separate run directories', () => {
 
   it("exact percentiles equal the single process's and k6's definition over all samples", () => {
     const all = durations(whole.lines);
-    for (const [k, p] of [
-      ['p50', 0.5],
-      ['p90', 0.9],
-      ['p95', 0.95],
-      ['p99', 0.99],
-    ] as const) {
+    for (const [k, p] of PERCENTILES) {
       expect(merged.totals.all.durationMs[k], k).toBe(k6p(all, p));
       expect(one.totals.all.durationMs[k], k).toBe(k6p(all, p));
     }
