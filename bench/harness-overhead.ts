@@ -67,7 +67,7 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
       summary,
       script,
     ],
-    { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...env }, maxBuffer: 64 * 1024 * 1024 },
+    { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false', ...env }, maxBuffer: 64 * 1024 * 1024 },
   );
   const rssKb = Number(/MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
   const s = JSON.parse(await readFile(summary, 'utf8')) as { metrics: Record<string, { rate?: number; count?: number }> };

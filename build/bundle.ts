@@ -8,7 +8,11 @@ import { build, formatMessages, type Metafile } from 'esbuild';
 import { stat, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SCENARIO_NAMES, type ScenarioName } from '../lib/shared/defaults.ts';
+import { SCENARIO_NAMES } from '../lib/shared/defaults.ts';
+
+/** The entry scripts: one per built-in scenario, and `flow`, which runs any flow a plan names. */
+export const BUNDLE_NAMES = [...SCENARIO_NAMES, 'flow'] as const;
+export type ScenarioName = (typeof BUNDLE_NAMES)[number];
 import { ROOT } from '../lib/root.ts';
 
 export { ROOT };
@@ -72,7 +76,7 @@ export async function bundleEntries(
   return { metafile: result.metafile, warnings: warnings.map((w) => w.trim()) };
 }
 
-export async function bundleScenarios(scenarios: readonly ScenarioName[] = SCENARIO_NAMES, outdir = DIST): Promise<BundleResult> {
+export async function bundleScenarios(scenarios: readonly ScenarioName[] = BUNDLE_NAMES, outdir = DIST): Promise<BundleResult> {
   const started = performance.now();
   const entries = scenarios.map((s) => join(ROOT, 'scenarios', `${s}.ts`));
   const [standalone, run] = await Promise.all([

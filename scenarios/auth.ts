@@ -1,12 +1,6 @@
-/** The `auth` scenario. Bundled by build/ into dist/auth.js; runs with or without the CLI. */
-import { authFlow } from './lib/flows.ts';
-import { Api, loadPlan, tagStage } from './lib/runtime.ts';
+/** The `auth` scenario, a flow of the reference API's catalogue. Bundled by build/ into dist/auth.js; runs with or without the CLI. */
+import { entry } from './lib/entry.ts';
 
-const plan = loadPlan('auth');
-export const options = plan.k6Options;
-const api = new Api(plan);
-
-export default function (): void {
-  tagStage(plan);
-  authFlow(api);
-}
+const scenario = entry('auth');
+export const options = scenario.options;
+export default scenario.iteration;

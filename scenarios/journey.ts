@@ -1,12 +1,6 @@
-/** The `journey` scenario. Bundled by build/ into dist/journey.js; runs with or without the CLI. */
-import { journeyFlow } from './lib/flows.ts';
-import { Api, loadPlan, tagStage } from './lib/runtime.ts';
+/** The `journey` scenario, a flow of the reference API's catalogue. Bundled by build/ into dist/journey.js; runs with or without the CLI. */
+import { entry } from './lib/entry.ts';
 
-const plan = loadPlan('journey');
-export const options = plan.k6Options;
-const api = new Api(plan);
-
-export default function (): void {
-  tagStage(plan);
-  journeyFlow(api);
-}
+const scenario = entry('journey');
+export const options = scenario.options;
+export default scenario.iteration;

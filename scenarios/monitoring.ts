@@ -1,12 +1,6 @@
-/** The `monitoring` scenario. Bundled by build/ into dist/monitoring.js; runs with or without the CLI. */
-import { monitoringFlow } from './lib/flows.ts';
-import { Api, loadPlan, tagStage } from './lib/runtime.ts';
+/** The `monitoring` scenario, a flow of the reference API's catalogue. Bundled by build/ into dist/monitoring.js; runs with or without the CLI. */
+import { entry } from './lib/entry.ts';
 
-const plan = loadPlan('monitoring');
-export const options = plan.k6Options;
-const api = new Api(plan);
-
-export default function (): void {
-  tagStage(plan);
-  monitoringFlow(api);
-}
+const scenario = entry('monitoring');
+export const options = scenario.options;
+export default scenario.iteration;

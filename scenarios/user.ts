@@ -1,12 +1,6 @@
-/** The `user` scenario. Bundled by build/ into dist/user.js; runs with or without the CLI. */
-import { userFlow } from './lib/flows.ts';
-import { Api, loadPlan, tagStage } from './lib/runtime.ts';
+/** The `user` scenario, a flow of the reference API's catalogue. Bundled by build/ into dist/user.js; runs with or without the CLI. */
+import { entry } from './lib/entry.ts';
 
-const plan = loadPlan('user');
-export const options = plan.k6Options;
-const api = new Api(plan);
-
-export default function (): void {
-  tagStage(plan);
-  userFlow(api);
-}
+const scenario = entry('user');
+export const options = scenario.options;
+export default scenario.iteration;

@@ -7,6 +7,7 @@
  * profile, token verification is cached briefly, and metrics are preallocated arrays, so that the
  * server itself is never the limit of a phase3 run.
  */
+import { REFERENCE_API_HEADER } from '../lib/shared/defaults.ts';
 import { isLoopback } from './loopback.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -179,7 +180,8 @@ async function createApp(profile: Profile): Promise<App> {
     : {};
   // Bearer tokens, no cookies: a wildcard origin is safe and what a public API would send.
   const cors: Record<string, string> = profile.security.cors ? { 'Access-Control-Allow-Origin': '*' } : {};
-  const baseHeaders = { ...security, ...cors };
+  // Identifies the reference API to loadgate's pre-flight: only here may a run fall back to the demo password.
+  const baseHeaders = { [REFERENCE_API_HEADER]: 'loadgate', ...security, ...cors };
 
   // ---- faults -----------------------------------------------------------------------------
   type Fault = { latency: Array<NonNullable<Profile['faults']['latency']>>; errorRate: number; errorStatus: number };

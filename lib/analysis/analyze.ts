@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError } from '../cli/errors.ts';
-import { PlanSchema, type Plan } from '../plan/schema.ts';
+import { parsePlan, type Plan } from '../plan/schema.ts';
+import { expandStatuses } from '../shared/status.ts';
 import { RunRecordSchema, type RunRecord } from '../run/schema.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
@@ -66,7 +67,7 @@ export async function analyzeRun(runDirs: string | readonly string[], opts: Anal
   const files: string[] = [];
   for (const dir of dirs) {
     if (!existsSync(dir)) throw new DataError(`run directory ${dir} does not exist`);
-    const p = readJsonIfExists(join(dir, 'plan.json'), (v) => PlanSchema.parse(v));
+    const p = readJsonIfExists(join(dir, 'plan.json'), (v) => parsePlan(v));
     if (p !== null && plan === null) {
       plan = p;
       planDir = dir;
@@ -124,7 +125,7 @@ export async function analyzeFiles(
 
   const t0Ms = await findTestStart(files);
   const window = runWindow(plan, t0Ms, runEndMs(opts.meta.endedAt));
-  const endpoints = new Map<string, EndpointRules>((plan?.endpoints ?? []).map((e) => [e.name, { expectStatus: new Set(e.expectStatus) }]));
+  const endpoints = new Map<string, EndpointRules>((plan?.endpoints ?? []).map((e) => [e.name, { expectStatus: new Set(expandStatuses(e.expectStatus)) }]));
   const acc = new Accumulator({
     t0Ms: t0Ms ?? 0,
     intervalS,

@@ -59,8 +59,10 @@ describe('config errors name the path and what was expected', () => {
     expect(() => resolveConfig({ env: { LOADGATE_RPS: 'lots' } })).toThrow(ConfigError);
     expect(() => resolveConfig({ env: { LOADGATE_RPS: 'lots' } })).toThrow(/LOADGATE_RPS must be a number, got "lots"/);
   });
-  it('requires a complete definition for a new endpoint', () => {
-    expect(bad({ endpoints: { 'orders.list': { path: '/api/orders' } } })).toThrow(/endpoints\.orders\.list\.method/);
+  it('requires a path for a new endpoint, and fills the other fields from their documented defaults', () => {
+    expect(bad({ endpoints: { 'orders.list': { method: 'GET' } } })).toThrow(/endpoints\.orders\.list\.path/);
+    const c = resolveConfig({ file: { path: 'c.json', data: { endpoints: { 'orders.list': { path: '/api/orders' } } } } });
+    expect(c.endpoints['orders.list']).toMatchObject({ method: 'GET', expectStatus: ['2xx'], bodyType: 'json', timeout: null, enabled: true });
   });
 });
 
@@ -115,9 +117,9 @@ describe('body checks', () => {
   });
   it('take exactly one kind, and name the path otherwise', () => {
     expect(endpoint({ expectBody: {} })).toThrow(
-      /endpoints\.monitoring\.metrics\.expectBody must have exactly one of json, contains, empty, got \{\}/,
+      /endpoints\.monitoring\.metrics\.expectBody must have exactly one of json, jsonPath, contains, empty, got \{\}/,
     );
-    expect(endpoint({ expectBody: { json: ['a'], contains: 'b' } })).toThrow(/expectBody must have exactly one of json, contains, empty/);
+    expect(endpoint({ expectBody: { json: ['a'], contains: 'b' } })).toThrow(/expectBody must have exactly one of json, jsonPath, contains, empty/);
     expect(endpoint({ expectBody: { contain: 'x' } })).toThrow(/endpoints\.monitoring\.metrics\.expectBody: unknown key "contain"/);
     expect(endpoint({ expectBody: { empty: false } })).toThrow(/endpoints\.monitoring\.metrics\.expectBody\.empty/);
     expect(endpoint({ expectBody: { json: [] } })).toThrow(/endpoints\.monitoring\.metrics\.expectBody\.json .*>=1/);

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../cli/errors.ts';
-import { DEFAULT_CONFIG } from '../shared/defaults.ts';
+import { DEFAULT_CONFIG, emptyCatalogue } from '../shared/defaults.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
 /** Flags that override config values (undefined = not given). */
@@ -49,8 +49,16 @@ export function deepMerge(base: Json, over: Json, path: readonly string[] = []):
 }
 
 function isPayload(path: readonly string[]): boolean {
+  // A flow or an auth strategy of another kind shares no fields with the default one.
+  if (path.length === 2 && (path[0] === 'flows' || path[0] === 'auth')) return true;
   return path.length === 3 && path[0] === 'endpoints' && (path[2] === 'body' || path[2] === 'expectBody');
 }
+
+/** Keys of earlier config versions, and where their settings went. */
+const MOVED_KEYS: Record<string, string> = {
+  tokens: 'the login response fields moved to the login strategy: auth: { bearer: { type: login, endpoint: auth.login, token: { json: accessToken }, refresh: { endpoint: auth.refresh, token: { json: refreshToken } } } }',
+  journey: 'the journey weights moved to the journey flow: flows: { journey: { mix: { auth: 2, user: 5, monitoring: 3 } } }',
+};
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
@@ -119,8 +127,12 @@ export function resolveConfig(sources: ConfigSources): Config {
   if (sources.file && !isPlainObject(sources.file.data)) {
     throw new ConfigError(`invalid config (${sources.file.path}): the top level must be an object`);
   }
-  let merged: Json = structuredClone(DEFAULT_CONFIG);
-  merged = deepMerge(merged, sources.file?.data);
+  const data = sources.file?.data as Record<string, unknown> | undefined;
+  for (const [key, hint] of Object.entries(MOVED_KEYS)) {
+    if (data && Object.hasOwn(data, key)) throw new ConfigError(`invalid config (${sources.file?.path}):\n  ${key}: ${hint}`);
+  }
+  let merged: Json = data?.['extends'] === 'none' ? emptyCatalogue() : structuredClone(DEFAULT_CONFIG);
+  merged = deepMerge(merged, data);
   merged = deepMerge(merged, envLayer(sources.env ?? {}));
   merged = deepMerge(merged, flagLayer(sources.flags ?? {}));
   const result = ConfigSchema.safeParse(merged);

@@ -3,12 +3,18 @@
  * carries k6's exit code. Everything k6 prints goes to a log file, with secrets redacted.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { LoadgateError, ExitCode } from '../cli/errors.ts';
 import type { K6Binary } from './locate.ts';
 import { TIMEOUT_METRIC } from '../shared/defaults.ts';
+
+/** Every k6 process gets these: k6 stays offline (no usage report, no extension resolution). */
+export const K6_OFFLINE_ENV = { K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' } as const;
+
+/** util-linux's setpriv (Debian's essential set), for the parent-death signal. */
+const SETPRIV = '/usr/bin/setpriv';
 
 /** k6's documented exit codes (errext/exitcodes in k6's source). */
 export const K6_EXIT = {
@@ -99,9 +105,12 @@ export async function runK6(a: K6RunArgs): Promise<K6RunResult> {
   const started = performance.now();
   const redact = redactor(a.redact);
   const log = createWriteStream(a.logFile, { flags: 'a' });
-  const child = spawn(a.k6.path, k6Args(a), {
+  // setpriv --pdeathsig: the kernel sends k6 SIGINT when loadgate dies by any signal, kill -9
+  // included, so no load outlives the harness; k6 then stops gracefully and flushes its outputs.
+  const [command, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGINT', '--', a.k6.path, ...k6Args(a)]] : [a.k6.path, k6Args(a)];
+  const child = spawn(command, args, {
     cwd: a.cwd,
-    env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...a.env },
+    env: { ...process.env, ...a.env, ...K6_OFFLINE_ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -3,7 +3,6 @@
  * the exit code. Results already collected are kept whatever fails later: each step after
  * k6 runs on its own, and a failing step is reported, never allowed to hide the others.
  */
-import { REFERENCE_PASSWORD } from '../../target/users.ts';
 import { ExitCode, LoadgateError } from '../cli/errors.ts';
 import { K6Error } from '../k6/runner.ts';
 import type { CommonRunFlags } from '../cli/flags.ts';
@@ -33,18 +32,9 @@ export interface ExecuteResult {
   outcome: RunOutcome;
 }
 
-/** The password comes from the env var the config names; the reference API's public test password otherwise. */
-export function passwordFor(config: Config, env: NodeJS.ProcessEnv, log: (l: string) => void): string {
-  const fromEnv = env[config.users.passwordEnv];
-  if (fromEnv) return fromEnv;
-  log(`${config.users.passwordEnv} is not set: using the reference API's documented test password`);
-  return REFERENCE_PASSWORD;
-}
-
 export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
   const env = o.env ?? process.env;
   const thresholds = chooseThresholdSet(o.config, o.phase);
-  const password = passwordFor(o.config, env, o.log);
   const observers = [...(o.observers ?? [])];
   const extraOutputs: string[] = [];
   const extraEnv: Record<string, string> = {};
@@ -70,7 +60,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
     profile: o.profile,
     phase: o.phase,
     thresholds,
-    password,
+    env,
     observers,
     extraOutputs,
     extraEnv,
@@ -104,10 +94,6 @@ export function exitCodeFor(outcome: RunOutcome, verdictExitCode: number, log: (
     );
     log(err.message);
     return err.exitCode;
-  }
-  if (!outcome.targetReachable) {
-    log(`the target ${outcome.plan.baseUrl} was unreachable at the start; results are in ${outcome.runDir}`);
-    return ExitCode.infra;
   }
   return verdictExitCode;
 }

@@ -4,16 +4,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ensureBundle } from '../../build/bundle.ts';
-import { UsageError } from '../cli/errors.ts';
+import { ConfigError, UsageError } from '../cli/errors.ts';
+import { flowNames } from '../config/schema.ts';
+import { REFERENCE_PASSWORD } from '../../target/users.ts';
+import { preflight, type PreflightResult } from './preflight.ts';
 import type { Config } from '../config/schema.ts';
 import { locateK6, type K6Binary } from '../k6/locate.ts';
 import { freePort, K6_EXIT, k6HasStarted, readLiveMetrics, runK6, type K6RunResult } from '../k6/runner.ts';
 import { PlanSchema, type Plan, type PlanStage } from '../plan/schema.ts';
-import { SCENARIO_NAMES, type ScenarioName } from '../shared/defaults.ts';
-import { buildPlan } from '../shared/plan.ts';
+import { buildPlan, PlanError } from '../shared/plan.ts';
 import { findProfile, profileNames } from '../shared/profiles.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import type { RunObserver } from './observer.ts';
@@ -27,8 +28,13 @@ export interface RunOptions {
   phase: string | null;
   /** The targets (k6 thresholds and, later, the verdict). */
   thresholds: { name: string; set: ThresholdSet } | null;
-  /** The test users' password, passed to k6 through its env (never written to disk). */
-  password: string;
+  /**
+   * The test users' password when the caller knows it (the demo, against the reference API it
+   * started); otherwise it comes from the env var the config names (`secretsFor`).
+   */
+  password?: string | null;
+  /** Where the credentials come from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
   observers: RunObserver[];
   /** Extra k6 outputs (e.g. `influxdb=http://…`) and env for them. */
   extraOutputs: string[];
@@ -46,23 +52,20 @@ export interface RunOutcome {
   plan: Plan;
   record: RunRecord;
   k6: K6RunResult;
-  /** False when the target did not accept a TCP connection before k6 started. */
-  targetReachable: boolean;
+  /** The pre-flight's answer (a run whose target does not answer never starts). */
+  preflight: PreflightResult;
 }
 
-/** The profile may be a built-in one or one of the config's own (`profiles` in the config file). */
-export function validateNames(
-  scenario: string,
-  profile: string,
-  config: Pick<Config, 'profiles'>,
-): { scenario: ScenarioName; profile: string } {
-  if (!(SCENARIO_NAMES as readonly string[]).includes(scenario)) {
-    throw new UsageError(`unknown scenario "${scenario}"; valid scenarios: ${SCENARIO_NAMES.join(', ')}`);
+/** The scenario is a flow of the config (built-in ones included); the profile a built-in one or the config's own. */
+export function validateNames(scenario: string, profile: string, config: Config): { scenario: string; profile: string } {
+  const flows = flowNames(config);
+  if (!flows.includes(scenario)) {
+    throw new UsageError(`unknown scenario "${scenario}"; valid scenarios (the config's flows): ${flows.join(', ') || '(none: add endpoints and flows)'}`);
   }
   if (!findProfile(config, profile)) {
     throw new UsageError(`unknown profile "${profile}"; valid profiles: ${profileNames(config).join(', ')}`);
   }
-  return { scenario: scenario as ScenarioName, profile };
+  return { scenario, profile };
 }
 
 /** A unique, sortable run id: UTC time, scenario, profile, and random bits. */
@@ -82,21 +85,48 @@ async function createRunDir(outDir: string, runId: string): Promise<string> {
   return dir;
 }
 
-/** TCP reachability of the base URL's host and port, within `timeoutMs`. */
-export async function isReachable(baseUrl: string, timeoutMs = 2000): Promise<boolean> {
-  const url = new URL(baseUrl);
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  return new Promise((res) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      res(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+export interface Secrets {
+  /** Env for k6: every variable the plan reads. */
+  env: Record<string, string>;
+  /** Every value, in every encoding a log line could show it in. */
+  redact: string[];
+}
+
+/** Each way a secret can appear in a line: as is, percent-encoded, JSON-escaped, base64. */
+export function encodings(value: string): string[] {
+  const out = [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1), Buffer.from(value).toString('base64')];
+  return [...new Set(out)];
+}
+
+/**
+ * The values of every env var the plan reads. The test users' password may fall back to the
+ * reference API's demo password only when the pre-flight answer came from the reference API:
+ * against any other target, a missing credential is a config error before any load.
+ */
+export function secretsFor(plan: Plan, env: NodeJS.ProcessEnv, o: { password?: string | null; referenceApi: boolean; log: (l: string) => void }): Secrets {
+  const values: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const name of plan.env) {
+    const v = name === plan.users.passwordEnv ? (o.password ?? env[name]) : env[name];
+    if (v !== undefined && v !== '') values[name] = v;
+    else if (name === plan.users.passwordEnv && o.referenceApi) {
+      o.log(`${name} is not set: the target is the reference API, so its documented demo password is used`);
+      values[name] = REFERENCE_PASSWORD;
+    } else missing.push(name);
+  }
+  if (missing.length) {
+    throw new ConfigError(
+      `the requests of scenario ${plan.scenario} read ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not set: ` +
+        'export the credential in the environment (never in the config file, a URL or a flag)',
+    );
+  }
+  const redact = Object.values(values).flatMap(encodings);
+  for (const a of Object.values(plan.auth)) {
+    if (a.type !== 'basic') continue;
+    const user = a.username ?? values[a.usernameEnv ?? ''] ?? '';
+    redact.push(...encodings(`${user}:${values[a.passwordEnv] ?? ''}`));
+  }
+  return { env: values, redact: [...new Set(redact)] };
 }
 
 export async function writeRecord(runDir: string, record: RunRecord): Promise<void> {
@@ -117,12 +147,20 @@ async function notify(observers: RunObserver[], log: (l: string) => void, fn: (o
   }
 }
 
-export function statusFrom(k6: K6RunResult, plan: Plan): RunRecord['status'] {
+/** k6's own word that a threshold with abortOnFail stopped the test (internal/metrics/engine). */
+const THRESHOLD_ABORT = /at least one has abortOnFail enabled, stopping test prematurely/;
+
+/**
+ * How the run ended, from what k6 says: its exit code, the signal it got, and its log line
+ * for a threshold abort. Never from wall time: an arrival-rate k6 ends after its last
+ * iteration *start*, a little before the planned end, and that run is complete.
+ */
+export function statusFrom(k6: Pick<K6RunResult, 'forwarded' | 'exitCode' | 'signal' | 'tail'>): RunRecord['status'] {
   if (k6.forwarded) return 'interrupted';
   if (k6.exitCode === K6_EXIT.ok) return 'completed';
-  const plannedMs = (plan.stages[plan.stages.length - 1]?.endS ?? 0) * 1000;
-  if (k6.exitCode === K6_EXIT.thresholdsFailed) return k6.durationMs < plannedMs ? 'aborted' : 'completed';
+  if (k6.exitCode === K6_EXIT.thresholdsFailed) return k6.tail.some((l) => THRESHOLD_ABORT.test(l)) ? 'aborted' : 'completed';
   if (k6.exitCode === K6_EXIT.scriptAborted || k6.exitCode === K6_EXIT.externalAbort) return 'aborted';
+  if (k6.signal === 'SIGINT' || k6.signal === 'SIGTERM') return 'interrupted';
   return 'failed';
 }
 
@@ -131,26 +169,23 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
   const { scenario, profile } = validateNames(opts.scenario, opts.profile, opts.config);
   const k6 = k6bin ?? (await locateK6());
   const runId = newRunId(now(), scenario, profile);
-  const plan = PlanSchema.parse(
-    buildPlan({
-      config: opts.config,
-      scenario,
-      profile,
-      phase: opts.phase,
-      runId,
-      now: now().toISOString(),
-      thresholds: opts.thresholds,
-    }),
-  );
+  let plan: Plan;
+  try {
+    plan = PlanSchema.parse(
+      buildPlan({ config: opts.config, scenario, profile, phase: opts.phase, runId, now: now().toISOString(), thresholds: opts.thresholds }),
+    );
+  } catch (err) {
+    if (err instanceof PlanError) throw new UsageError(err.message);
+    throw err;
+  }
+  // Before any file or load: a target that does not answer, or a credential that is not set,
+  // stops the run here (exit 4 or 2), with no run directory half made.
+  const pre = await preflight(plan.baseUrl, opts.config.target.preflight);
+  const secrets = secretsFor(plan, opts.env ?? process.env, { password: opts.password ?? null, referenceApi: pre.referenceApi, log: opts.log });
   const runDir = await createRunDir(opts.config.outDir, runId);
   const planPath = join(runDir, 'plan.json');
   await writeFile(planPath, JSON.stringify(plan, null, 2) + '\n');
-  const script = await ensureBundle(scenario, 'run');
-
-  const targetReachable = await isReachable(plan.baseUrl);
-  if (!targetReachable) {
-    opts.log(`warning: ${plan.baseUrl} does not accept connections; the run goes on and will record connection errors`);
-  }
+  const script = await ensureBundle('flow', 'run');
 
   const apiAddress = `127.0.0.1:${await freePort()}`;
   const record: RunRecord = {
@@ -208,12 +243,12 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
     result = await runK6({
       k6,
       script,
-      env: { LOADGATE_PLAN: planPath, [plan.users.passwordEnv]: opts.password, ...opts.extraEnv },
+      env: { LOADGATE_PLAN: planPath, ...secrets.env, ...opts.extraEnv },
       outputs: [`json=${join(runDir, 'raw.ndjson.gz')}`, ...opts.extraOutputs],
       summaryExport: join(runDir, 'summary.json'),
       apiAddress,
       logFile: join(runDir, 'k6.log'),
-      redact: [opts.password],
+      redact: secrets.redact,
     });
   } finally {
     finished = true;
@@ -221,11 +256,11 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
     progress.stop();
   }
 
-  record.status = statusFrom(result, plan);
+  record.status = statusFrom(result);
   record.k6ExitCode = result.exitCode;
   record.signal = result.forwarded ?? result.signal;
   record.endedAt = now().toISOString();
   await writeRecord(runDir, record);
   await notify(opts.observers, opts.log, (o) => o.onEnd?.(plan, record));
-  return { runDir, plan, record, k6: result, targetReachable };
+  return { runDir, plan, record, k6: result, preflight: pre };
 }

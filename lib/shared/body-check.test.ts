@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
 import { REFERENCE_PASSWORD } from '../../target/users.ts';
-import { bodyCheckOf, compileBodyCheck, type BodyLike } from './body-check.ts';
+import { compileBodyCheck, type BodyLike } from './body-check.ts';
 import { DEFAULT_ENDPOINTS } from './defaults.ts';
 
 /** A response as k6 hands it over: the text, and json() that throws on anything but JSON. */
@@ -45,11 +45,21 @@ describe('compiled body checks', () => {
   it('null: no body check', () => {
     expect(compileBodyCheck(null)(res('anything'))).toBe(true);
   });
-  it('reads plans written before expectBody from their expectField', () => {
-    expect(bodyCheckOf({ expectField: 'accessToken' })).toEqual({ json: ['accessToken'] });
-    expect(bodyCheckOf({ expectField: null })).toBeNull();
-    expect(bodyCheckOf({ expectField: null, expectBody: { empty: true } })).toEqual({ empty: true });
-    expect(bodyCheckOf({ expectField: null, expectBody: null })).toBeNull();
+  it('jsonPath: values at paths, in objects and arrays alike', () => {
+    const check = compileBodyCheck({ jsonPath: { 'data.token': { exists: true }, 'data.items': { type: 'array' } } });
+    expect(check(res('{"data":{"token":"t","items":[]}}'))).toBe(true);
+    expect(check(res('{"data":{"items":[]}}'))).toBe(false);
+    expect(check(res('{"data":{"token":"t","items":{}}}'))).toBe(false);
+    const array = compileBodyCheck({ jsonPath: { $: { type: 'array' }, '[0].id': { equals: 7 } } });
+    expect(array(res('[{"id":7},{"id":8}]'))).toBe(true);
+    expect(array(res('[{"id":8}]'))).toBe(false);
+    expect(array(res('[]'))).toBe(false);
+    expect(array(res('{"0":{"id":7}}'))).toBe(false);
+    expect(compileBodyCheck({ jsonPath: { $: { minLength: 2 } } })(res('[1,2]'))).toBe(true);
+    expect(compileBodyCheck({ jsonPath: { $: { minLength: 2 } } })(res('[1]'))).toBe(false);
+    expect(compileBodyCheck({ jsonPath: { 'a.b': { equals: null } } })(res('{"a":{"b":null}}'))).toBe(true);
+    expect(compileBodyCheck({ jsonPath: { 'a.b': { equals: null } } })(res('{"a":{}}'))).toBe(false);
+    expect(compileBodyCheck({ jsonPath: { $: { exists: true } } })(res('not json'))).toBe(false);
   });
 });
 
@@ -72,7 +82,7 @@ describe('the default body checks fit the reference API', () => {
     const names = Object.keys(DEFAULT_ENDPOINTS).sort((a, b) => Number(a === 'auth.logout') - Number(b === 'auth.logout'));
     for (const name of names) {
       const ep = DEFAULT_ENDPOINTS[name as keyof typeof DEFAULT_ENDPOINTS];
-      const body = 'body' in ep ? fill(JSON.stringify(ep.body)) : undefined;
+      const body = ep.body === undefined ? undefined : fill(JSON.stringify(ep.body));
       const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
       if (ep.auth === 'bearer') headers['authorization'] = `Bearer ${access}`;
       const r = await fetch(target.url + ep.path, { method: ep.method, headers, ...(body === undefined ? {} : { body }) });

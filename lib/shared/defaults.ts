@@ -1,20 +1,28 @@
 /**
- * The one place for defaults. They fit the bundled reference API (target/) exactly; another
- * API fits by overriding paths, methods, bodies and token fields in a config file.
+ * The one place for the reference API's catalogue: its endpoints, its login strategy and its
+ * flows, in the same model any other API's config uses (lib/config/schema.ts). They fit the
+ * bundled reference API (target/) exactly; a config file builds on them (`extends:
+ * reference-api`, the default) or starts from nothing (`extends: none`).
  * Pure data: the k6 scripts bundle it too (for `k6 run dist/<scenario>.js` without the CLI).
  */
 import type { BodyCheck } from '../plan/schema.ts';
 import type { LoadProfile } from './profiles.ts';
 
+/** An endpoint of the catalogue, every field written out (the config's field defaults aside). */
 export interface EndpointDefaults {
   readonly group: string;
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
   readonly path: string;
+  readonly query: Record<string, string>;
+  readonly headers: Record<string, string>;
   readonly body?: unknown;
-  readonly auth: 'none' | 'bearer';
+  readonly bodyType: 'json' | 'form' | 'text';
+  /** An auth strategy's name, or 'none'. */
+  readonly auth: string;
   /** A duration such as "2s"; null means `defaultTimeout`. */
   readonly timeout: string | null;
-  readonly expectStatus: readonly number[];
+  readonly weight: number;
+  readonly expectStatus: ReadonlyArray<number | string | { min: number; max: number }>;
   /** The body-shape check of a success (lib/plan/schema.ts `BodyCheckSchema`); null checks no body. */
   readonly expectBody: BodyCheck | null;
   readonly probe: boolean;
@@ -25,8 +33,12 @@ const get = (group: string, path: string, expectBody: BodyCheck | null, extra: P
   group,
   method: 'GET',
   path,
+  query: {},
+  headers: {},
+  bodyType: 'json',
   auth: 'none',
   timeout: null,
+  weight: 1,
   expectStatus: [200],
   expectBody,
   probe: false,
@@ -69,7 +81,8 @@ function defaultEndpoints() {
       auth: 'bearer',
       body: { displayName: 'Load User {{vu}}-{{iter}}' },
     }),
-    'monitoring.health': get('monitoring', '/api/monitoring/health', json('status')),
+    // The monitoring flow picks one of these per iteration by weight: health is polled most.
+    'monitoring.health': get('monitoring', '/api/monitoring/health', json('status'), { weight: 3 }),
     // Prometheus text exposition, not JSON: the request counter every scrape should carry.
     'monitoring.metrics': get('monitoring', '/api/monitoring/metrics', { contains: 'http_requests_total' }),
     'monitoring.performance': get('monitoring', '/api/monitoring/performance', json('routes')),
@@ -83,35 +96,56 @@ function defaultEndpoints() {
  * A k6 Rate metric the scripts add to for every request (true = client timeout, error_code
  * 1050): k6 has no timeout metric of its own. It backs timeout-rate thresholds and live progress.
  */
+export const TIMEOUT_METRIC = 'loadgate_timeouts';
+
+/** A header every answer of the reference API carries (target/server.ts), so the pre-flight knows it. */
+export const REFERENCE_API_HEADER = 'X-Loadgate-Reference-Api';
+
 /** The `phase` tag of a run given no phase (InfluxDB has no empty tag values; Grafana filters on it). */
 export const NO_PHASE = 'none';
 
-export const TIMEOUT_METRIC = 'loadgate_timeouts';
-
+/** The built-in scenarios: flows of the reference API's catalogue, each with its own bundle in dist/. */
 export const SCENARIO_NAMES = ['auth', 'user', 'monitoring', 'journey'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
-/** Which endpoints each flow calls, in order (auth, user) or by weight (monitoring). */
-export const FLOWS = {
-  auth: ['auth.login', 'auth.2fa_status', 'auth.request_email_verify', 'auth.refresh', 'auth.logout'],
-  user: ['user.me', 'user.profile_get', 'user.profile_update'],
-} as const;
-
-/** Relative weights of monitoring endpoints within the monitoring flow (one request per iteration). */
-export const MONITORING_WEIGHTS: Record<string, number> = {
-  'monitoring.health': 3,
-  'monitoring.metrics': 1,
-  'monitoring.performance': 1,
-  'probes.health': 1,
-  'probes.ready': 1,
-  'probes.live': 1,
-};
-
 export const DEFAULT_CONFIG = {
-  target: { baseUrl: 'http://127.0.0.1:8080' },
+  /** `reference-api`: build on the catalogue below; `none`: start from no endpoints, auth or flows. */
+  extends: 'reference-api' as 'reference-api' | 'none',
+  target: {
+    baseUrl: 'http://127.0.0.1:8080',
+    headers: {} as Record<string, string>,
+    /** A path probed once before any load; null probes the base URL itself. */
+    preflight: null as string | null,
+  },
   defaultTimeout: '2s',
+  /** The reference API logs in with an email and a password and answers with JWTs. */
+  auth: {
+    bearer: {
+      type: 'login',
+      endpoint: 'auth.login',
+      token: { json: 'accessToken' },
+      header: 'Authorization',
+      scheme: 'Bearer',
+      refresh: { endpoint: 'auth.refresh', token: { json: 'refreshToken' } },
+      reloginOn: [401],
+    },
+  } as Record<string, unknown>,
+  groups: {} as Record<string, { auth?: string }>,
   endpoints: DEFAULT_ENDPOINTS as Record<string, EndpointDefaults>,
-  tokens: { access: 'accessToken', refresh: 'refreshToken' },
+  flows: {
+    /** login → 2FA status → request-email-verify → refresh → logout, a fresh session each time. */
+    auth: {
+      steps: ['auth.login', 'auth.2fa_status', 'auth.request_email_verify', 'auth.refresh', 'auth.logout'],
+      session: 'iteration',
+    },
+    /** A logged-in user's reads and an update, one session per VU, a fresh login on 401. */
+    user: { steps: ['user.me', 'user.profile_get', 'user.profile_update'], session: 'vu' },
+    /** One monitoring or probe request per iteration, by the endpoints' weights. */
+    monitoring: { pick: { groups: ['monitoring', 'probes'] } },
+    /** A weighted mix of the flows, as a user population would produce. */
+    journey: { mix: { auth: 2, user: 5, monitoring: 3 } },
+  } as Record<string, unknown>,
+  scenario: 'journey' as string | null,
   users: { emailTemplate: 'user{{i}}@example.test', count: 200, passwordEnv: 'LOADGATE_PASSWORD' },
   load: {
     /** The target request rate the profiles scale (their 100 %). */
@@ -126,10 +160,19 @@ export const DEFAULT_CONFIG = {
    * they may not rename: `loadgate run --profile NAME` picks either.
    */
   profiles: {} as Record<string, LoadProfile>,
-  /** A journey iteration picks one flow by these weights, as a user population would. */
-  journey: { weights: { auth: 2, user: 5, monitoring: 3 } as Record<string, number> },
   outDir: 'results',
   /** The threshold set verdicts use; null picks the run's phase, else `production`. */
   thresholdSet: null as string | null,
 };
 export type DefaultConfig = typeof DEFAULT_CONFIG;
+
+/** What `extends: none` starts from: the settings, without the reference API's catalogue. */
+export function emptyCatalogue(): DefaultConfig {
+  const c = JSON.parse(JSON.stringify(DEFAULT_CONFIG)) as DefaultConfig;
+  c.extends = 'none';
+  c.auth = {};
+  c.endpoints = {};
+  c.flows = {};
+  c.scenario = null;
+  return c;
+}

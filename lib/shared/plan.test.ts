@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config/load.ts';
 import { PlanSchema } from '../plan/schema.ts';
-import { buildPlan, buildStages, requestsPerIteration, scenarioEndpoints, resolveEndpoints } from './plan.ts';
+import { buildPlan, buildStages, k6Stages } from './plan.ts';
 import { parseDuration, k6Duration } from './duration.ts';
 import { findProfile, LOAD_PROFILE_NAMES, LOAD_PROFILES, profileNames } from './profiles.ts';
 
@@ -44,14 +44,13 @@ describe('plan', () => {
     expect(sc?.stages[1]?.target).toBe(1200);
   });
   it('weights the journey by its flows', () => {
-    const endpoints = scenarioEndpoints('journey', resolveEndpoints(config));
-    // (2×5 + 5×3 + 3×1) / 10
-    expect(requestsPerIteration('journey', endpoints, { auth: 2, user: 5, monitoring: 3 })).toBeCloseTo(2.8);
+    // (2×5 + 5×3 + 3×1) / 10: the auth flow's login is a step of its own.
+    expect(buildPlan({ ...base, scenario: 'journey', profile: 'load' }).requestsPerIteration).toBeCloseTo(2.8);
   });
-  it('gives each scenario only its endpoints', () => {
-    const names = (s: 'auth' | 'user' | 'monitoring') => scenarioEndpoints(s, resolveEndpoints(config)).map((e) => e.name);
+  it('gives each scenario only its endpoints, and the logins its strategy needs', () => {
+    const names = (s: 'auth' | 'user' | 'monitoring') => buildPlan({ ...base, scenario: s, profile: 'smoke' }).endpoints.map((e) => e.name);
     expect(names('auth')).toEqual(['auth.login', 'auth.2fa_status', 'auth.request_email_verify', 'auth.refresh', 'auth.logout']);
-    expect(names('user')).toEqual(['auth.login', 'user.me', 'user.profile_get', 'user.profile_update']);
+    expect(names('user')).toEqual(['auth.login', 'auth.refresh', 'user.me', 'user.profile_get', 'user.profile_update']);
     expect(names('monitoring')).toContain('probes.live');
     expect(names('monitoring')).not.toContain('auth.login');
   });
@@ -73,10 +72,10 @@ describe('plan', () => {
     const capped = buildPlan({ ...base, config: resolveConfig({ flags: { maxVus: 3 } }), scenario: 'auth', profile: 'load' });
     expect((capped.k6Options['scenarios'] as Record<string, { maxVUs: number }>)['auth']?.maxVUs).toBe(3);
   });
-  it('gives every endpoint a body check, written as expectBody (expectField stays null)', () => {
+  it('gives every endpoint a body check', () => {
     const plan = PlanSchema.parse(buildPlan({ ...base, scenario: 'journey', profile: 'smoke' }));
     const checks = Object.fromEntries(plan.endpoints.map((e) => [e.name, e.expectBody]));
-    expect(plan.endpoints.every((e) => e.expectField === null && e.expectBody !== null && e.expectBody !== undefined)).toBe(true);
+    expect(plan.endpoints.every((e) => e.expectBody !== null)).toBe(true);
     expect(checks['auth.logout']).toEqual({ empty: true });
     expect(checks['monitoring.metrics']).toEqual({ contains: 'http_requests_total' });
     expect(checks['monitoring.performance']).toEqual({ json: ['routes'] });
@@ -116,8 +115,10 @@ describe("a config file's own load profile", () => {
     ];
     // 1 request per monitoring iteration: 200 requests/s = 12000 iterations/minute.
     expect(sc?.startRate).toBe(0);
+    // The peak stage starts at 2 × the rate, not where warm ended: a step, a zero-length k6 stage.
     expect(sc?.stages).toEqual([
       { target: 3000, duration: '10s' },
+      { target: 12000, duration: '0s' },
       { target: 12000, duration: '20s' },
     ]);
     const thresholds = Object.values(plan.k6Options['thresholds'] as Record<string, Array<{ abortOnFail?: boolean }>>).flat();
@@ -135,5 +136,29 @@ describe("a config file's own load profile", () => {
     expect(() => buildPlan({ ...base, config: withQuick, scenario: 'auth', profile: 'heavy' })).toThrow(
       'unknown profile "heavy"; valid profiles: smoke, load, stress, spike, soak, breakpoint, quick',
     );
+  });
+});
+
+describe('step profiles', () => {
+  const perMinute = (rps: number) => rps * 60;
+  it('jump at a step instead of ramping into it', () => {
+    const stages = [
+      { name: 'low', startS: 0, endS: 30, fromRps: 10, toRps: 10 },
+      { name: 'high', startS: 30, endS: 60, fromRps: 30, toRps: 30 },
+      { name: 'down', startS: 60, endS: 70, fromRps: 30, toRps: 0 },
+    ];
+    expect(k6Stages(stages, perMinute)).toEqual([
+      { target: 600, duration: '30s' },
+      { target: 1800, duration: '0s' },
+      { target: 1800, duration: '30s' },
+      { target: 0, duration: '10s' },
+    ]);
+  });
+  it('add no stage where a ramp continues from the previous end', () => {
+    const stages = [
+      { name: 'up', startS: 0, endS: 10, fromRps: 0, toRps: 10 },
+      { name: 'hold', startS: 10, endS: 20, fromRps: 10, toRps: 10 },
+    ];
+    expect(k6Stages(stages, perMinute)).toHaveLength(2);
   });
 });

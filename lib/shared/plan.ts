@@ -2,18 +2,20 @@
  * Builds the resolved plan from a validated config. Pure and free of Node APIs: the CLI calls
  * it before spawning k6, and the k6 scripts call it themselves when run without the CLI.
  */
-import type { Config } from '../config/schema.ts';
-import type { Plan, PlanEndpoint, PlanStage } from '../plan/schema.ts';
-import { FLOWS, MONITORING_WEIGHTS, type ScenarioName } from './defaults.ts';
+import type { Config, EndpointConfig, FlowConfig } from '../config/schema.ts';
+import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanStage } from '../plan/schema.ts';
+import { NO_PHASE, TIMEOUT_METRIC } from './defaults.ts';
 import { parseDuration, k6Duration } from './duration.ts';
 import { findProfile, profileNames, type LoadProfile } from './profiles.ts';
+import { resolveStatus } from './status.ts';
+import { envNames } from './template.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { toK6Thresholds } from '../../thresholds/k6.ts';
-import { NO_PHASE, TIMEOUT_METRIC } from './defaults.ts';
 
 export interface PlanInput {
   config: Config;
-  scenario: ScenarioName;
+  /** A flow of the config (lib/config/schema.ts `flowNames`). */
+  scenario: string;
   /** A built-in profile or one of the config's own (lib/shared/profiles.ts `findProfile`). */
   profile: string;
   phase: string | null;
@@ -24,74 +26,192 @@ export interface PlanInput {
   thresholds?: { name: string; set: ThresholdSet } | null;
 }
 
-/** Mean HTTP requests per iteration of each flow (logins of the user flow are rare and left out). */
-function flowRequests(endpoints: readonly PlanEndpoint[]): Record<'auth' | 'user' | 'monitoring', number> {
-  const enabled = new Set(endpoints.map((e) => e.name));
-  const count = (names: readonly string[]) => Math.max(1, names.filter((n) => enabled.has(n)).length);
-  return { auth: count(FLOWS.auth), user: count(FLOWS.user), monitoring: 1 };
+/** A plan error: the scenario or a flow cannot be built. The CLI turns it into a usage error. */
+export class PlanError extends Error {}
+
+function groupOf(name: string, e: Pick<EndpointConfig, 'group'>): string {
+  return e.group ?? name.split('.')[0] ?? name;
 }
 
-export function requestsPerIteration(scenario: ScenarioName, endpoints: readonly PlanEndpoint[], weights: Record<string, number>): number {
-  const perFlow = flowRequests(endpoints);
-  if (scenario !== 'journey') return perFlow[scenario];
-  let total = 0;
-  let weightSum = 0;
-  for (const flow of ['auth', 'user', 'monitoring'] as const) {
-    const w = weights[flow] ?? 0;
-    total += w * perFlow[flow];
-    weightSum += w;
-  }
-  return weightSum > 0 ? total / weightSum : 1;
-}
-
-/** The most requests one iteration can make (bounds how long an iteration can take). */
-function maxRequestsPerIteration(scenario: ScenarioName, endpoints: readonly PlanEndpoint[]): number {
-  const perFlow = flowRequests(endpoints);
-  // +1: the user flow may log in again after a 401.
-  if (scenario === 'journey') return Math.max(perFlow.auth, perFlow.user + 1, perFlow.monitoring);
-  return scenario === 'user' ? perFlow.user + 1 : perFlow[scenario];
-}
-
+/** Every enabled endpoint of the config, resolved (the scenario picks its own from these). */
 export function resolveEndpoints(config: Config): PlanEndpoint[] {
   const defaultMs = parseDuration(config.defaultTimeout) ?? 2000;
   const out: PlanEndpoint[] = [];
   for (const [name, e] of Object.entries(config.endpoints)) {
     if (!e.enabled) continue;
+    const group = groupOf(name, e);
     out.push({
       name,
-      group: e.group,
+      group,
       method: e.method,
       path: e.path,
-      ...(e.body === undefined ? {} : { body: e.body }),
-      auth: e.auth,
-      timeoutMs: e.timeout === null ? defaultMs : (parseDuration(e.timeout) ?? defaultMs),
-      expectStatus: [...e.expectStatus],
-      // Superseded by expectBody; kept (null) so the plan stays version 1.
-      expectField: null,
-      expectBody: e.expectBody,
-      probe: e.probe,
+      query: { ...(e.query ?? {}) },
+      headers: { ...(e.headers ?? {}) },
+      // null removes a body (a default one included); absent means none.
+      ...(e.body === undefined || e.body === null ? {} : { body: e.body }),
+      bodyType: e.bodyType ?? 'json',
+      auth: e.auth ?? config.groups?.[group]?.auth ?? 'none',
+      timeoutMs: e.timeout === null || e.timeout === undefined ? defaultMs : (parseDuration(e.timeout) ?? defaultMs),
+      weight: e.weight ?? 1,
+      expectStatus: (e.expectStatus ?? ['2xx']).map(resolveStatus),
+      expectBody: e.expectBody ?? null,
+      probe: e.probe ?? false,
     });
   }
   return out;
 }
 
-/** Which endpoints a scenario calls. */
-export function scenarioEndpoints(scenario: ScenarioName, endpoints: readonly PlanEndpoint[]): PlanEndpoint[] {
-  const monitoring = (e: PlanEndpoint) => e.group === 'monitoring' || e.group === 'probes' || MONITORING_WEIGHTS[e.name] !== undefined;
-  const inFlow = (names: readonly string[]) => (e: PlanEndpoint) => names.includes(e.name);
-  switch (scenario) {
-    case 'auth':
-      return endpoints.filter(inFlow(FLOWS.auth));
-    case 'user':
-      // The user flow logs in to get its session.
-      return endpoints.filter((e) => FLOWS.user.includes(e.name as never) || e.name === 'auth.login');
-    case 'monitoring':
-      return endpoints.filter(monitoring);
-    case 'journey':
-      return endpoints.filter((e) => FLOWS.auth.includes(e.name as never) || FLOWS.user.includes(e.name as never) || monitoring(e));
+/** The config's flows in plan form: explicit ones, plus a pick flow per group without a flow of its name. */
+export function resolveFlows(config: Config, endpoints: readonly PlanEndpoint[]): Record<string, Flow> {
+  const enabled = new Map(endpoints.map((e) => [e.name, e]));
+  const flows: Record<string, Flow> = {};
+  const resolve = (name: string, f: FlowConfig): Flow | null => {
+    if (f.steps) {
+      const defaultThink = f.think === undefined ? 0 : (parseDuration(f.think) ?? 0);
+      const steps = f.steps
+        .map((s) => (typeof s === 'string' ? { endpoint: s, capture: {}, think: undefined } : s))
+        // A disabled endpoint drops out of its flows: `enabled: false` is how a config skips one.
+        .filter((s) => enabled.has(s.endpoint))
+        .map((s) => ({
+          endpoint: s.endpoint,
+          capture: { ...(s.capture ?? {}) },
+          thinkMs: s.think === undefined ? defaultThink : (parseDuration(s.think) ?? 0),
+        }));
+      return steps.length ? { kind: 'steps', steps, session: f.session ?? 'vu' } : null;
+    }
+    if (f.pick) {
+      const picked = new Map<string, number>();
+      for (const g of f.pick.groups ?? []) for (const e of endpoints) if (e.group === g && e.weight > 0) picked.set(e.name, e.weight);
+      for (const [n, w] of Object.entries(f.pick.endpoints ?? {})) if (enabled.has(n)) picked.set(n, w);
+      const list = [...picked].map(([n, weight]) => ({ name: n, weight }));
+      return list.length ? { kind: 'pick', endpoints: list } : null;
+    }
+    void name;
+    return null; // mixes are resolved below, once every flow they name is known
+  };
+  const configured = (config.flows ?? {}) as Record<string, FlowConfig>;
+  for (const [name, f] of Object.entries(configured)) {
+    const flow = resolve(name, f);
+    if (flow) flows[name] = flow;
   }
+  for (const e of endpoints) {
+    if (configured[e.group] || flows[e.group]) continue;
+    const members = endpoints.filter((x) => x.group === e.group && x.weight > 0).map((x) => ({ name: x.name, weight: x.weight }));
+    if (members.length) flows[e.group] = { kind: 'pick', endpoints: members };
+  }
+  // Mixes last, so they may name group flows; a mix of flows that all dropped out drops out too.
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const [name, f] of Object.entries(configured)) {
+      if (!f.mix || flows[name]) continue;
+      const parts = Object.entries(f.mix).filter(([n, w]) => w > 0 && flows[n]);
+      const pending = Object.entries(f.mix).some(([n, w]) => w > 0 && !flows[n] && configured[n]?.mix);
+      if (pending && parts.length === 0) continue;
+      if (parts.length) {
+        flows[name] = { kind: 'mix', flows: parts.map(([n, weight]) => ({ name: n, weight })) };
+        changed = true;
+      }
+    }
+  }
+  return flows;
 }
 
+/** The flows `scenario` reaches, itself first. */
+function reachableFlows(flows: Record<string, Flow>, scenario: string): string[] {
+  const out: string[] = [];
+  const visit = (n: string) => {
+    if (out.includes(n) || !flows[n]) return;
+    out.push(n);
+    const f = flows[n] as Flow;
+    if (f.kind === 'mix') for (const part of f.flows) visit(part.name);
+  };
+  visit(scenario);
+  return out;
+}
+
+/** The endpoint names a flow sends, its login and refresh endpoints included. */
+function flowEndpoints(f: Flow): string[] {
+  if (f.kind === 'steps') return f.steps.map((s) => s.endpoint);
+  if (f.kind === 'pick') return f.endpoints.map((e) => e.name);
+  return [];
+}
+
+interface Cost {
+  /** Mean requests per iteration (logins and refreshes included). */
+  mean: number;
+  /** The most requests one iteration can make. */
+  max: number;
+  /** Think time of the longest iteration, seconds. */
+  thinkS: number;
+}
+
+function loginOf(plan: Pick<Plan, 'auth'>, ep: PlanEndpoint | undefined): string | null {
+  if (!ep || ep.auth === 'none') return null;
+  const a = plan.auth[ep.auth];
+  return a?.type === 'login' ? a.endpoint : null;
+}
+
+/**
+ * What one iteration of a flow costs. A step flow counts its steps, plus the login that an
+ * `iteration` session makes before its first authenticated step (unless a step logs in
+ * itself). A `vu` session logs in once per VU, not per iteration: those logins, and the
+ * re-logins after a 401, are counted in `max` only.
+ */
+function flowCost(plan: Pick<Plan, 'auth' | 'flows'>, byName: Map<string, PlanEndpoint>, name: string, seen: string[] = []): Cost {
+  const f = plan.flows[name];
+  if (!f || seen.includes(name)) return { mean: 1, max: 1, thinkS: 0 };
+  if (f.kind === 'steps') {
+    let mean = 0;
+    let autoLogins = 0;
+    const loggedIn = new Set<string>();
+    for (const s of f.steps) {
+      const ep = byName.get(s.endpoint);
+      const strategyLogin = loginOf(plan, ep);
+      const isLogin = Object.values(plan.auth).some((a) => a.type === 'login' && a.endpoint === s.endpoint);
+      if (isLogin) loggedIn.add(s.endpoint);
+      if (strategyLogin && !loggedIn.has(strategyLogin)) {
+        loggedIn.add(strategyLogin);
+        autoLogins += 1;
+        if (f.session === 'iteration') mean += 1;
+      }
+      mean += 1;
+    }
+    // +1: a re-login after a 401 (the first one of a `vu` session is in autoLogins).
+    const max = f.steps.length + autoLogins + (autoLogins > 0 ? 1 : 0);
+    return { mean, max, thinkS: f.steps.reduce((n, s) => n + s.thinkMs, 0) / 1000 };
+  }
+  if (f.kind === 'pick') {
+    const auto = f.endpoints.some((e) => loginOf(plan, byName.get(e.name)) !== null) ? 2 : 0;
+    return { mean: 1, max: 1 + auto, thinkS: 0 };
+  }
+  let total = 0;
+  let weights = 0;
+  let max = 1;
+  let thinkS = 0;
+  for (const part of f.flows) {
+    const c = flowCost(plan, byName, part.name, [...seen, name]);
+    total += part.weight * c.mean;
+    weights += part.weight;
+    max = Math.max(max, c.max);
+    thinkS = Math.max(thinkS, c.thinkS);
+  }
+  return { mean: weights > 0 ? total / weights : 1, max, thinkS };
+}
+
+/** Plan auth strategies from the config's (defaults filled in by zod; the standalone bundle has them written out). */
+function resolveAuth(config: Config, used: ReadonlySet<string>): Record<string, AuthStrategy> {
+  const out: Record<string, AuthStrategy> = {};
+  for (const [name, a] of Object.entries(config.auth ?? {}) as Array<[string, AuthStrategy]>) {
+    if (used.has(name)) out[name] = a;
+  }
+  return out;
+}
+
+/**
+ * The stages as the profile writes them. A stage whose `from` differs from where the previous
+ * one ended is a step: the rate jumps at its start (k6 gets a zero-length stage).
+ */
 export function buildStages(profile: LoadProfile, rps: number, durationScale: number): PlanStage[] {
   const stages: PlanStage[] = [];
   let t = 0;
@@ -104,21 +224,60 @@ export function buildStages(profile: LoadProfile, rps: number, durationScale: nu
   return stages;
 }
 
+/** k6 ramping-arrival-rate stages for the plan's stages, with a zero-length jump before each step. */
+export function k6Stages(stages: readonly PlanStage[], perMinute: (rps: number) => number): Array<{ target: number; duration: string }> {
+  const out: Array<{ target: number; duration: string }> = [];
+  let previous = perMinute(stages[0]?.fromRps ?? 0);
+  for (const s of stages) {
+    const from = perMinute(s.fromRps);
+    if (from !== previous) out.push({ target: from, duration: '0s' });
+    const to = perMinute(s.toRps);
+    out.push({ target: to, duration: k6Duration(s.endS - s.startS) });
+    previous = to;
+  }
+  return out;
+}
+
 export function buildPlan(input: PlanInput): Plan {
   const { config, scenario } = input;
   const profile = findProfile(config, input.profile);
-  if (!profile) throw new Error(`unknown profile "${input.profile}"; valid profiles: ${profileNames(config).join(', ')}`);
+  if (!profile) throw new PlanError(`unknown profile "${input.profile}"; valid profiles: ${profileNames(config).join(', ')}`);
   const all = resolveEndpoints(config);
-  const endpoints = scenarioEndpoints(scenario, all);
-  const weights = { ...config.journey.weights };
-  const rpi = requestsPerIteration(scenario, endpoints, weights);
+  const allFlows = resolveFlows(config, all);
+  if (!allFlows[scenario]) {
+    const names = [...new Set([...Object.keys(config.flows ?? {}), ...Object.keys(allFlows)])].filter((n) => allFlows[n]);
+    throw new PlanError(`unknown scenario "${scenario}"; valid scenarios (the config's flows): ${names.join(', ') || '(none: add endpoints and flows)'}`);
+  }
+  const flowNames = reachableFlows(allFlows, scenario);
+  const flows = Object.fromEntries(flowNames.map((n) => [n, allFlows[n] as Flow]));
+  const byName = new Map(all.map((e) => [e.name, e]));
+  // The scenario's endpoints, then the logins and refreshes their strategies send.
+  const names = new Set(flowNames.flatMap((n) => flowEndpoints(flows[n] as Flow)));
+  const usedAuth = new Set<string>();
+  for (const n of [...names]) {
+    const a = byName.get(n)?.auth;
+    if (a && a !== 'none') usedAuth.add(a);
+  }
+  const auth = resolveAuth(config, usedAuth);
+  for (const strategy of Object.values(auth)) {
+    if (strategy.type !== 'login') continue;
+    for (const n of [strategy.endpoint, strategy.refresh?.endpoint]) {
+      if (n === undefined) continue;
+      if (!byName.has(n)) throw new PlanError(`the login strategy needs the endpoint "${n}", which is disabled`);
+      names.add(n);
+    }
+  }
+  const endpoints = all.filter((e) => names.has(e.name));
+  const planAuth: Pick<Plan, 'auth' | 'flows'> = { auth, flows };
+  const cost = flowCost(planAuth, byName, scenario);
+  const rpi = cost.mean;
   const stages = buildStages(profile, config.load.rps, config.load.durationScale);
 
   // Iterations per minute: k6 arrival rates are integers per timeUnit, so a minute gives 1/60 it/s resolution.
   const perMinute = (rps: number) => Math.round((rps / rpi) * 60);
   const peakRps = Math.max(...stages.map((s) => Math.max(s.fromRps, s.toRps)));
   const maxTimeoutS = Math.max(...endpoints.map((e) => e.timeoutMs)) / 1000;
-  const worstIterationS = maxRequestsPerIteration(scenario, endpoints) * maxTimeoutS;
+  const worstIterationS = cost.max * maxTimeoutS + cost.thinkS;
   // Enough VUs for every iteration to hit every timeout at the peak rate: a shortfall then
   // means the generator was capped on purpose (--max-vus), which the verdict reports.
   // (The epsilon keeps float noise such as 20 × 10 × 1.1 = 220.00000000000003 from adding a VU.)
@@ -134,7 +293,7 @@ export function buildPlan(input: PlanInput): Plan {
     timeUnit: '1m',
     preAllocatedVUs,
     maxVUs,
-    stages: stages.map((s) => ({ target: perMinute(s.toRps), duration: k6Duration(s.endS - s.startS) })),
+    stages: k6Stages(stages, perMinute),
     gracefulStop: k6Duration(Math.ceil(worstIterationS) + 1),
   };
 
@@ -142,9 +301,23 @@ export function buildPlan(input: PlanInput): Plan {
   // Always set: the harness's own InfluxDB points say `none` too, so one phase filter finds both.
   tags['phase'] = input.phase || NO_PHASE;
 
+  const headers = { ...(config.target.headers ?? {}) };
+  const env = new Set<string>();
+  const texts = [...Object.values(headers)];
+  for (const e of endpoints) texts.push(e.path, ...Object.values(e.query), ...Object.values(e.headers), JSON.stringify(e.body ?? ''));
+  for (const n of envNames(texts)) env.add(n);
+  for (const a of Object.values(auth)) {
+    if (a.type === 'apiKey' || a.type === 'bearer') env.add(a.env);
+    if (a.type === 'basic') {
+      env.add(a.passwordEnv);
+      if (a.usernameEnv) env.add(a.usernameEnv);
+    }
+  }
+  if (texts.some((t) => t.includes('{{password}}'))) env.add(config.users.passwordEnv);
+
   return {
     kind: 'loadgate.plan',
-    version: 1,
+    version: 2,
     runId: input.runId,
     createdAt: input.now,
     scenario,
@@ -152,15 +325,18 @@ export function buildPlan(input: PlanInput): Plan {
     phase: input.phase,
     thresholdSet: input.thresholds?.name ?? null,
     baseUrl: config.target.baseUrl.replace(/\/+$/, ''),
+    headers,
     endpoints,
-    tokens: { ...config.tokens },
+    auth,
+    flows,
     users: { ...config.users },
-    journeyWeights: weights,
+    env: [...env].sort(),
     requestsPerIteration: rpi,
     durationScale: config.load.durationScale,
     stages,
     k6Options: {
-      scenarios: { [scenario]: k6Scenario },
+      // k6 takes letters, digits, "_" and "-" in a scenario name; a group's flow may have a ".".
+      scenarios: { [scenario.replace(/[^A-Za-z0-9_-]/g, '_')]: k6Scenario },
       thresholds: input.thresholds
         ? toK6Thresholds(input.thresholds.set, endpoints, {
             abortOnFail: profile.abortOnFail,
@@ -168,6 +344,9 @@ export function buildPlan(input: PlanInput): Plan {
           })
         : {},
       tags,
+      // Without `url`: a query-string API key would land in every sample, raw file and InfluxDB
+      // point; the `name` tag identifies the endpoint, and the analysis reads nothing else.
+      systemTags: ['proto', 'subproto', 'status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'tls_version', 'scenario', 'service', 'expected_response'],
       summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
       // Response bodies are needed for the body-shape checks and token extraction.
       discardResponseBodies: false,

@@ -1,81 +1,145 @@
-/** The user flows the scenarios are made of. k6 side: no Node APIs. */
-import { FLOWS, MONITORING_WEIGHTS } from '../../lib/shared/defaults.ts';
-import { sessionFrom, userVars, type Api, type Session } from './runtime.ts';
+/**
+ * Runs the plan's flows: sequences of steps (with captures, think time and login sessions),
+ * one endpoint picked by weight, or one flow picked by weight. k6 side: no Node APIs.
+ */
+import { sleep } from 'k6';
+import type { Flow, Plan } from '../../lib/plan/schema.ts';
+import { compileJsonPath, isMissing, readJsonPath, type JsonPathStep } from '../../lib/shared/json-path.ts';
+import { userVars, type Api, type Session, type Vars } from './runtime.ts';
 
-/** login → 2FA status → request-email-verify → refresh → logout. */
-export function authFlow(api: Api): void {
-  const vars = userVars(api.plan, api.password);
-  let session = api.login(vars);
-  if (!session) return;
-  api.call('auth.2fa_status', vars, session);
-  api.call('auth.request_email_verify', vars, session);
-  const refreshed = api.call('auth.refresh', { ...vars, refreshToken: session.refresh }, session);
-  if (refreshed) session = sessionFrom(refreshed, api.plan) ?? session;
-  api.call('auth.logout', vars, session);
-}
-
-/** One logged-in session per VU, kept across iterations; a fresh login on 401. */
-let userSession: Session | null = null;
-
-export function userFlow(api: Api): void {
-  const vars = userVars(api.plan, api.password);
-  if (!userSession) userSession = api.login(vars);
-  if (!userSession) return;
-  for (const name of FLOWS.user) {
-    const res = api.call(name, vars, userSession);
-    if (res?.status === 401) {
-      userSession = api.login(vars);
-      if (!userSession) return;
-    }
-  }
-}
+/** Login sessions kept for the VU's life (`session: vu`), by strategy. */
+const vuSessions: Record<string, Session | undefined> = {};
 
 interface Weighted {
   name: string;
   cumulative: number;
 }
 
-let monitoringTable: Weighted[] | null = null;
-
-function monitoringEndpoints(api: Api): Weighted[] {
-  if (monitoringTable) return monitoringTable;
+function table(list: ReadonlyArray<{ name: string; weight: number }>): Weighted[] {
   let sum = 0;
-  monitoringTable = api.plan.endpoints
-    .filter((e) => e.group === 'monitoring' || e.group === 'probes' || MONITORING_WEIGHTS[e.name] !== undefined)
-    .map((e) => {
-      sum += MONITORING_WEIGHTS[e.name] ?? 1;
-      return { name: e.name, cumulative: sum };
-    });
-  return monitoringTable;
+  return list.map((e) => {
+    sum += e.weight;
+    return { name: e.name, cumulative: sum };
+  });
 }
 
-function pick<T extends { cumulative: number }>(table: readonly T[]): T | undefined {
-  const last = table[table.length - 1];
+function pick(t: readonly Weighted[]): string | undefined {
+  const last = t[t.length - 1];
   if (!last) return undefined;
   const r = Math.random() * last.cumulative;
-  return table.find((w) => r < w.cumulative) ?? last;
+  for (const w of t) if (r < w.cumulative) return w.name;
+  return last.name;
 }
 
-/** One monitoring or probe request per iteration, picked by weight. */
-export function monitoringFlow(api: Api): void {
-  const choice = pick(monitoringEndpoints(api));
-  if (choice) api.call(choice.name, userVars(api.plan, api.password), null);
+interface CompiledStep {
+  endpoint: string;
+  captures: Array<[string, JsonPathStep[]]>;
+  thinkS: number;
 }
 
-const FLOW_FNS = { auth: authFlow, user: userFlow, monitoring: monitoringFlow } as const;
-let journeyTable: Array<{ flow: keyof typeof FLOW_FNS; cumulative: number }> | null = null;
+type Compiled =
+  | { kind: 'steps'; steps: CompiledStep[]; session: 'vu' | 'iteration' }
+  | { kind: 'pick'; table: Weighted[] }
+  | { kind: 'mix'; table: Weighted[] };
 
-/** A weighted mix of the flows, as a user population would produce. */
-export function journeyFlow(api: Api): void {
-  if (!journeyTable) {
-    let sum = 0;
-    journeyTable = (['auth', 'user', 'monitoring'] as const)
-      .filter((f) => (api.plan.journeyWeights[f] ?? 0) > 0)
-      .map((flow) => {
-        sum += api.plan.journeyWeights[flow] ?? 0;
-        return { flow, cumulative: sum };
-      });
+function compile(f: Flow): Compiled {
+  if (f.kind === 'steps') {
+    return {
+      kind: 'steps',
+      session: f.session,
+      steps: f.steps.map((s) => ({
+        endpoint: s.endpoint,
+        captures: Object.entries(s.capture).map(([k, p]) => [k, compileJsonPath(p)] as [string, JsonPathStep[]]),
+        thinkS: s.thinkMs / 1000,
+      })),
+    };
   }
-  const choice = pick(journeyTable);
-  if (choice) FLOW_FNS[choice.flow](api);
+  if (f.kind === 'pick') return { kind: 'pick', table: table(f.endpoints) };
+  return { kind: 'mix', table: table(f.flows) };
+}
+
+export class FlowRunner {
+  private readonly flows = new Map<string, Compiled>();
+
+  constructor(
+    private readonly api: Api,
+    plan: Plan,
+  ) {
+    for (const [name, f] of Object.entries(plan.flows)) this.flows.set(name, compile(f));
+  }
+
+  /** One iteration of flow `name`. */
+  run(name: string): void {
+    const f = this.flows.get(name);
+    if (!f) return;
+    if (f.kind === 'mix') {
+      const choice = pick(f.table);
+      if (choice) this.run(choice);
+      return;
+    }
+    const vars = userVars(this.api.plan, this.api.password);
+    if (f.kind === 'pick') {
+      const choice = pick(f.table);
+      if (choice) this.send(choice, vars, vuSessions);
+      return;
+    }
+    const sessions: Record<string, Session | undefined> = f.session === 'vu' ? vuSessions : {};
+    for (const step of f.steps) {
+      const res = this.send(step.endpoint, vars, sessions);
+      if (!res) return; // no session could be had, or the request's answer cannot carry the flow on
+      for (const [k, path] of step.captures) {
+        let body: unknown;
+        try {
+          body = res.json();
+        } catch {
+          return;
+        }
+        const v = readJsonPath(body, path);
+        // A capture that is not there would send nonsense on: the iteration stops here.
+        if (isMissing(v) || v === null) return;
+        vars[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+      }
+      if (step.thinkS > 0) sleep(step.thinkS);
+    }
+  }
+
+  /**
+   * Sends one step: a login or refresh step updates its strategy's session; an authenticated
+   * step logs in first when there is no session, and again after a `reloginOn` answer.
+   * Returns the response, or null when the flow cannot go on.
+   */
+  private send(name: string, vars: Vars, sessions: Record<string, Session | undefined>) {
+    const api = this.api;
+    const loginOf = api.loginStrategyOf(name);
+    if (loginOf) {
+      const res = api.call(name, vars, null);
+      const session = res ? api.sessionFrom(loginOf, res, null) : null;
+      sessions[loginOf] = session ?? undefined;
+      return session ? res : null;
+    }
+    const refreshOf = api.refreshStrategyOf(name);
+    if (refreshOf) {
+      const current = sessions[refreshOf];
+      const res = api.call(name, { ...vars, refreshToken: current?.refresh ?? '' }, current ?? null);
+      const next = res && current ? api.sessionFrom(refreshOf, res, current) : null;
+      if (next) sessions[refreshOf] = next;
+      return res;
+    }
+    const strategy = api.endpoint(name)?.loginName ?? null;
+    let session: Session | null = null;
+    if (strategy) {
+      session = sessions[strategy] ?? null;
+      if (!session) {
+        session = api.login(strategy, vars);
+        sessions[strategy] = session ?? undefined;
+        if (!session) return null;
+      }
+    }
+    const res = api.call(name, vars, session);
+    if (res && strategy && api.reloginOn(name, res.status)) {
+      sessions[strategy] = api.login(strategy, vars) ?? undefined;
+      if (!sessions[strategy]) return null;
+    }
+    return res;
+  }
 }

@@ -1,17 +1,24 @@
 /**
- * k6-side runtime shared by the scenario scripts: the plan, stage tags, and one request
- * function that names, times out and checks every request. Runs inside k6: no Node APIs.
+ * k6-side runtime shared by the scenario scripts: the plan, stage tags, auth strategies and
+ * one request function that names, times out, authenticates and checks every request.
+ * Runs inside k6: no Node APIs.
  */
 import http, { type RefinedResponse, type ResponseType } from 'k6/http';
 import { check } from 'k6';
+import encoding from 'k6/encoding';
 import exec from 'k6/execution';
 import { Rate } from 'k6/metrics';
 import type { Config } from '../../lib/config/schema.ts';
-import type { Plan, PlanEndpoint } from '../../lib/plan/schema.ts';
-import { DEFAULT_CONFIG, TIMEOUT_METRIC, type ScenarioName } from '../../lib/shared/defaults.ts';
+import type { AuthStrategy, Plan, PlanEndpoint, TokenSource } from '../../lib/plan/schema.ts';
+import { DEFAULT_CONFIG, TIMEOUT_METRIC } from '../../lib/shared/defaults.ts';
 import { buildPlan } from '../../lib/shared/plan.ts';
-import { bodyCheckOf, compileBodyCheck } from '../../lib/shared/body-check.ts';
+import { compileBodyCheck } from '../../lib/shared/body-check.ts';
+import { compileJsonPath, isMissing, readJsonPath, type JsonPathStep } from '../../lib/shared/json-path.ts';
 import { LOAD_PROFILE_NAMES, isLoadProfileName } from '../../lib/shared/profiles.ts';
+import { statusMatches } from '../../lib/shared/status.ts';
+import { compileTemplate, concatTemplates, fillTemplate, type Template, type Vars } from '../../lib/shared/template.ts';
+
+export type { Vars };
 
 /**
  * Set by the bundler: true in dist/<scenario>.js, which also runs on its own and so carries the
@@ -35,7 +42,7 @@ function numberEnv(name: string): number | undefined {
  * The plan: the one the CLI wrote (LOADGATE_PLAN), or, when the script runs on its own
  * (`k6 run dist/journey.js -e BASE_URL=…`), one built from the defaults and a few env vars.
  */
-export function loadPlan(scenario: ScenarioName): Plan {
+export function loadPlan(scenario: string): Plan {
   const path = __ENV['LOADGATE_PLAN'];
   if (path) return JSON.parse(open(path)) as Plan;
   // A constant the bundler sets: in dist/run/ this branch, and the plan builder with it, is gone.
@@ -43,7 +50,7 @@ export function loadPlan(scenario: ScenarioName): Plan {
   throw new Error('this bundle runs under `loadgate run`, which sets LOADGATE_PLAN; dist/<scenario>.js runs on its own');
 }
 
-function standalonePlan(scenario: ScenarioName): Plan {
+function standalonePlan(scenario: string): Plan {
   const profile = __ENV['PROFILE'] ?? 'smoke';
   if (!isLoadProfileName(profile)) {
     throw new Error(
@@ -59,60 +66,67 @@ function standalonePlan(scenario: ScenarioName): Plan {
   return buildPlan({ config, scenario, profile, phase: __ENV['PHASE'] ?? null, runId: 'standalone', now: new Date().toISOString() });
 }
 
+/** A logged-in session of a login strategy. */
 export interface Session {
-  access: string;
-  refresh: string;
-}
-
-export interface Vars {
-  email: string;
-  password: string;
-  refreshToken?: string;
-  [key: string]: string | number | undefined;
-}
-
-/** A template split once at init into literal parts and placeholder names, filled per request. */
-interface Template {
-  parts: string[];
-  names: string[];
-}
-
-function compile(text: string): Template {
-  const parts: string[] = [];
-  const names: string[] = [];
-  let last = 0;
-  const re = /\{\{(\w+)\}\}/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    parts.push(text.slice(last, m.index));
-    names.push(m[1] as string);
-    last = m.index + m[0].length;
-  }
-  parts.push(text.slice(last));
-  return { parts, names };
-}
-
-function fill(t: Template, vars: Vars, json: boolean): string {
-  if (t.names.length === 0) return t.parts[0] as string;
-  let out = t.parts[0] as string;
-  for (let i = 0; i < t.names.length; i++) {
-    const v = vars[t.names[i] as string];
-    const s = v === undefined ? '' : String(v);
-    // In a JSON body a placeholder sits inside a string literal, so its value is JSON-escaped.
-    out += (json ? JSON.stringify(s).slice(1, -1) : encodeURIComponent(s)) + (t.parts[i + 1] as string);
-  }
-  return out;
+  token: string;
+  refresh: string | null;
 }
 
 type Checks = Record<string, (r: RefinedResponse<'text'>) => boolean>;
 
+interface Params {
+  tags: { name: string };
+  timeout: string;
+  headers: Record<string, string>;
+  responseType: ResponseType;
+  responseCallback: ReturnType<typeof http.expectedStatuses>;
+}
+
 interface PreparedEndpoint {
   ep: PlanEndpoint;
   path: Template;
+  /** "?a=1&b={{x}}" as one template, or null. */
+  query: Template | null;
   body: Template | null;
-  params: { tags: { name: string }; timeout: string; headers: Record<string, string>; responseType: ResponseType };
+  /** Headers whose values need filling per request. */
+  dynamicHeaders: Array<[string, Template]>;
+  /** Built once at init: static headers, tags, timeout, expected statuses. */
+  params: Params;
+  /** The login strategy this endpoint authenticates with, if any. */
+  login: (AuthStrategy & { type: 'login' }) | null;
+  loginName: string | null;
   checkTags: { name: string };
   /** Built once at init: the hot path makes no closures per request. */
   checks: Checks;
+}
+
+interface Token {
+  steps: JsonPathStep[] | null;
+  source: TokenSource;
+}
+
+function tokenReader(source: TokenSource): Token {
+  return { source, steps: 'json' in source ? compileJsonPath(source.json) : null };
+}
+
+function readToken(res: RefinedResponse<'text'>, t: Token): string | null {
+  const s = t.source;
+  if ('json' in s) {
+    let value: unknown;
+    try {
+      value = res.json();
+    } catch {
+      return null;
+    }
+    const v = readJsonPath(value, t.steps ?? []);
+    return isMissing(v) || v === null || typeof v === 'object' ? null : String(v);
+  }
+  if ('header' in s) {
+    const wanted = s.header.toLowerCase();
+    for (const [k, v] of Object.entries(res.headers)) if (k.toLowerCase() === wanted) return v;
+    return null;
+  }
+  return res.cookies[s.cookie]?.[0]?.value ?? null;
 }
 
 /** Whether any request template sends the password: only then must it be set. */
@@ -120,26 +134,97 @@ function needsPassword(plan: Plan): boolean {
   return plan.endpoints.some((ep) => ep.path.includes('{{password}}') || JSON.stringify(ep.body ?? null).includes('{{password}}'));
 }
 
+function bodyTemplate(ep: PlanEndpoint, env: (n: string) => string | undefined): Template | null {
+  if (ep.body === undefined) return null;
+  if (ep.bodyType === 'text') return compileTemplate(String(ep.body), 'raw', env);
+  if (ep.bodyType === 'form') {
+    // Each value's own characters are encoded here, its placeholders when filled.
+    const fields = Object.entries(ep.body as Record<string, unknown>).flatMap(([k, v], i) => [
+      { parts: [`${i ? '&' : ''}${encodeURIComponent(k)}=`], names: [], encoding: 'url' as const },
+      compileTemplate(String(v), 'url', env, encodeURIComponent),
+    ]);
+    return concatTemplates(fields, 'url');
+  }
+  return compileTemplate(JSON.stringify(ep.body), 'json', env);
+}
+
+const CONTENT_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded', text: 'text/plain' } as const;
+
 export class Api {
   private readonly prepared = new Map<string, PreparedEndpoint>();
+  /** Login strategies by the endpoint that logs in, and by the one that refreshes. */
+  private readonly loginBy = new Map<string, { name: string; strategy: AuthStrategy & { type: 'login' } }>();
+  private readonly refreshBy = new Map<string, { name: string; strategy: AuthStrategy & { type: 'login' } }>();
+  private readonly tokens = new Map<string, { token: Token; refresh: Token | null }>();
   readonly password: string;
 
   constructor(readonly plan: Plan) {
+    const env = (n: string) => __ENV[n];
+    const missing = plan.env.filter((n) => n !== plan.users.passwordEnv && (__ENV[n] === undefined || __ENV[n] === ''));
+    if (missing.length) {
+      throw new Error(`the requests read the env var${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not set`);
+    }
+    const global: Record<string, string> = {};
+    const globalDynamic: Array<[string, Template]> = [];
+    for (const [k, v] of Object.entries(plan.headers ?? {})) {
+      const t = compileTemplate(v, 'raw', env);
+      if (t.names.length) globalDynamic.push([k, t]);
+      else global[k] = t.parts[0] as string;
+    }
+    for (const [name, a] of Object.entries(plan.auth)) {
+      if (a.type !== 'login') continue;
+      this.loginBy.set(a.endpoint, { name, strategy: a });
+      if (a.refresh) this.refreshBy.set(a.refresh.endpoint, { name, strategy: a });
+      this.tokens.set(name, { token: tokenReader(a.token), refresh: a.refresh ? tokenReader(a.refresh.token) : null });
+    }
     for (const ep of plan.endpoints) {
+      const headers: Record<string, string> = { ...global };
+      const dynamicHeaders = [...globalDynamic];
+      const body = bodyTemplate(ep, env);
+      if (body) headers['Content-Type'] = CONTENT_TYPES[ep.bodyType];
+      let query = Object.entries(ep.query)
+        .map(([k, v]) => `${encodeURIComponent(k)}=${v}`)
+        .join('&');
+      const strategy = ep.auth === 'none' ? null : (plan.auth[ep.auth] ?? null);
+      if (ep.auth !== 'none' && !strategy) throw new Error(`endpoint ${ep.name} names the auth strategy "${ep.auth}", which the plan lacks`);
+      if (strategy?.type === 'apiKey') {
+        const key = __ENV[strategy.env] ?? '';
+        if (strategy.in === 'header') headers[strategy.name] = key;
+        else query += `${query ? '&' : ''}${encodeURIComponent(strategy.name)}=${encodeURIComponent(key)}`;
+      } else if (strategy?.type === 'basic') {
+        const user = strategy.username ?? __ENV[strategy.usernameEnv ?? ''] ?? '';
+        headers['Authorization'] = `Basic ${encoding.b64encode(`${user}:${__ENV[strategy.passwordEnv] ?? ''}`)}`;
+      } else if (strategy?.type === 'bearer') {
+        const token = __ENV[strategy.env] ?? '';
+        headers[strategy.header] = strategy.scheme ? `${strategy.scheme} ${token}` : token;
+      }
+      for (const [k, v] of Object.entries(ep.headers)) {
+        const t = compileTemplate(v, 'raw', env);
+        if (t.names.length) dynamicHeaders.push([k, t]);
+        else headers[k] = t.parts[0] as string;
+      }
+      const bodyCheck = compileBodyCheck(ep.expectBody);
+      const expect = ep.expectStatus;
       this.prepared.set(ep.name, {
         ep,
-        path: compile(ep.path),
-        body: ep.body === undefined ? null : compile(JSON.stringify(ep.body)),
+        path: compileTemplate(ep.path, 'url', env),
+        query: query ? compileTemplate(`?${query}`, 'url', env) : null,
+        body,
+        dynamicHeaders,
         params: {
           tags: { name: ep.name },
           timeout: `${ep.timeoutMs}ms`,
-          headers: ep.body === undefined ? {} : { 'Content-Type': 'application/json' },
+          headers,
           responseType: 'text',
+          // k6's own http_req_failed (and its thresholds and exit code) then agree with loadgate's outcome classes.
+          responseCallback: http.expectedStatuses(...expect),
         },
+        login: strategy?.type === 'login' ? strategy : null,
+        loginName: strategy?.type === 'login' ? ep.auth : null,
         checkTags: { name: ep.name },
         checks: {
-          'status is expected': (r) => ep.expectStatus.includes(r.status),
-          'body has the expected shape': compileBodyCheck(bodyCheckOf(ep)),
+          'status is expected': (r) => statusMatches(expect, r.status),
+          'body has the expected shape': (r) => bodyCheck(r),
         },
       });
     }
@@ -157,39 +242,72 @@ export class Api {
     return this.prepared.has(name);
   }
 
-  /** Sends one request as endpoint `name`; returns null when the endpoint is disabled in the config. */
+  endpoint(name: string): PreparedEndpoint | undefined {
+    return this.prepared.get(name);
+  }
+
+  /** The login strategy whose login (or refresh) is this endpoint. */
+  loginStrategyOf(name: string): string | null {
+    return this.loginBy.get(name)?.name ?? null;
+  }
+
+  refreshStrategyOf(name: string): string | null {
+    return this.refreshBy.get(name)?.name ?? null;
+  }
+
+  /** Sends one request as endpoint `name`; returns null when the endpoint is not in the plan. */
   call(name: string, vars: Vars, session: Session | null): RefinedResponse<'text'> | null {
     const p = this.prepared.get(name);
     if (!p) return null;
-    const url = this.plan.baseUrl + fill(p.path, vars, false);
-    const body = p.body === null ? null : fill(p.body, vars, true);
-    // A new params object only where a token goes in; the others reuse the one built at init.
-    const params =
-      p.ep.auth === 'bearer' && session
-        ? { ...p.params, headers: { ...p.params.headers, Authorization: `Bearer ${session.access}` } }
-        : p.params;
+    let url = this.plan.baseUrl + fillTemplate(p.path, vars);
+    if (p.query) url += fillTemplate(p.query, vars);
+    const body = p.body === null ? null : fillTemplate(p.body, vars);
+    // A new params object only where a token or a filled header goes in; the others reuse the one built at init.
+    let params: Params = p.params;
+    const sessionHeader = p.login && session && !('cookie' in p.login.token);
+    if (sessionHeader || p.dynamicHeaders.length) {
+      const headers = { ...p.params.headers };
+      for (const [k, t] of p.dynamicHeaders) headers[k] = fillTemplate(t, vars);
+      if (sessionHeader && p.login && session) headers[p.login.header] = p.login.scheme ? `${p.login.scheme} ${session.token}` : session.token;
+      params = { ...p.params, headers };
+    }
     const res = http.request(p.ep.method, url, body, params) as RefinedResponse<'text'>;
     timeouts.add(res.error_code === 1050, p.checkTags);
     check(res, p.checks, p.checkTags);
     return res;
   }
 
-  /** Logs in as a seeded user; returns the session, or null when login failed. */
-  login(vars: Vars): Session | null {
-    const res = this.call('auth.login', vars, null);
-    return res ? sessionFrom(res, this.plan) : null;
+  /** Whether a response has one of its endpoint's expected statuses. */
+  expected(name: string, res: RefinedResponse<'text'>): boolean {
+    const p = this.prepared.get(name);
+    return p !== undefined && statusMatches(p.ep.expectStatus, res.status);
   }
-}
 
-export function sessionFrom(res: RefinedResponse<'text'>, plan: Plan): Session | null {
-  if (res.status !== 200) return null;
-  try {
-    const body = res.json() as Record<string, unknown>;
-    const access = body[plan.tokens.access];
-    const refresh = body[plan.tokens.refresh];
-    return typeof access === 'string' && typeof refresh === 'string' ? { access, refresh } : null;
-  } catch {
-    return null;
+  /** Logs in with strategy `strategy`; the session, or null when the login failed. */
+  login(strategy: string, vars: Vars): Session | null {
+    const a = this.plan.auth[strategy];
+    if (!a || a.type !== 'login') return null;
+    const res = this.call(a.endpoint, vars, null);
+    return res ? this.sessionFrom(strategy, res, null) : null;
+  }
+
+  /** The session a login or refresh answer carries (a refresh may leave the refresh token as it was). */
+  sessionFrom(strategy: string, res: RefinedResponse<'text'>, previous: Session | null): Session | null {
+    const a = this.plan.auth[strategy];
+    const readers = this.tokens.get(strategy);
+    if (!a || a.type !== 'login' || !readers) return null;
+    const endpoint = previous ? (a.refresh?.endpoint ?? a.endpoint) : a.endpoint;
+    if (!this.expected(endpoint, res)) return null;
+    const token = readToken(res, readers.token);
+    if (token === null) return null;
+    const refresh = readers.refresh ? readToken(res, readers.refresh) : null;
+    return { token, refresh: refresh ?? previous?.refresh ?? null };
+  }
+
+  /** Answers to an authenticated request after which its session is dropped and logged in again. */
+  reloginOn(name: string, status: number): string | null {
+    const p = this.prepared.get(name);
+    return p?.login && p.loginName && p.login.reloginOn.includes(status) ? p.loginName : null;
   }
 }
 

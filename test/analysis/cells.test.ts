@@ -7,6 +7,7 @@ import { analyzeRun, writeAnalysis, readAnalysis } from '../../lib/analysis/anal
 import { AnalysisSchema, type Analysis, type Cell, type Endpoint } from '../../lib/analysis/schema.ts';
 import type { Plan } from '../../lib/plan/schema.ts';
 import { benchOptions, generateLines, planFor } from './generate.ts';
+import { expandStatuses } from '../../lib/shared/status.ts';
 import { scratchDirs, writeRunDir } from './helpers.ts';
 import { k6p, reference } from './reference.ts';
 import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
@@ -218,7 +219,7 @@ describe('endpoint × stage × scenario cells of a generated two-scenario run', 
   generateLines(optsA, (l) => lines.push(l));
   generateLines(optsB, (l) => lines.push(l));
   const genPlan = planFor(optsA);
-  const ref = reference(lines, Object.fromEntries(genPlan.endpoints.map((e) => [e.name, e.expectStatus])));
+  const ref = reference(lines, Object.fromEntries(genPlan.endpoints.map((e) => [e.name, expandStatuses(e.expectStatus)])));
 
   it('each cell equals the reference over its own requests; no cell is missing or extra', async () => {
     const d = await dir();

@@ -2,6 +2,7 @@
  * Known answers: a hand-built run whose every figure is worked out below, and a generated
  * run checked against a naive reference analysis (reference.ts).
  */
+import { expandStatuses } from '../../lib/shared/status.ts';
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeRun } from '../../lib/analysis/analyze.ts';
@@ -69,7 +70,7 @@ function check(name: string, stage: string, offsetMs: number, pass: boolean): st
 
 const plan: Plan = {
   kind: 'loadgate.plan',
-  version: 1,
+  version: 2,
   runId: 'known-answer',
   createdAt: '2026-11-22T09:59:00.000Z',
   scenario: 'journey',
@@ -86,7 +87,11 @@ const plan: Plan = {
       auth: 'none',
       timeoutMs: 1000,
       expectStatus: [200],
-      expectField: null,
+      query: {},
+      headers: {},
+      bodyType: 'json',
+      weight: 1,
+      expectBody: null,
       probe: true,
     },
     {
@@ -97,13 +102,19 @@ const plan: Plan = {
       auth: 'none',
       timeoutMs: 2000,
       expectStatus: [200, 401],
-      expectField: null,
+      query: {},
+      headers: {},
+      bodyType: 'json',
+      weight: 1,
+      expectBody: null,
       probe: false,
     },
   ],
-  tokens: { access: 'a', refresh: 'r' },
+  headers: {},
+  auth: {},
   users: { emailTemplate: 'u{{i}}@x', count: 1, passwordEnv: 'PW' },
-  journeyWeights: {},
+  flows: {},
+  env: [],
   requestsPerIteration: 1,
   durationScale: 1,
   stages: [
@@ -289,7 +300,7 @@ function range(a: number, b: number): number[] {
 describe('a generated run against the naive reference', () => {
   const opts = { ...benchOptions(0.05, 7), unknownMetricEvery: 500 };
   const { lines, plan: genPlan } = generated(opts);
-  const expectStatus = Object.fromEntries(genPlan.endpoints.map((e) => [e.name, e.expectStatus]));
+  const expectStatus = Object.fromEntries(genPlan.endpoints.map((e) => [e.name, expandStatuses(e.expectStatus)]));
   const ref = reference(lines, expectStatus);
   let a: Analysis;
 

@@ -50,7 +50,7 @@ async function k6Run(script: string, vars: Record<string, string>): Promise<K6Re
   const args = ['run', '--quiet', '--no-color', '--no-usage-report', '--address', '127.0.0.1:0', '--out', `json=${out}`];
   for (const [name, value] of Object.entries(vars)) args.push('-e', `${name}=${value}`);
   args.push(join(ROOT, 'dist', script));
-  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', K6_NO_USAGE_REPORT: 'true' };
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' };
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     const child = spawn(k6, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -61,7 +61,7 @@ async function runK6(set: ThresholdSet, opts: Parameters<typeof toK6Thresholds>[
   const summary = join(dir, `${tag}.summary.json`);
   await writeFile(file, script(thresholds));
   const child = spawn(K6, ['run', '--quiet', '--no-color', file], {
-    env: { ...process.env, BASE_URL: target.url, SUMMARY: summary, K6_NO_USAGE_REPORT: 'true' },
+    env: { ...process.env, BASE_URL: target.url, SUMMARY: summary, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

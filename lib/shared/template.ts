@@ -1,0 +1,94 @@
+/**
+ * Request templates: `{{name}}` placeholders in paths, query values, headers and bodies, split
+ * once at init into literal parts and names, then filled per request. `{{env.NAME}}` is read
+ * from the environment when the template is compiled (inside k6: `__ENV`), so its value lives
+ * only in k6's memory, never in a plan file. Pure: shared by the config checks and k6.
+ */
+
+/** Variables every request may use without a capture. */
+export const BUILTIN_VARS: ReadonlySet<string> = new Set(['email', 'password', 'vu', 'iter', 'refreshToken']);
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*\}\}/g;
+
+/** The variable names a text uses (`env.NAME` included as such). */
+export function templateVars(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(PLACEHOLDER)) out.push(m[1] as string);
+  return out;
+}
+
+/** How a value is written where the placeholder stands. */
+export type Encoding = 'raw' | 'json' | 'url';
+
+export interface Template {
+  parts: string[];
+  names: string[];
+  encoding: Encoding;
+}
+
+export function encodeValue(s: string, encoding: Encoding): string {
+  // In a JSON body a placeholder sits inside a string literal, so its value is JSON-escaped.
+  if (encoding === 'json') return JSON.stringify(s).slice(1, -1);
+  return encoding === 'url' ? encodeURIComponent(s) : s;
+}
+
+/** Splits a template; `env.NAME` placeholders are filled right away from `env`. */
+export function compileTemplate(
+  text: string,
+  encoding: Encoding,
+  env: (name: string) => string | undefined,
+  /** Applied to the literal text between placeholders (a form value's own characters). */
+  literal: (s: string) => string = (s) => s,
+): Template {
+  const parts: string[] = [];
+  const names: string[] = [];
+  let lit = '';
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    const name = m[1] as string;
+    lit += literal(text.slice(last, m.index));
+    last = (m.index ?? 0) + m[0].length;
+    if (name.startsWith('env.')) {
+      lit += encodeValue(env(name.slice(4)) ?? '', encoding);
+      continue;
+    }
+    parts.push(lit);
+    names.push(name);
+    lit = '';
+  }
+  parts.push(lit + literal(text.slice(last)));
+  return { parts, names, encoding };
+}
+
+export type Vars = Record<string, string | number | undefined>;
+
+export function fillTemplate(t: Template, vars: Vars): string {
+  if (t.names.length === 0) return t.parts[0] as string;
+  let out = t.parts[0] as string;
+  for (let i = 0; i < t.names.length; i++) {
+    const v = vars[t.names[i] as string];
+    out += encodeValue(v === undefined ? '' : String(v), t.encoding) + (t.parts[i + 1] as string);
+  }
+  return out;
+}
+
+/** The env var names a set of texts reads through `{{env.NAME}}`. */
+export function envNames(texts: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const t of texts) for (const v of templateVars(t)) if (v.startsWith('env.')) out.add(v.slice(4));
+  return [...out];
+}
+
+/** Joins templates of one encoding end to end (form fields into one body). */
+export function concatTemplates(list: readonly Template[], encoding: Encoding): Template {
+  const parts: string[] = [''];
+  const names: string[] = [];
+  for (const t of list) {
+    parts[parts.length - 1] += t.parts[0] as string;
+    for (let i = 0; i < t.names.length; i++) {
+      names.push(t.names[i] as string);
+      parts.push(t.parts[i + 1] as string);
+    }
+  }
+  return { parts, names, encoding };
+}

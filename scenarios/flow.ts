@@ -1,0 +1,9 @@
+/**
+ * Any flow of any config: the script `loadgate run` hands to k6 (dist/run/flow.js). The plan
+ * (LOADGATE_PLAN) names the flow; on its own, SCENARIO picks a flow of the reference API.
+ */
+import { entry } from './lib/entry.ts';
+
+const scenario = entry(__ENV['SCENARIO'] ?? 'journey');
+export const options = scenario.options;
+export default scenario.iteration;
