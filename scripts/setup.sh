@@ -48,6 +48,9 @@ else
   "${K6_DIR}/k6" version
 fi
 
+# --- third-party servers the tests map by config alone (test/foreign/README.md) --------------
+bash scripts/foreign-servers.sh
+
 # --- k6 bundles ------------------------------------------------------------------------------
 node_modules/.bin/tsx build/bundle.ts >/dev/null
 # The CLI as plain JavaScript (bin/loadgate.js also rebuilds it whenever a source changed).

@@ -1,0 +1,279 @@
+/**
+ * Real APIs this project did not write (test/foreign/README.md), mapped by config alone
+ * (examples/*.yaml) and run with real k6 through `loadgate run`: every auth style, captures,
+ * expected 4xx answers, exact counts against k6's raw output, and no secret anywhere.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInfluxd, type InfluxdHandle } from '../../lib/influx/server.ts';
+import { cli, onlyRunDir, rawPoints, tempOut, type CliResult, type RawPoint } from '../run/helpers.ts';
+import { influxQuery } from '../influx/helpers.ts';
+import { ROOT, startMiniflux, startPocketBase, type ForeignServer } from './servers.ts';
+
+interface Outcomes {
+  ok: number;
+  timeout: number;
+  http4xx: number;
+  http5xx: number;
+  [k: string]: number;
+}
+interface AnalysisFile {
+  run: { status: string; k6ExitCode: number | null };
+  endpoints: Array<{ name: string; total: { requests: number; outcomes: Outcomes } }>;
+}
+
+/** ok / timeout / 4xx / 5xx per endpoint, straight from k6's raw samples and the plan's expected statuses. */
+function countsFromRaw(points: RawPoint[], expected: Record<string, (s: number) => boolean>): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const p of points) {
+    if (p.metric !== 'http_reqs') continue;
+    const name = p.data.tags?.['name'] ?? '?';
+    const status = Number(p.data.tags?.['status'] ?? 0);
+    const code = p.data.tags?.['error_code'];
+    const kind =
+      code === '1050' ? 'timeout' : expected[name]?.(status) ? 'ok' : status >= 500 ? 'http5xx' : status >= 400 ? 'http4xx' : 'other';
+    const c = out.get(name) ?? { requests: 0, ok: 0, timeout: 0, http4xx: 0, http5xx: 0, other: 0 };
+    c['requests'] = (c['requests'] ?? 0) + 1;
+    c[kind] = (c[kind] ?? 0) + 1;
+    out.set(name, c);
+  }
+  return out;
+}
+
+async function readJson<T>(dir: string, file: string): Promise<T> {
+  return JSON.parse(await readFile(join(dir, file), 'utf8')) as T;
+}
+
+/** Every text a run leaves: each file of its directory (gunzipped), stdout and stderr. */
+async function everyText(dir: string, r: CliResult): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [
+    ['stdout', r.stdout],
+    ['stderr', r.stderr],
+  ];
+  for (const f of await readdir(dir, { recursive: true })) {
+    const path = join(dir, String(f));
+    const buf = await readFile(path).catch(() => null);
+    if (!buf) continue;
+    out.push([String(f), (String(f).endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8')]);
+  }
+  return out;
+}
+
+/** A secret in each encoding a file or a log line could hold it in. */
+function encodings(secret: string): string[] {
+  return [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString('base64')];
+}
+
+function expectNoSecret(texts: Array<[string, string]>, secrets: string[]): void {
+  for (const s of secrets) {
+    for (const form of encodings(s)) {
+      for (const [where, text] of texts) expect(text.includes(form), `a secret (${form.length} chars) appears in ${where}`).toBe(false);
+    }
+  }
+}
+
+/** The checks of one finished run against k6's own output: completed, k6 exit 0, counts equal. */
+async function checkRun(dir: string, expected: Record<string, (s: number) => boolean>): Promise<AnalysisFile> {
+  const analysis = await readJson<AnalysisFile>(dir, 'analysis.json');
+  const run = await readJson<{ status: string; k6ExitCode: number }>(dir, 'run.json');
+  expect(run.status).toBe('completed');
+  expect(run.k6ExitCode).toBe(0);
+  const points = await rawPoints(dir);
+  const raw = countsFromRaw(points, expected);
+  expect(new Set(analysis.endpoints.filter((e) => e.total.requests > 0).map((e) => e.name))).toEqual(new Set(raw.keys()));
+  for (const e of analysis.endpoints) {
+    const r = raw.get(e.name);
+    if (!r) continue;
+    expect({
+      name: e.name,
+      requests: e.total.requests,
+      ok: e.total.outcomes.ok,
+      timeout: e.total.outcomes.timeout,
+      http4xx: e.total.outcomes.http4xx,
+      http5xx: e.total.outcomes.http5xx,
+    }).toEqual({
+      name: e.name,
+      requests: r['requests'],
+      ok: r['ok'],
+      timeout: r['timeout'],
+      http4xx: r['http4xx'],
+      http5xx: r['http5xx'],
+    });
+  }
+  // k6 agrees: with the expected statuses in its responseCallback, no expected answer is "failed".
+  const failed = points.filter(
+    (p) => p.metric === 'http_req_failed' && p.data.value === 1 && expected[p.data.tags?.['name'] ?? '']?.(Number(p.data.tags?.['status'])),
+  );
+  expect(failed).toEqual([]);
+  return analysis;
+}
+
+const config = (name: string) => join(ROOT, 'examples', `${name}.yaml`);
+
+describe('Miniflux: API key and basic auth, by config alone', () => {
+  let server: ForeignServer;
+  let influx: InfluxdHandle;
+  beforeAll(async () => {
+    [server, influx] = await Promise.all([startMiniflux(), startInfluxd()]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([server?.stop(), influx?.stop()]);
+  });
+  const expected = {
+    'feeds.list': (s: number) => s === 200,
+    'feeds.get': (s: number) => s === 200,
+    'feeds.entries': (s: number) => s === 200,
+    'entries.get': (s: number) => s === 200,
+    'entries.missing': (s: number) => s === 404,
+    'account.me': (s: number) => s === 200,
+    'account.anonymous': (s: number) => s === 401,
+    'health.check': (s: number) => s === 200,
+  };
+
+  it('API key in a header, captures in paths, a step profile, an expected 404: counts equal k6 raw output', async () => {
+    const out = await tempOut();
+    const r = await cli(['run', '--config', config('miniflux'), '--profile', 'steps', '--target', server.baseUrl, '--out', out], {
+      env: server.env,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const dir = await onlyRunDir(out);
+    const analysis = await checkRun(dir, expected);
+    const byName = new Map(analysis.endpoints.map((e) => [e.name, e.total]));
+    // Every step of the flow ran, with its captured id: no 4xx where a 200 was expected.
+    for (const name of ['feeds.list', 'feeds.get', 'feeds.entries', 'entries.get', 'entries.missing']) {
+      expect(byName.get(name)?.outcomes.ok, name).toBeGreaterThan(10);
+      expect(byName.get(name)?.outcomes.http4xx, name).toBe(0);
+    }
+    // The step profile: each stage offered its own rate (5 and 15 requests/s for 6 s).
+    const perStage = new Map<string, number>();
+    for (const p of await rawPoints(dir))
+      if (p.metric === 'http_reqs') perStage.set(p.data.tags?.['stage'] ?? '', (perStage.get(p.data.tags?.['stage'] ?? '') ?? 0) + 1);
+    expect(Math.abs((perStage.get('low') ?? 0) - 30), `low: ${perStage.get('low')}`).toBeLessThanOrEqual(5);
+    expect(Math.abs((perStage.get('high') ?? 0) - 90), `high: ${perStage.get('high')}`).toBeLessThanOrEqual(5);
+    expectNoSecret(await everyText(dir, r), [server.env['MINIFLUX_API_KEY'] ?? 'missing']);
+  }, 120_000);
+
+  it('HTTP basic auth and an expected 401, streamed to InfluxDB with no secret in any point', async () => {
+    const out = await tempOut();
+    const r = await cli(
+      [
+        'run',
+        '--config',
+        config('miniflux'),
+        '--scenario',
+        'account',
+        '--profile',
+        'smoke',
+        '--rps',
+        '30',
+        '--target',
+        server.baseUrl,
+        '--out',
+        out,
+        '--influx',
+        influx.url,
+        '--influx-db',
+        'foreign',
+      ],
+      { env: server.env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const dir = await onlyRunDir(out);
+    const analysis = await checkRun(dir, expected);
+    const me = analysis.endpoints.find((e) => e.name === 'account.me')?.total;
+    expect(me?.outcomes.ok).toBeGreaterThan(3);
+    expect(analysis.endpoints.find((e) => e.name === 'account.anonymous')?.total.outcomes.ok).toBeGreaterThan(3);
+    const user = server.env['MINIFLUX_USER'] ?? '';
+    const password = server.env['MINIFLUX_PASSWORD'] ?? 'missing';
+    const texts = await everyText(dir, r);
+    for (const measurement of ['http_reqs', 'http_req_duration', 'checks']) {
+      const series = await influxQuery(influx.url, 'foreign', `SELECT * FROM "${measurement}"`);
+      expect(series.length, measurement).toBeGreaterThan(0);
+      texts.push([`influx ${measurement}`, JSON.stringify(series)]);
+    }
+    texts.push(['influx tags', JSON.stringify(await influxQuery(influx.url, 'foreign', 'SHOW TAG VALUES WITH KEY =~ /.*/'))]);
+    expectNoSecret(texts, [password, `${user}:${password}`, server.env['MINIFLUX_API_KEY'] ?? 'missing']);
+  }, 120_000);
+});
+
+describe('PocketBase: a login, a token by JSON path, nested captures, an expected 401', () => {
+  let server: ForeignServer;
+  beforeAll(async () => {
+    server = await startPocketBase();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const expected = {
+    'users.login': (s: number) => s === 200,
+    'users.get': (s: number) => s === 200,
+    'users.refresh': (s: number) => s === 200,
+    'users.refresh_anonymous': (s: number) => s === 401,
+    'notes.list': (s: number) => s === 200,
+    'notes.get': (s: number) => s === 200,
+    'probes.health': (s: number) => s >= 200 && s < 300,
+  };
+
+  it('logs in every iteration, uses the token and the captured ids, refreshes; k6 exits 0 and loadgate passes', async () => {
+    const out = await tempOut();
+    const r = await cli(['run', '--config', config('pocketbase'), '--profile', 'short', '--target', server.baseUrl, '--out', out], {
+      env: server.env,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const dir = await onlyRunDir(out);
+    const analysis = await checkRun(dir, expected);
+    const ok = (n: string) => analysis.endpoints.find((e) => e.name === n)?.total.outcomes.ok ?? 0;
+    // One login per iteration, and every later step of the iteration succeeded with its token and ids.
+    expect(ok('users.login')).toBeGreaterThan(4);
+    for (const n of ['users.get', 'notes.list', 'notes.get', 'users.refresh', 'users.refresh_anonymous'])
+      expect(ok(n), n).toBe(ok('users.login'));
+    const verdict = await readJson<{ status: string }>(dir, 'verdict.json');
+    expect(verdict.status).toBe('pass');
+    // Logins are in the plan: 6 requests per iteration, so the achieved rate is the offered one.
+    const plan = await readJson<{ requestsPerIteration: number }>(dir, 'plan.json');
+    expect(plan.requestsPerIteration).toBe(6);
+    expectNoSecret(await everyText(dir, r), [server.env['POCKETBASE_PASSWORD'] ?? 'missing']);
+  }, 120_000);
+
+  it('one session per VU: each VU logs in on its first authenticated request only', async () => {
+    const out = await tempOut();
+    // Two VUs: k6 hands iterations to its pool's VUs in turn, so each VU would otherwise log in once.
+    const r = await cli(
+      [
+        'run',
+        '--config',
+        config('pocketbase'),
+        '--scenario',
+        'reads',
+        '--profile',
+        'short',
+        '--max-vus',
+        '2',
+        '--target',
+        server.baseUrl,
+        '--out',
+        out,
+      ],
+      { env: server.env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const dir = await onlyRunDir(out);
+    const analysis = await checkRun(dir, expected);
+    const requests = (n: string) => analysis.endpoints.find((e) => e.name === n)?.total.requests ?? 0;
+    expect(requests('notes.get')).toBeGreaterThan(10);
+    expect(requests('users.login')).toBeGreaterThan(0);
+    expect(requests('users.login')).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  it('a login whose password variable is unset is a config error (exit 2) before any load, not a fallback', async () => {
+    const out = await tempOut();
+    const r = await cli(['run', '--config', config('pocketbase'), '--profile', 'short', '--target', server.baseUrl, '--out', out], {
+      env: { ...server.env, POCKETBASE_PASSWORD: '' },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/read POCKETBASE_PASSWORD, which is not set/);
+    expect(await readdir(out)).toEqual([]);
+  }, 60_000);
+});
