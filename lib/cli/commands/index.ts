@@ -8,7 +8,8 @@ import { register as verdict } from './verdict.ts';
 import { register as report } from './report.ts';
 import { register as demo } from './demo.ts';
 import { register as analyze } from './analyze.ts';
+import { register as init } from './init.ts';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [run, doctor, target, grafana, analyze, verdict, report, demo];
+export const commands: Register[] = [run, doctor, target, grafana, analyze, verdict, report, demo, init];
