@@ -125,7 +125,9 @@ export async function analyzeFiles(
 
   const t0Ms = await findTestStart(files);
   const window = runWindow(plan, t0Ms, runEndMs(opts.meta.endedAt));
-  const endpoints = new Map<string, EndpointRules>((plan?.endpoints ?? []).map((e) => [e.name, { expectStatus: new Set(expandStatuses(e.expectStatus)) }]));
+  const endpoints = new Map<string, EndpointRules>(
+    (plan?.endpoints ?? []).map((e) => [e.name, { expectStatus: new Set(expandStatuses(e.expectStatus)) }]),
+  );
   const acc = new Accumulator({
     t0Ms: t0Ms ?? 0,
     intervalS,

@@ -146,9 +146,11 @@ export const TimeoutFindingSchema = z
     onset: z.object({ stage: z.string().nullable(), atS: z.number(), offeredRps: z.number().nullable() }).strict().nullable(),
     /**
      * `load-correlated`: timeouts concentrate where offered load is high (rate rises with load);
-     * `intermittent`: scattered, not tied to load; `none`: no timeouts.
+     * `persistent`: most requests time out, all along, at every load level (added in version 1
+     * without a bump; older files never have it); `intermittent`: scattered, not tied to load;
+     * `none`: no timeouts.
      */
-    pattern: z.enum(['load-correlated', 'intermittent', 'none']),
+    pattern: z.enum(['load-correlated', 'persistent', 'intermittent', 'none']),
     /** Timeout rate per stage, keyed by stage name. */
     byStage: z.record(z.string(), z.number()),
     /** Percentiles of the endpoint's total that are censored by the timeout. */

@@ -135,6 +135,38 @@ describe('timeoutPattern', () => {
   });
 });
 
+describe('timeoutPattern at high timeout rates', () => {
+  it('persistent, not intermittent, when every request times out, at flat, rising or unknown load', () => {
+    const all = (offered: (i: number) => number | null) => pts(Array.from({ length: 10 }, (_, i) => [20, 20, offered(i)]));
+    // ρ is undefined (the rate is constant at 100 %) and the high-load rate equals the rest.
+    expect(timeoutPattern(all(() => 50))).toMatchObject({ pattern: 'persistent', rho: null });
+    expect(timeoutPattern(all((i) => 10 * (i + 1))).pattern).toBe('persistent');
+    expect(timeoutPattern(all(() => null)).pattern).toBe('persistent');
+    // One interval, all timed out: still not intermittent.
+    expect(timeoutPattern(pts([[5, 5, null]])).pattern).toBe('persistent');
+  });
+  it('persistent at a high rate in (nearly) every interval; intermittent when the same count comes in bursts', () => {
+    const steady = pts(Array.from({ length: 10 }, () => [10, 6, 50] as [number, number, number]));
+    expect(timeoutPattern(steady).pattern).toBe('persistent');
+    // Half of the requests time out, but in only 5 of 10 intervals.
+    const bursts = pts(Array.from({ length: 10 }, (_, i) => [10, i % 2 ? 10 : 0, 50] as [number, number, number]));
+    expect(timeoutPattern(bursts).pattern).toBe('intermittent');
+    // Timeouts all along, but a small share: intermittent.
+    const few = pts(Array.from({ length: 10 }, () => [100, 2, 50] as [number, number, number]));
+    expect(timeoutPattern(few).pattern).toBe('intermittent');
+  });
+  it('load-correlated still wins when the rate rises with the load, even to 100 %', () => {
+    const p = pts([
+      [10, 5, 10],
+      [10, 6, 20],
+      [10, 8, 30],
+      [10, 9, 40],
+      [10, 10, 50],
+    ]);
+    expect(timeoutPattern(p).pattern).toBe('load-correlated');
+  });
+});
+
 describe('the plan timeline', () => {
   const stages = [
     { name: 'ramp', startS: 0, endS: 10, fromRps: 0, toRps: 100 },

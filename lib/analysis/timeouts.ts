@@ -15,6 +15,10 @@ export const HIGH_LOAD_SHARE = 0.75;
 export const RATE_RATIO_MIN = 2;
 /** … with at least this many timeouts under high load. */
 export const HIGH_LOAD_MIN_TIMEOUTS = 3;
+/** Persistent: at least this share of the requests timed out … */
+export const PERSISTENT_MIN_RATE = 0.5;
+/** … in at least this share of the intervals with requests. */
+export const PERSISTENT_MIN_INTERVALS = 0.9;
 
 export interface IntervalPoint {
   /** Interval start, seconds from test start. */
@@ -52,19 +56,26 @@ export function onsetIndex(points: readonly IntervalPoint[]): number | null {
  * `load-correlated` when, over the intervals with requests, the timeout rate rises with the
  * offered load (Spearman's ρ ≥ CORRELATION_MIN), or when the timeout rate in high-load
  * intervals (offered ≥ HIGH_LOAD_SHARE of the peak) is at least RATE_RATIO_MIN times the rate
- * in the others, with at least HIGH_LOAD_MIN_TIMEOUTS timeouts there; otherwise
- * `intermittent` (also when the offered load is flat or unknown). `none` without timeouts.
+ * in the others, with at least HIGH_LOAD_MIN_TIMEOUTS timeouts there. Otherwise `persistent`
+ * when at least PERSISTENT_MIN_RATE of the requests timed out, in at least
+ * PERSISTENT_MIN_INTERVALS of the intervals with requests (an endpoint that times out on every
+ * request at every load level is broken, not intermittent); else `intermittent` (also when the
+ * offered load is flat or unknown). `none` without timeouts.
  */
 export function timeoutPattern(points: readonly IntervalPoint[]): {
-  pattern: 'load-correlated' | 'intermittent' | 'none';
+  pattern: 'load-correlated' | 'persistent' | 'intermittent' | 'none';
   rho: number | null;
   rateRatio: number | null;
 } {
   const active = points.filter((p) => p.requests > 0);
   const timeouts = active.reduce((a, p) => a + p.timeouts, 0);
   if (timeouts === 0) return { pattern: 'none', rho: null, rateRatio: null };
+  const requests = active.reduce((a, p) => a + p.requests, 0);
+  const persistent =
+    timeouts >= PERSISTENT_MIN_RATE * requests && active.filter((p) => p.timeouts > 0).length >= PERSISTENT_MIN_INTERVALS * active.length;
+  const otherwise = persistent ? 'persistent' : 'intermittent';
   const withLoad = active.filter((p): p is IntervalPoint & { offeredRps: number } => p.offeredRps !== null);
-  if (withLoad.length < 3) return { pattern: 'intermittent', rho: null, rateRatio: null };
+  if (withLoad.length < 3) return { pattern: otherwise, rho: null, rateRatio: null };
   const rho = spearman(
     withLoad.map((p) => p.offeredRps),
     withLoad.map((p) => p.timeouts / p.requests),
@@ -81,7 +92,7 @@ export function timeoutPattern(points: readonly IntervalPoint[]): {
   }
   const concentrated = rateRatio !== null && rateRatio >= RATE_RATIO_MIN && sum(high, 'timeouts') >= HIGH_LOAD_MIN_TIMEOUTS;
   const correlated = rho !== null && rho >= CORRELATION_MIN;
-  return { pattern: correlated || concentrated ? 'load-correlated' : 'intermittent', rho, rateRatio };
+  return { pattern: correlated || concentrated ? 'load-correlated' : otherwise, rho, rateRatio };
 }
 
 /** Spearman's rank correlation (average ranks for ties); null when either side is constant. */

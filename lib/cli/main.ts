@@ -6,12 +6,20 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, LoadgateError } from './errors.ts';
 import { commands } from './commands/index.ts';
 import { outcomeOf } from './outcome.ts';
+import { versionText } from './version.ts';
 
 export function buildProgram(): Command {
   const program = new Command('loadgate')
     .description('Load and timeout analysis harness for HTTP APIs, on top of real k6')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .option('-V, --version', "print loadgate's version, the k6 version it pins and the k6 binary's own");
+  // Handled while parsing, like commander's own --version, but the text is made only when asked
+  // for (it runs `k6 version`), not at every start.
+  program.on('option:version', () => {
+    process.stdout.write(versionText());
+    throw new CommanderError(ExitCode.ok, 'commander.version', 'version printed');
+  });
   for (const register of commands) register(program);
   return program;
 }

@@ -62,7 +62,13 @@ describe('config errors name the path and what was expected', () => {
   it('requires a path for a new endpoint, and fills the other fields from their documented defaults', () => {
     expect(bad({ endpoints: { 'orders.list': { method: 'GET' } } })).toThrow(/endpoints\.orders\.list\.path/);
     const c = resolveConfig({ file: { path: 'c.json', data: { endpoints: { 'orders.list': { path: '/api/orders' } } } } });
-    expect(c.endpoints['orders.list']).toMatchObject({ method: 'GET', expectStatus: ['2xx'], bodyType: 'json', timeout: null, enabled: true });
+    expect(c.endpoints['orders.list']).toMatchObject({
+      method: 'GET',
+      expectStatus: ['2xx'],
+      bodyType: 'json',
+      timeout: null,
+      enabled: true,
+    });
   });
 });
 
@@ -119,7 +125,9 @@ describe('body checks', () => {
     expect(endpoint({ expectBody: {} })).toThrow(
       /endpoints\.monitoring\.metrics\.expectBody must have exactly one of json, jsonPath, contains, empty, got \{\}/,
     );
-    expect(endpoint({ expectBody: { json: ['a'], contains: 'b' } })).toThrow(/expectBody must have exactly one of json, jsonPath, contains, empty/);
+    expect(endpoint({ expectBody: { json: ['a'], contains: 'b' } })).toThrow(
+      /expectBody must have exactly one of json, jsonPath, contains, empty/,
+    );
     expect(endpoint({ expectBody: { contain: 'x' } })).toThrow(/endpoints\.monitoring\.metrics\.expectBody: unknown key "contain"/);
     expect(endpoint({ expectBody: { empty: false } })).toThrow(/endpoints\.monitoring\.metrics\.expectBody\.empty/);
     expect(endpoint({ expectBody: { json: [] } })).toThrow(/endpoints\.monitoring\.metrics\.expectBody\.json .*>=1/);

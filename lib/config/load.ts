@@ -56,7 +56,8 @@ function isPayload(path: readonly string[]): boolean {
 
 /** Keys of earlier config versions, and where their settings went. */
 const MOVED_KEYS: Record<string, string> = {
-  tokens: 'the login response fields moved to the login strategy: auth: { bearer: { type: login, endpoint: auth.login, token: { json: accessToken }, refresh: { endpoint: auth.refresh, token: { json: refreshToken } } } }',
+  tokens:
+    'the login response fields moved to the login strategy: auth: { bearer: { type: login, endpoint: auth.login, token: { json: accessToken }, refresh: { endpoint: auth.refresh, token: { json: refreshToken } } } }',
   journey: 'the journey weights moved to the journey flow: flows: { journey: { mix: { auth: 2, user: 5, monitoring: 3 } } }',
 };
 

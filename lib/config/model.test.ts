@@ -62,7 +62,9 @@ describe('a config for another API', () => {
       ],
     });
     const perIteration = load({ ...shop, flows: { ...shop.flows, browse: { ...shop.flows.browse, session: 'iteration' } } });
-    expect(buildPlan({ config: perIteration, scenario: 'browse', profile: 'smoke', phase: null, runId: 'r', now: 'now' }).requestsPerIteration).toBe(4);
+    expect(
+      buildPlan({ config: perIteration, scenario: 'browse', profile: 'smoke', phase: null, runId: 'r', now: 'now' }).requestsPerIteration,
+    ).toBe(4);
   });
   it('names env vars in the plan, never their values', () => {
     const env = { SHOP_KEY: 'k-secret', SHOP_USER: 'u', SHOP_PASSWORD: 'p-secret', SHOP_TOKEN: 't-secret' };
@@ -87,7 +89,8 @@ describe('a config for another API', () => {
 });
 
 describe('bad input names the path, with exit 2', () => {
-  const withEndpoint = (e: Record<string, unknown>) => bad({ ...shop, endpoints: { ...shop.endpoints, 'orders.list': { path: '/o', ...e } } });
+  const withEndpoint = (e: Record<string, unknown>) =>
+    bad({ ...shop, endpoints: { ...shop.endpoints, 'orders.list': { path: '/o', ...e } } });
   it('a header with no value', () => {
     expect(withEndpoint({ headers: { 'X-Key': '' } })).toThrow(/endpoints\.orders\.list\.headers\.X-Key needs a value/);
     expect(bad({ ...shop, target: { ...shop.target, headers: { Accept: '' } } })).toThrow(/target\.headers\.Accept needs a value/);
@@ -96,15 +99,21 @@ describe('bad input names the path, with exit 2', () => {
     expect(bad({ ...shop, auth: { ...shop.auth, key: { type: 'hmac', env: 'X' } } })).toThrow(
       /auth\.key\.type is an unknown auth strategy type "hmac": use one of apiKey, basic, bearer, login/,
     );
-    expect(withEndpoint({ auth: 'oauth' })).toThrow(/endpoints\.orders\.list\.auth names no auth strategy "oauth"; defined: none, key, basic, token, session/);
+    expect(withEndpoint({ auth: 'oauth' })).toThrow(
+      /endpoints\.orders\.list\.auth names no auth strategy "oauth"; defined: none, key, basic, token, session/,
+    );
   });
   it('a capture used before it is set', () => {
     const flows = { browse: { steps: ['orders.get', { endpoint: 'orders.list', capture: { orderId: '[0].id' } }] } };
     expect(bad({ ...shop, flows })).toThrow(/flows\.browse\.steps\.0 orders\.get uses \{\{orderId\}\} before any step captures it/);
   });
   it('a flow naming an unknown endpoint', () => {
-    expect(bad({ ...shop, flows: { browse: { steps: ['orders.lst'] } } })).toThrow(/flows\.browse\.steps\.0 names no endpoint "orders\.lst"/);
-    expect(bad({ ...shop, flows: { m: { mix: { nothing: 1 } } }, scenario: null })).toThrow(/flows\.m\.mix\.nothing names no flow "nothing"/);
+    expect(bad({ ...shop, flows: { browse: { steps: ['orders.lst'] } } })).toThrow(
+      /flows\.browse\.steps\.0 names no endpoint "orders\.lst"/,
+    );
+    expect(bad({ ...shop, flows: { m: { mix: { nothing: 1 } } }, scenario: null })).toThrow(
+      /flows\.m\.mix\.nothing names no flow "nothing"/,
+    );
   });
   it('credentials in a URL, without echoing them', () => {
     let message = '';
@@ -121,7 +130,9 @@ describe('bad input names the path, with exit 2', () => {
     expect(bad({ target: { baseUrl: 'ftp://127.0.0.1/' } })).toThrow(/target\.baseUrl must be an http:\/\/ or https:\/\/ URL/);
   });
   it('a body that does not fit its type, and a bad JSON path', () => {
-    expect(withEndpoint({ bodyType: 'text', body: { a: 1 } })).toThrow(/endpoints\.orders\.list\.body must be a string when bodyType is text/);
+    expect(withEndpoint({ bodyType: 'text', body: { a: 1 } })).toThrow(
+      /endpoints\.orders\.list\.body must be a string when bodyType is text/,
+    );
     expect(withEndpoint({ expectBody: { jsonPath: { 'a[x]': { exists: true } } } })).toThrow(/jsonPath\.a\[x\] has a bad index/);
   });
   it('keys of the earlier config version, with where they went', () => {

@@ -44,7 +44,9 @@ const BaseUrlSchema = z
     }
   });
 
-const HeaderValue = z.string().min(1, { error: 'needs a value: a header with no value is not sent by every client alike; remove it instead' });
+const HeaderValue = z
+  .string()
+  .min(1, { error: 'needs a value: a header with no value is not sent by every client alike; remove it instead' });
 const HeadersSchema = z.record(
   z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name (letters, digits, "-")' }),
   HeaderValue,
@@ -92,7 +94,9 @@ export const AUTH_TYPES = ['apiKey', 'basic', 'bearer', 'login'] as const;
 export const AuthConfigSchema = z.discriminatedUnion(
   'type',
   [
-    z.object({ type: z.literal('apiKey'), in: z.enum(['header', 'query']).default('header'), name: z.string().min(1), env: EnvName }).strict(),
+    z
+      .object({ type: z.literal('apiKey'), in: z.enum(['header', 'query']).default('header'), name: z.string().min(1), env: EnvName })
+      .strict(),
     z
       .object({ type: z.literal('basic'), username: z.string().min(1).optional(), usernameEnv: EnvName.optional(), passwordEnv: EnvName })
       .strict()
@@ -100,7 +104,12 @@ export const AuthConfigSchema = z.discriminatedUnion(
         error: 'needs exactly one of username (a literal) or usernameEnv (the env var holding it)',
       }),
     z
-      .object({ type: z.literal('bearer'), env: EnvName, header: z.string().min(1).default('Authorization'), scheme: z.string().default('Bearer') })
+      .object({
+        type: z.literal('bearer'),
+        env: EnvName,
+        header: z.string().min(1).default('Authorization'),
+        scheme: z.string().default('Bearer'),
+      })
       .strict(),
     z
       .object({
@@ -109,7 +118,11 @@ export const AuthConfigSchema = z.discriminatedUnion(
         token: TokenSourceSchema,
         header: z.string().min(1).default('Authorization'),
         scheme: z.string().default('Bearer'),
-        refresh: z.object({ endpoint: z.string().min(1), token: TokenSourceSchema }).strict().nullable().default(null),
+        refresh: z
+          .object({ endpoint: z.string().min(1), token: TokenSourceSchema })
+          .strict()
+          .nullable()
+          .default(null),
         reloginOn: z.array(z.number().int().min(100).max(599)).default([401]),
       })
       .strict(),
@@ -128,7 +141,9 @@ const StepSchema = z.union([
   z
     .object({
       endpoint: z.string().min(1),
-      capture: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'capture names must be letters, digits or "_"' }), z.string()).default({}),
+      capture: z
+        .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'capture names must be letters, digits or "_"' }), z.string())
+        .default({}),
       think: ThinkSchema.optional(),
     })
     .strict(),
@@ -230,7 +245,10 @@ export const ConfigSchema = z
       })
       .strict(),
     defaultTimeout: DurationSchema,
-    auth: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { error: 'auth strategy names must be letters, digits, "_" or "-"' }), AuthConfigSchema),
+    auth: z.record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { error: 'auth strategy names must be letters, digits, "_" or "-"' }),
+      AuthConfigSchema,
+    ),
     groups: z.record(z.string(), z.object({ auth: z.string().min(1).optional() }).strict()),
     endpoints: z.record(NameSchema, EndpointConfigSchema),
     flows: z.record(NameSchema, FlowConfigSchema),
@@ -279,12 +297,17 @@ function checkReferences(c: Config, ctx: Ctx): void {
   const strategyOk = (s: string) => s === 'none' || Object.hasOwn(c.auth, s);
   const strategyList = ['none', ...strategies].join(', ');
   for (const [g, group] of Object.entries(c.groups)) {
-    if (group.auth !== undefined && !strategyOk(group.auth)) issue(['groups', g, 'auth'], `names no auth strategy "${group.auth}"; defined: ${strategyList}`);
+    if (group.auth !== undefined && !strategyOk(group.auth))
+      issue(['groups', g, 'auth'], `names no auth strategy "${group.auth}"; defined: ${strategyList}`);
   }
   for (const [name, e] of Object.entries(c.endpoints)) {
-    if (e.auth !== undefined && !strategyOk(e.auth)) issue(['endpoints', name, 'auth'], `names no auth strategy "${e.auth}"; defined: ${strategyList}`);
+    if (e.auth !== undefined && !strategyOk(e.auth))
+      issue(['endpoints', name, 'auth'], `names no auth strategy "${e.auth}"; defined: ${strategyList}`);
     if (e.bodyType === 'form' && e.body !== undefined && e.body !== null) {
-      const ok = typeof e.body === 'object' && !Array.isArray(e.body) && Object.values(e.body as object).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
+      const ok =
+        typeof e.body === 'object' &&
+        !Array.isArray(e.body) &&
+        Object.values(e.body as object).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
       if (!ok) issue(['endpoints', name, 'body'], 'must be an object of strings, numbers or booleans when bodyType is form');
     }
     if (e.bodyType === 'text' && e.body !== undefined && e.body !== null && typeof e.body !== 'string') {
@@ -305,7 +328,8 @@ function checkReferences(c: Config, ctx: Ctx): void {
   for (const [s, a] of Object.entries(c.auth)) {
     if (a.type !== 'login') continue;
     if (!endpointOk(a.endpoint)) issue(['auth', s, 'endpoint'], `names no endpoint "${a.endpoint}"; endpoints: ${endpointList()}`);
-    if (a.refresh && !endpointOk(a.refresh.endpoint)) issue(['auth', s, 'refresh', 'endpoint'], `names no endpoint "${a.refresh.endpoint}"`);
+    if (a.refresh && !endpointOk(a.refresh.endpoint))
+      issue(['auth', s, 'refresh', 'endpoint'], `names no endpoint "${a.refresh.endpoint}"`);
     for (const [path, src] of [
       [['auth', s, 'token', 'json'], a.token],
       [['auth', s, 'refresh', 'token', 'json'], a.refresh?.token],
@@ -325,7 +349,8 @@ function checkReferences(c: Config, ctx: Ctx): void {
       if (!endpointOk(n)) issue(['flows', f, 'pick', 'endpoints', n], `names no endpoint "${n}"; endpoints: ${endpointList()}`);
     }
     for (const [n] of Object.entries(flow.mix ?? {})) {
-      if (!Object.hasOwn(c.flows, n) && !groupNames(c).has(n)) issue(['flows', f, 'mix', n], `names no flow "${n}"; flows: ${flowNames(c).join(', ')}`);
+      if (!Object.hasOwn(c.flows, n) && !groupNames(c).has(n))
+        issue(['flows', f, 'mix', n], `names no flow "${n}"; flows: ${flowNames(c).join(', ')}`);
     }
   }
   for (const f of Object.keys(c.flows)) {
@@ -352,7 +377,10 @@ function checkSteps(c: Config, f: string, flow: FlowConfig, issue: (path: (strin
     }
     for (const v of endpointVars(e)) {
       if (!BUILTIN_VARS.has(v) && !v.startsWith('env.') && !captured.has(v)) {
-        issue(at, `${step.endpoint} uses {{${v}}} before any step captures it: capture it in an earlier step (capture: { ${v}: 'json.path' })`);
+        issue(
+          at,
+          `${step.endpoint} uses {{${v}}} before any step captures it: capture it in an earlier step (capture: { ${v}: 'json.path' })`,
+        );
       }
     }
     for (const [name, path] of Object.entries(step.capture)) {
@@ -368,7 +396,12 @@ function checkSteps(c: Config, f: string, flow: FlowConfig, issue: (path: (strin
 
 /** Every {{var}} an endpoint's request uses. */
 export function endpointVars(e: Pick<EndpointConfig, 'path' | 'query' | 'headers' | 'body'>): string[] {
-  const texts = [e.path, ...Object.values(e.query), ...Object.values(e.headers), e.body === undefined || e.body === null ? '' : JSON.stringify(e.body)];
+  const texts = [
+    e.path,
+    ...Object.values(e.query),
+    ...Object.values(e.headers),
+    e.body === undefined || e.body === null ? '' : JSON.stringify(e.body),
+  ];
   return [...new Set(texts.flatMap(templateVars))];
 }
 

@@ -26,7 +26,10 @@ export interface K6Binary {
 
 /** Version as `k6 version` prints it ("k6 v2.2.0 (go1.26…)" → "v2.2.0"). */
 export async function k6VersionOf(path: string): Promise<string> {
-  const { stdout } = await run(path, ['version'], { timeout: 15_000, env: { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' } });
+  const { stdout } = await run(path, ['version'], {
+    timeout: 15_000,
+    env: { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' },
+  });
   const m = /k6 (v\d+\.\d+\.\d+\S*)/.exec(stdout);
   if (!m?.[1]) throw new InfraError(`${path} did not report a k6 version: ${stdout.trim()}`);
   return m[1];

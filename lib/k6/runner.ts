@@ -107,7 +107,9 @@ export async function runK6(a: K6RunArgs): Promise<K6RunResult> {
   const log = createWriteStream(a.logFile, { flags: 'a' });
   // setpriv --pdeathsig: the kernel sends k6 SIGINT when loadgate dies by any signal, kill -9
   // included, so no load outlives the harness; k6 then stops gracefully and flushes its outputs.
-  const [command, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGINT', '--', a.k6.path, ...k6Args(a)]] : [a.k6.path, k6Args(a)];
+  const [command, args] = existsSync(SETPRIV)
+    ? [SETPRIV, ['--pdeathsig', 'SIGINT', '--', a.k6.path, ...k6Args(a)]]
+    : [a.k6.path, k6Args(a)];
   const child = spawn(command, args, {
     cwd: a.cwd,
     env: { ...process.env, ...a.env, ...K6_OFFLINE_ENV },

@@ -85,7 +85,10 @@ export const AuthStrategySchema = z.discriminatedUnion('type', [
       header: z.string().min(1),
       /** Put before the token in the header ("Bearer"); empty sends the bare token. */
       scheme: z.string(),
-      refresh: z.object({ endpoint: z.string().min(1), token: TokenSourceSchema }).strict().nullable(),
+      refresh: z
+        .object({ endpoint: z.string().min(1), token: TokenSourceSchema })
+        .strict()
+        .nullable(),
       /** Answers to an authenticated request that drop the session and log in again. */
       reloginOn: z.array(z.number().int().min(100).max(599)),
     })
@@ -145,8 +148,12 @@ export const FlowSchema = z.discriminatedUnion('kind', [
       session: z.enum(['vu', 'iteration']),
     })
     .strict(),
-  z.object({ kind: z.literal('pick'), endpoints: z.array(z.object({ name: z.string(), weight: z.number().positive() }).strict()).min(1) }).strict(),
-  z.object({ kind: z.literal('mix'), flows: z.array(z.object({ name: z.string(), weight: z.number().positive() }).strict()).min(1) }).strict(),
+  z
+    .object({ kind: z.literal('pick'), endpoints: z.array(z.object({ name: z.string(), weight: z.number().positive() }).strict()).min(1) })
+    .strict(),
+  z
+    .object({ kind: z.literal('mix'), flows: z.array(z.object({ name: z.string(), weight: z.number().positive() }).strict()).min(1) })
+    .strict(),
 ]);
 export type Flow = z.infer<typeof FlowSchema>;
 

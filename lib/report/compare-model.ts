@@ -16,7 +16,8 @@ import {
   type Change,
 } from './stats.ts';
 import { comparatorText, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
-import { verdictBadge } from './run-model.ts';
+import { productionBadge, verdictBadge } from './run-model.ts';
+import { ownJudgement, productionJudgement } from '../verdict/headline.ts';
 import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from './format.ts';
 
 export interface ComparedRun {
@@ -361,74 +362,81 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
     summary.push({ from: runs[j - 1]?.label ?? '', to: runs[j]?.label ?? '', ...counts });
   }
 
-  // Targets: the union of every run's gating rows, each run's own threshold and tick.
-  const keys: Array<{ target: string; endpoint: string; stage: string; metric: Metric }> = [];
-  const seen = new Set<string>();
-  const keyOf = (r: VerdictRow) => `${r.target}\u0000${r.endpoint}\u0000${r.endpoint === '*' ? '' : r.stage}`;
-  for (const r of runs) {
-    for (const row of r.verdict?.rows ?? []) {
-      if (!row.gating || seen.has(keyOf(row))) continue;
-      seen.add(keyOf(row));
-      keys.push({ target: row.target, endpoint: row.endpoint, stage: row.stage, metric: metricOfRow(row) });
-    }
-  }
-  // Throughput rows are about each run's own steady window, whose stage list may differ between runs.
-  const find = (v: Verdict | null, k: (typeof keys)[number]) =>
-    v?.rows.find((x) => x.gating && x.target === k.target && x.endpoint === k.endpoint && (k.endpoint === '*' || x.stage === k.stage));
-  const targetRows = keys.map((k) => {
-    const cells = runs.map((r, i) => {
-      const row = find(r.verdict, k);
-      const prev = i > 0 ? find(runs[i - 1]?.verdict ?? null, k) : undefined;
-      let delta = '';
-      let deltaCls = '';
-      if (row && prev && row.measured !== null && prev.measured !== null) {
-        const d = row.measured - prev.measured;
-        const lowerBetter = row.comparator.startsWith('<');
-        delta = `${d > 0 ? '▲' : d < 0 ? '▼' : '='} ${row.unit === 'ratio' ? `${signed((Math.abs(d) * 100).toFixed(2), d)} pp` : signed(fmtUnit(Math.abs(d), row.unit), d)}`;
-        deltaCls = d === 0 ? '' : d < 0 === lowerBetter ? 'pass' : 'fail';
+  // Targets: the union of every run's gating rows, each run's own threshold and tick; `pick`
+  // says which judgement's gating rows (the own set's, or the production gate's).
+  const targetTable = (pick: (v: Verdict | null) => VerdictRow[] | null) => {
+    const keys: Array<{ target: string; endpoint: string; stage: string; metric: Metric }> = [];
+    const seen = new Set<string>();
+    const keyOf = (r: VerdictRow) => `${r.target}\u0000${r.endpoint}\u0000${r.endpoint === '*' ? '' : r.stage}`;
+    for (const r of runs) {
+      for (const row of pick(r.verdict) ?? []) {
+        if (!row.gating || seen.has(keyOf(row))) continue;
+        seen.add(keyOf(row));
+        keys.push({ target: row.target, endpoint: row.endpoint, stage: row.stage, metric: metricOfRow(row) });
       }
-      return row
-        ? {
-            has: true,
-            measured: `${row.censored ? '≥ ' : ''}${fmtUnit(row.measured, row.unit)}`,
-            threshold: `${comparatorText(row.comparator)} ${fmtUnit(row.threshold, row.unit)}`,
-            status: row.status,
-            tick: TICK[row.status],
-            delta,
-            deltaCls,
-          }
-        : {
-            has: false,
-            measured: DASH,
-            threshold: r.verdict ? 'no target' : 'not judged',
-            status: 'none',
-            tick: '',
-            delta: '',
-            deltaCls: '',
-          };
+    }
+    // Throughput rows are about each run's own steady window, whose stage list may differ between runs.
+    const find = (v: Verdict | null, k: (typeof keys)[number]) =>
+      pick(v)?.find((x) => x.gating && x.target === k.target && x.endpoint === k.endpoint && (k.endpoint === '*' || x.stage === k.stage));
+    const targetRows = keys.map((k) => {
+      const cells = runs.map((r, i) => {
+        const row = find(r.verdict, k);
+        const prev = i > 0 ? find(runs[i - 1]?.verdict ?? null, k) : undefined;
+        let delta = '';
+        let deltaCls = '';
+        if (row && prev && row.measured !== null && prev.measured !== null) {
+          const d = row.measured - prev.measured;
+          const lowerBetter = row.comparator.startsWith('<');
+          delta = `${d > 0 ? '▲' : d < 0 ? '▼' : '='} ${row.unit === 'ratio' ? `${signed((Math.abs(d) * 100).toFixed(2), d)} pp` : signed(fmtUnit(Math.abs(d), row.unit), d)}`;
+          deltaCls = d === 0 ? '' : d < 0 === lowerBetter ? 'pass' : 'fail';
+        }
+        return row
+          ? {
+              has: true,
+              measured: `${row.censored ? '≥ ' : ''}${fmtUnit(row.measured, row.unit)}`,
+              threshold: `${comparatorText(row.comparator)} ${fmtUnit(row.threshold, row.unit)}`,
+              status: row.status,
+              tick: TICK[row.status],
+              delta,
+              deltaCls,
+            }
+          : {
+              has: false,
+              measured: DASH,
+              threshold: pick(r.verdict) ? 'no target' : 'not judged',
+              status: 'none',
+              tick: '',
+              delta: '',
+              deltaCls: '',
+            };
+      });
+      const firstIdx = runs.findIndex((r) => find(r.verdict, k));
+      const from = firstIdx >= 0 && firstIdx < runs.length - 1 ? firstIdx : 0;
+      const stageOf = (i: number) => (k.endpoint === '*' ? (find(runs[i]?.verdict ?? null, k)?.stage ?? 'all') : k.stage);
+      const fromRun = runs[from];
+      const toRun = runs[runs.length - 1];
+      const change =
+        runs.length >= 2 && fromRun && toRun
+          ? compareCells(
+              statsFor(fromRun.analysis, k.endpoint, stageOf(from)),
+              statsFor(toRun.analysis, k.endpoint, stageOf(runs.length - 1)),
+              k.metric,
+              seed * 104729 + ++seq,
+            )
+          : null;
+      return {
+        target: k.target,
+        endpoint: k.endpoint === '*' ? 'all endpoints' : k.endpoint,
+        stage: k.endpoint === '*' ? 'steady window' : k.stage === 'all' ? 'whole run' : k.stage,
+        cells,
+        change,
+      };
     });
-    const firstIdx = runs.findIndex((r) => find(r.verdict, k));
-    const from = firstIdx >= 0 && firstIdx < runs.length - 1 ? firstIdx : 0;
-    const stageOf = (i: number) => (k.endpoint === '*' ? (find(runs[i]?.verdict ?? null, k)?.stage ?? 'all') : k.stage);
-    const fromRun = runs[from];
-    const toRun = runs[runs.length - 1];
-    const change =
-      runs.length >= 2 && fromRun && toRun
-        ? compareCells(
-            statsFor(fromRun.analysis, k.endpoint, stageOf(from)),
-            statsFor(toRun.analysis, k.endpoint, stageOf(runs.length - 1)),
-            k.metric,
-            seed * 104729 + ++seq,
-          )
-        : null;
-    return {
-      target: k.target,
-      endpoint: k.endpoint === '*' ? 'all endpoints' : k.endpoint,
-      stage: k.endpoint === '*' ? 'steady window' : k.stage === 'all' ? 'whole run' : k.stage,
-      cells,
-      change,
-    };
-  });
+    return targetRows;
+  };
+  const targetRows = targetTable((v) => v?.rows ?? null);
+  // The production gate, phase by phase: every run against the same production targets.
+  const productionRows = targetTable((v) => v?.production?.rows ?? null);
 
   // Grouped bars: P95 and timeout rate per endpoint, one bar per run.
   const bars = barCharts(runs, endpointNames, colors);
@@ -452,11 +460,11 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
       statusAlert: r.analysis.run.status !== 'completed',
       requests: fmtInt(r.analysis.totals.requests),
       verdict: verdictBadge(r.verdict),
+      production: productionBadge(r.verdict),
+      productionMet: productionText(r.verdict),
       validity: r.verdict ? (r.verdict.validity.valid ? 'valid' : 'NOT VALID') : 'not judged',
       validityCls: r.verdict ? (r.verdict.validity.valid ? 'pass' : 'inconclusive') : 'none',
-      targetsMet: r.verdict
-        ? `set ${r.verdict.set.name}: ${r.verdict.rows.filter((x) => x.gating && x.status === 'pass').length} of ${r.verdict.rows.filter((x) => x.gating).length} gating targets met`
-        : 'no targets checked',
+      targetsMet: r.verdict ? `own set ${ownJudgement(r.verdict).set}: ${ownJudgement(r.verdict).summary}` : 'no targets checked',
       timeouts: `${r.analysis.timeouts.endpointsWithTimeouts} of ${r.analysis.timeouts.endpointsTotal} endpoints time out`,
     })),
     showOverall,
@@ -465,6 +473,7 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
     summary,
     tables,
     targets: { any: targetRows.length > 0, rows: targetRows },
+    production: productionView(runs, productionRows),
     bars,
     method: {
       resamples: NOISE.resamples,
@@ -476,6 +485,23 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
       rateFloor: fmtPct(NOISE.rateRelFloor, 0),
     },
   };
+}
+
+/** A run card's second line: `production: 29 of 43 targets breached`. */
+function productionText(v: Verdict | null): string {
+  if (!v) return 'production: not judged';
+  const p = productionJudgement(v);
+  if (!p) return 'production: not judged (verdict predates the production gate)';
+  return `${p.set === 'production' ? 'production' : `production gate ${p.set}`}: ${p.summary}`;
+}
+
+/** The production gate, phase by phase: one line per run (the same figures as its card) and the rows. */
+function productionView<T>(runs: ComparedRun[], rows: T[]) {
+  const phases = runs.map((r) => {
+    const p = r.verdict ? productionJudgement(r.verdict) : null;
+    return { label: r.label, judged: p !== null, cls: p?.status ?? 'none', text: p ? `${p.label}: ${p.summary}` : 'not judged' };
+  });
+  return { any: rows.length > 0, rows, phases };
 }
 
 /** The smallest 1-2-2.5-5 × 10^k at or above v. */

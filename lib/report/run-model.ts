@@ -5,6 +5,7 @@
 import type { Analysis, Endpoint, Stats } from '../analysis/schema.ts';
 import { decodeCdf, logBuckets, quantile } from './histogram.ts';
 import { comparatorText, isRunWide, isWholeRun, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
+import { ownJudgement, productionJudgement } from '../verdict/headline.ts';
 import { DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from './format.ts';
 
 /** Most points a time-series chart gets; longer series are aggregated (see downsample). */
@@ -20,22 +21,52 @@ export interface Cell {
 
 const STATUS_LABEL = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
 
+/**
+ * The first question: the run against its own (gating) set, which decides the exit code. A set
+ * without targets (the baseline) is NO TARGETS, neutral: never a PASS of nothing.
+ */
 export function verdictBadge(verdict: Verdict | null) {
   if (!verdict)
-    return { judged: false, label: 'NOT JUDGED', cls: 'none', text: 'No verdict file: this run was not judged against targets.' };
-  const gating = verdict.rows.filter((r) => r.gating);
-  const fails = gating.filter((r) => r.status === 'fail').length;
-  const inc = gating.filter((r) => r.status === 'inconclusive').length;
+    return {
+      judged: false,
+      label: 'NOT JUDGED',
+      cls: 'none',
+      set: '',
+      text: 'No verdict file: this run was not judged against targets.',
+    };
+  const j = ownJudgement(verdict);
   const text =
-    verdict.status === 'pass'
-      ? gating.length
-        ? `All ${gating.length} gating targets met (threshold set ${verdict.set.name}).`
-        : `No targets in threshold set ${verdict.set.name}: measured only.`
-      : verdict.status === 'fail'
-        ? `${fails} of ${gating.length} gating targets breached (threshold set ${verdict.set.name}).`
-        : `Inconclusive${inc ? `: ${inc} target(s) could not be judged` : ''}${verdict.validity.valid ? '' : '; the load was not delivered'}.`;
-  return { judged: true, label: STATUS_LABEL[verdict.status], cls: verdict.status, text };
+    j.status === 'none'
+      ? `No targets of its own (threshold set ${j.set}): measured only.`
+      : `${capitalize(j.summary)} (threshold set ${j.set}; decides the exit code).`;
+  return { judged: true, label: j.label, cls: j.status, set: j.set, text };
 }
+
+/**
+ * The second question: the run against the production gate, from the same verdict file.
+ * Informational; a verdict written before the production gate says so.
+ */
+export function productionBadge(verdict: Verdict | null) {
+  if (!verdict) return { judged: false, label: 'NOT JUDGED', cls: 'none', set: '', text: 'No verdict file.' };
+  const j = productionJudgement(verdict);
+  if (!j)
+    return {
+      judged: false,
+      label: 'NOT JUDGED',
+      cls: 'none',
+      set: '',
+      text: 'This verdict predates the production gate: run "loadgate verdict" on the run directory again.',
+    };
+  if (j.sameAsOwn)
+    return { judged: true, label: j.label, cls: j.status, set: j.set, text: 'The threshold set is the production gate itself.' };
+  const text =
+    j.status === 'none'
+      ? `No targets in the production gate (threshold set ${j.set}).`
+      : `${capitalize(j.summary)} (threshold set ${j.set}; informational, the exit code follows the own set).`;
+  return { judged: true, label: j.label, cls: j.status, set: j.set, text };
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function validityView(analysis: Analysis, verdict: Verdict | null) {
   if (verdict) {
@@ -191,15 +222,32 @@ function targetsView(verdict: Verdict | null) {
   const sorted = [...verdict.rows].sort((a, b) => order[a.status] - order[b.status]);
   const gating = sorted.filter((r) => r.gating).map(targetRowView);
   const other = sorted.filter((r) => !r.gating).map(targetRowView);
+  const p = productionJudgement(verdict);
+  const production =
+    p && !p.sameAsOwn
+      ? {
+          set: p.set,
+          label: p.label,
+          cls: p.status,
+          summary: p.summary,
+          rows: [...p.rows].sort((a, b) => order[a.status] - order[b.status]).map(targetRowView),
+          pass: p.met,
+          fail: p.breached,
+          inconclusive: p.inconclusive,
+        }
+      : null;
   return {
     set: verdict.set.name,
     gate: verdict.settings.gate,
+    /** The own set has no targets (the baseline): no table, a neutral line. */
+    none: gating.length === 0,
     rows: gating,
     other,
     otherFails: other.filter((r) => r.status === 'fail').length,
     pass: verdict.counts.pass,
     fail: verdict.counts.fail,
     inconclusive: verdict.counts.inconclusive,
+    production,
   };
 }
 
@@ -546,6 +594,7 @@ export function buildRunView(analysis: Analysis, verdict: Verdict | null, now: D
     meta: runMeta(analysis),
     runStatus: runStatusView(analysis),
     verdict: verdictBadge(verdict),
+    production: productionBadge(verdict),
     validity: validityView(analysis, verdict),
     kpis,
     warnings: inputWarnings(analysis),

@@ -12,6 +12,14 @@ import type { ThresholdSet } from '../../thresholds/schema.ts';
 export interface PostOptions {
   /** The resolved set (the one k6's thresholds came from), so a config's own sets need no second lookup. */
   thresholds: { name: string; set: ThresholdSet };
+  /**
+   * The production gate the run is judged against too (verdict.json's `production`; it never
+   * changes the exit code): a set name or a resolved set. Default `production`, looked up in
+   * `userSets`, then the built-in sets.
+   */
+  productionSet?: string | { name: string; set: ThresholdSet };
+  /** The config's own threshold sets, so a `production` (or other named production set) of the config's wins. */
+  userSets?: Record<string, ThresholdSet>;
   failOnInconclusive: boolean;
   observers: RunObserver[];
   log: (line: string) => void;
@@ -45,7 +53,14 @@ export async function postProcess(runDir: string, o: PostOptions): Promise<PostR
     const code = analysis.error instanceof LoadgateError ? analysis.error.exitCode : ExitCode.data;
     return { verdictExitCode: code, reportPath: null };
   }
-  const verdict = await step('verdict', o.log, () => judgeRun(runDir, { set: o.thresholds, failOnInconclusive: o.failOnInconclusive }));
+  const verdict = await step('verdict', o.log, () =>
+    judgeRun(runDir, {
+      set: o.thresholds,
+      failOnInconclusive: o.failOnInconclusive,
+      ...(o.productionSet !== undefined ? { productionSet: o.productionSet } : {}),
+      ...(o.userSets !== undefined ? { userSets: o.userSets } : {}),
+    }),
+  );
   const report = await step('report', o.log, () => writeRunReport(runDir));
   for (const observer of o.observers) {
     await step(`${observer.name} results`, o.log, async () => observer.onResults?.(runDir));

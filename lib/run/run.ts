@@ -60,7 +60,9 @@ export interface RunOutcome {
 export function validateNames(scenario: string, profile: string, config: Config): { scenario: string; profile: string } {
   const flows = flowNames(config);
   if (!flows.includes(scenario)) {
-    throw new UsageError(`unknown scenario "${scenario}"; valid scenarios (the config's flows): ${flows.join(', ') || '(none: add endpoints and flows)'}`);
+    throw new UsageError(
+      `unknown scenario "${scenario}"; valid scenarios (the config's flows): ${flows.join(', ') || '(none: add endpoints and flows)'}`,
+    );
   }
   if (!findProfile(config, profile)) {
     throw new UsageError(`unknown profile "${profile}"; valid profiles: ${profileNames(config).join(', ')}`);
@@ -103,7 +105,11 @@ export function encodings(value: string): string[] {
  * reference API's demo password only when the pre-flight answer came from the reference API:
  * against any other target, a missing credential is a config error before any load.
  */
-export function secretsFor(plan: Plan, env: NodeJS.ProcessEnv, o: { password?: string | null; referenceApi: boolean; log: (l: string) => void }): Secrets {
+export function secretsFor(
+  plan: Plan,
+  env: NodeJS.ProcessEnv,
+  o: { password?: string | null; referenceApi: boolean; log: (l: string) => void },
+): Secrets {
   const values: Record<string, string> = {};
   const missing: string[] = [];
   for (const name of plan.env) {
@@ -172,7 +178,15 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
   let plan: Plan;
   try {
     plan = PlanSchema.parse(
-      buildPlan({ config: opts.config, scenario, profile, phase: opts.phase, runId, now: now().toISOString(), thresholds: opts.thresholds }),
+      buildPlan({
+        config: opts.config,
+        scenario,
+        profile,
+        phase: opts.phase,
+        runId,
+        now: now().toISOString(),
+        thresholds: opts.thresholds,
+      }),
     );
   } catch (err) {
     if (err instanceof PlanError) throw new UsageError(err.message);
@@ -181,7 +195,11 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
   // Before any file or load: a target that does not answer, or a credential that is not set,
   // stops the run here (exit 4 or 2), with no run directory half made.
   const pre = await preflight(plan.baseUrl, opts.config.target.preflight);
-  const secrets = secretsFor(plan, opts.env ?? process.env, { password: opts.password ?? null, referenceApi: pre.referenceApi, log: opts.log });
+  const secrets = secretsFor(plan, opts.env ?? process.env, {
+    password: opts.password ?? null,
+    referenceApi: pre.referenceApi,
+    log: opts.log,
+  });
   const runDir = await createRunDir(opts.config.outDir, runId);
   const planPath = join(runDir, 'plan.json');
   await writeFile(planPath, JSON.stringify(plan, null, 2) + '\n');

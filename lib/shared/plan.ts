@@ -246,7 +246,9 @@ export function buildPlan(input: PlanInput): Plan {
   const allFlows = resolveFlows(config, all);
   if (!allFlows[scenario]) {
     const names = [...new Set([...Object.keys(config.flows ?? {}), ...Object.keys(allFlows)])].filter((n) => allFlows[n]);
-    throw new PlanError(`unknown scenario "${scenario}"; valid scenarios (the config's flows): ${names.join(', ') || '(none: add endpoints and flows)'}`);
+    throw new PlanError(
+      `unknown scenario "${scenario}"; valid scenarios (the config's flows): ${names.join(', ') || '(none: add endpoints and flows)'}`,
+    );
   }
   const flowNames = reachableFlows(allFlows, scenario);
   const flows = Object.fromEntries(flowNames.map((n) => [n, allFlows[n] as Flow]));
@@ -346,7 +348,21 @@ export function buildPlan(input: PlanInput): Plan {
       tags,
       // Without `url`: a query-string API key would land in every sample, raw file and InfluxDB
       // point; the `name` tag identifies the endpoint, and the analysis reads nothing else.
-      systemTags: ['proto', 'subproto', 'status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'tls_version', 'scenario', 'service', 'expected_response'],
+      systemTags: [
+        'proto',
+        'subproto',
+        'status',
+        'method',
+        'name',
+        'group',
+        'check',
+        'error',
+        'error_code',
+        'tls_version',
+        'scenario',
+        'service',
+        'expected_response',
+      ],
       summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
       // Response bodies are needed for the body-shape checks and token extraction.
       discardResponseBodies: false,

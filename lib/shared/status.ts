@@ -22,7 +22,9 @@ export function statusMatches(list: readonly StatusMatcher[], status: number): b
 }
 
 export function formatStatuses(list: readonly StatusMatcher[]): string {
-  return list.map((s) => (typeof s === 'number' ? String(s) : s.max - s.min === 99 && s.min % 100 === 0 ? `${s.min / 100}xx` : `${s.min}-${s.max}`)).join(', ');
+  return list
+    .map((s) => (typeof s === 'number' ? String(s) : s.max - s.min === 99 && s.min % 100 === 0 ? `${s.min / 100}xx` : `${s.min}-${s.max}`))
+    .join(', ');
 }
 
 /** Every code a list allows (ranges spelled out: at most 500 codes). */

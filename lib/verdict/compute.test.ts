@@ -242,3 +242,39 @@ describe('computeVerdict', () => {
     expect(computeVerdict(a, phase1).status).toBe('inconclusive');
   });
 });
+
+describe('computeVerdict: the production gate', () => {
+  const PROD = { name: 'production', set: production };
+
+  it('judges the same run against production too, by the same rules, without touching the gating status', () => {
+    const a = healthyRun(120, { login: { p95: 5000, timeouts: 10 } });
+    const v = computeVerdict(a, baseline, { setName: 'baseline', production: PROD, now: '2025-01-01T00:00:00Z' });
+    expect(() => VerdictSchema.parse(v)).not.toThrow();
+    expect(v.status).toBe('pass');
+    expect(v.rows).toEqual([]);
+    const p = v.production!;
+    expect(p.set).toMatchObject({ name: 'production', thresholdsVersion: 1, definition: production });
+    expect(p.status).toBe('fail');
+    // The gating rows only, failures first, with the counts of those rows.
+    expect(p.rows.every((r) => r.gating)).toBe(true);
+    expect(p.rows[0]).toMatchObject({ status: 'fail', endpoint: 'auth.login' });
+    expect(p.counts.fail).toBe(p.rows.filter((r) => r.status === 'fail').length);
+    expect(p.counts.pass + p.counts.fail + p.counts.inconclusive).toBe(p.rows.length);
+    // The same rows as judging against production directly.
+    const direct = computeVerdict(a, production, { setName: 'production' });
+    expect(p.rows).toEqual(direct.rows.filter((r) => r.gating));
+    expect(p.status).toBe(direct.status);
+  });
+
+  it('follows the settings (gate, tolerances) of the gating judgement', () => {
+    const a = healthyRun(120, { login: { p95: 600 } });
+    const v = computeVerdict(a, phase1, { gate: 'every-stage', production: PROD });
+    expect(v.production!.rows.some((r) => r.stage === 'hold' && r.endpoint === 'auth.login' && r.status === 'fail')).toBe(true);
+  });
+
+  it('is absent unless asked for, and a verdict without it still parses (version 1)', () => {
+    const v = computeVerdict(healthyRun(120), phase3, { setName: 'phase3' });
+    expect(v).not.toHaveProperty('production');
+    expect(VerdictSchema.parse(v).version).toBe(1);
+  });
+});

@@ -41,6 +41,12 @@ export interface VerdictOptions {
   endpoints?: ReadonlyArray<{ name: string; group: string; probe: boolean }>;
   /** ISO time recorded as `generatedAt`. */
   now?: string;
+  /**
+   * The production gate: the run is judged against it too, by the same rules and settings, and
+   * the result recorded as `production` (docs/verdicts.md, "Two questions"). It never changes
+   * `status`. Absent: no production judgement.
+   */
+  production?: { name: string; set: ThresholdSet };
 }
 
 export const VERDICT_DEFAULTS = { gate: 'run', droppedTolerance: 0.01, throughputTolerance: 0.02 } as const;
@@ -518,5 +524,13 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
     counts,
     validity,
     rows: ordered,
+    ...(opts.production ? { production: productionJudgement(analysis, opts.production, opts) } : {}),
   };
+}
+
+/** The same analysis, rules and settings against the production gate: its gating rows and status. */
+function productionJudgement(analysis: Analysis, production: { name: string; set: ThresholdSet }, opts: VerdictOptions) {
+  const { production: _, ...rest } = opts;
+  const v = computeVerdict(analysis, production.set, { ...rest, setName: production.name });
+  return { set: v.set, status: v.status, counts: v.counts, rows: v.rows.filter((r) => r.gating) };
 }

@@ -5,10 +5,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Analysis } from '../analysis/schema.ts';
 import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
-import { PlanSchema, type Plan } from '../plan/schema.ts';
-import { UsageError } from '../cli/errors.ts';
+import { parsePlan, type Plan } from '../plan/schema.ts';
+import { DataError, UsageError } from '../cli/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { allSets, findSet } from '../../thresholds/sets.ts';
 import { parseThresholdSets, type ThresholdSet } from '../../thresholds/schema.ts';
@@ -27,6 +26,12 @@ export interface JudgeOptions {
    * that name, else `production`.
    */
   set?: string | { name: string; set: ThresholdSet } | undefined;
+  /**
+   * The production gate every run is also judged against (recorded as `verdict.production`;
+   * it never changes the exit code): a set name, looked up like `set`, or a resolved set.
+   * Default `production`.
+   */
+  productionSet?: string | { name: string; set: ThresholdSet } | undefined;
   failOnInconclusive?: boolean | undefined;
   /** User-defined sets already validated (e.g. from the caller's config). */
   userSets?: Record<string, ThresholdSet> | undefined;
@@ -45,40 +50,66 @@ export interface JudgeResult {
 }
 
 async function readPlan(runDir: string): Promise<Plan | null> {
+  const file = join(runDir, 'plan.json');
+  let text: string;
   try {
-    const parsed = PlanSchema.safeParse(JSON.parse(await readFile(join(runDir, 'plan.json'), 'utf8')));
-    return parsed.success ? parsed.data : null;
+    text = await readFile(file, 'utf8');
   } catch {
     // No plan (an analysis merged from elsewhere): the verdict works without it.
     return null;
   }
+  try {
+    return parsePlan(JSON.parse(text));
+  } catch (err) {
+    // A damaged plan would change the verdict silently (planned iterations estimated instead of known).
+    throw new DataError(`${file} is not a valid plan: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
 }
 
-async function resolveSet(opts: JudgeOptions, plan: Plan | null, analysis: Analysis): Promise<{ name: string; set: ThresholdSet }> {
-  if (opts.set && typeof opts.set === 'object') return opts.set;
-  let user = opts.userSets ?? {};
-  const named = opts.set ?? plan?.thresholdSet ?? null;
-  const lookup = async (name: string) => {
-    let set = findSet(name, user);
-    if (!set && (opts.configPath || process.env['LOADGATE_CONFIG'])) {
-      const config = await loadConfig({ configPath: opts.configPath });
-      user = { ...(config.thresholdSets ? parseThresholdSets(config.thresholdSets, 'config: thresholdSets') : {}), ...user };
-      set = findSet(name, user);
+/**
+ * Threshold sets by name: the caller's, then the config file's `thresholdSets` (when a config
+ * is given or LOADGATE_CONFIG is set; read once, on the first lookup), then the built-in ones.
+ * A config set of a built-in name (e.g. its own `production`) replaces the built-in one.
+ */
+function setLookup(opts: JudgeOptions): (name: string) => Promise<{ set: ThresholdSet | undefined; known: string[] }> {
+  let user: Record<string, ThresholdSet> | null = null;
+  return async (name: string) => {
+    if (user === null) {
+      user = opts.userSets ?? {};
+      if (opts.configPath || process.env['LOADGATE_CONFIG']) {
+        const config = await loadConfig({ configPath: opts.configPath });
+        user = { ...(config.thresholdSets ? parseThresholdSets(config.thresholdSets, 'config: thresholdSets') : {}), ...user };
+      }
     }
-    return set;
+    return { set: findSet(name, user), known: Object.keys(allSets(user)) };
   };
-  const name = named ?? (analysis.run.phase && (await lookup(analysis.run.phase)) ? analysis.run.phase : 'production');
-  const set = await lookup(name);
-  if (!set) throw new UsageError(`unknown threshold set "${name}"; valid sets: ${Object.keys(allSets(user)).join(', ')}`);
+}
+
+type Lookup = ReturnType<typeof setLookup>;
+
+async function resolveSet(
+  wanted: JudgeOptions['set'],
+  fallback: () => Promise<string>,
+  lookup: Lookup,
+): Promise<{ name: string; set: ThresholdSet }> {
+  if (wanted && typeof wanted === 'object') return wanted;
+  const name = wanted ?? (await fallback());
+  const { set, known } = await lookup(name);
+  if (!set) throw new UsageError(`unknown threshold set "${name}"; valid sets: ${known.join(', ')}`);
   return { name, set };
 }
 
 export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise<JudgeResult> {
   const analysis = await readAnalysisAsync(join(runDir, ANALYSIS_FILE));
   const plan = await readPlan(runDir);
-  const { name, set } = await resolveSet(opts, plan, analysis);
+  const lookup = setLookup(opts);
+  const phase = analysis.run.phase;
+  const phaseSet = async () => (phase && (await lookup(phase)).set ? phase : 'production');
+  const { name, set } = await resolveSet(opts.set ?? plan?.thresholdSet ?? undefined, phaseSet, lookup);
+  const production = await resolveSet(opts.productionSet, async () => 'production', lookup);
   const verdict = computeVerdict(analysis, set, {
     setName: name,
+    production,
     now: (opts.now ?? new Date()).toISOString(),
     ...(opts.gate ? { gate: opts.gate } : {}),
     ...(plan ? { endpoints: plan.endpoints, requestsPerIteration: plan.requestsPerIteration } : {}),

@@ -3,14 +3,37 @@
  * in `run`); one testcase per target × endpoint on the gating scope. A breach is a
  * <failure> whose message states measured vs target and the margin; an inconclusive row is
  * <skipped> with the reason in <system-out> (junit-report-builder's <skipped> has no message).
+ *
+ * Then a second testsuite, `production gate (<set>)`, with the production judgement's rows in
+ * the same form (classnames `loadgate.production-gate.<endpoint>`), left out when the gating set
+ * is the production set (it would repeat every testcase). The exit code follows the gating set
+ * only; a reporter that fails a build on any <failure> reads this suite too (docs/verdicts.md).
  * Pure: verdict in, string out.
  */
 import junit from 'junit-report-builder';
-import type { Verdict } from './schema.ts';
+import type { Verdict, VerdictRow } from './schema.ts';
 import { formatTarget, rowMessage, TARGET_LABEL } from './format.ts';
+import { productionJudgement } from './headline.ts';
+
+type Suite = ReturnType<ReturnType<typeof junit.newBuilder>['testSuite']>;
+
+function addCase(suite: Suite, row: VerdictRow, classPrefix: string): void {
+  const where = row.stage === 'all' ? '' : ` [${row.stage}]`;
+  const who = row.endpoint === '*' ? 'run' : row.endpoint;
+  const tc = suite
+    .testCase()
+    .className(`${classPrefix}.${who}`)
+    .name(`${who} ${TARGET_LABEL[row.target]} ${formatTarget(row)}${where}`);
+  if (row.measured !== null) tc.property('measured', String(row.measured));
+  tc.property('threshold', String(row.threshold));
+  if (row.status === 'fail') tc.failure(rowMessage(row), row.target);
+  else if (row.status === 'inconclusive') tc.skipped().standardOutput(`inconclusive: ${rowMessage(row)}`);
+  else tc.standardOutput(rowMessage(row));
+}
 
 export function renderJunit(verdict: Verdict): string {
   const builder = junit.newBuilder().name(`loadgate ${verdict.runId} (${verdict.set.name})`);
+  const validity = verdict.validity.valid ? 'valid' : `not valid: ${verdict.validity.reasons.join('; ')}`;
   const gating = verdict.rows.filter((r) => r.gating);
   const groups = new Map<string, typeof gating>();
   for (const row of gating) {
@@ -23,19 +46,20 @@ export function renderJunit(verdict: Verdict): string {
       .name(`loadgate.${verdict.set.name}.${group}`)
       .property('runId', verdict.runId)
       .property('thresholdSet', verdict.set.name)
-      .property('validity', verdict.validity.valid ? 'valid' : `not valid: ${verdict.validity.reasons.join('; ')}`);
-    for (const row of rows) {
-      const where = row.stage === 'all' ? '' : ` [${row.stage}]`;
-      const tc = suite
-        .testCase()
-        .className(row.endpoint === '*' ? `loadgate.run` : `loadgate.${row.endpoint}`)
-        .name(`${row.endpoint === '*' ? 'run' : row.endpoint} ${TARGET_LABEL[row.target]} ${formatTarget(row)}${where}`);
-      if (row.measured !== null) tc.property('measured', String(row.measured));
-      tc.property('threshold', String(row.threshold));
-      if (row.status === 'fail') tc.failure(rowMessage(row), row.target);
-      else if (row.status === 'inconclusive') tc.skipped().standardOutput(`inconclusive: ${rowMessage(row)}`);
-      else tc.standardOutput(rowMessage(row));
-    }
+      .property('validity', validity);
+    for (const row of rows) addCase(suite, row, 'loadgate');
+  }
+  const production = productionJudgement(verdict);
+  if (production && !production.sameAsOwn) {
+    const suite = builder
+      .testSuite()
+      .name(`production gate (${production.set})`)
+      .property('runId', verdict.runId)
+      .property('thresholdSet', production.set)
+      .property('gating', 'false: the exit code follows the gating set')
+      .property('verdict', production.sentence)
+      .property('validity', validity);
+    for (const row of production.rows) addCase(suite, row, 'loadgate.production-gate');
   }
   return builder.build();
 }

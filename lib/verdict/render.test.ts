@@ -6,14 +6,15 @@ import { ExitCode } from '../cli/errors.ts';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict } from './compute.ts';
 import { exitCodeForVerdict } from './exit.ts';
-import { healthyRun } from './fixtures.ts';
+import { healthyRun, makeAnalysis, type EndpointSpec } from './fixtures.ts';
 import { formatMargin, rowMessage } from './format.ts';
 import { judgeRun } from './judge.ts';
 import { renderJunit } from './junit.ts';
-import { renderMarkdown } from './markdown.ts';
+import { codeSpan, escapeMarkdown, GITHUB_COMMENT_LIMIT, renderMarkdown } from './markdown.ts';
 import { VerdictSchema, type VerdictRow } from './schema.ts';
 
-const { production, phase3 } = BUILTIN_THRESHOLDS.sets;
+const { production, phase3, baseline } = BUILTIN_THRESHOLDS.sets;
+const PROD = { name: 'production', set: production };
 
 const base: VerdictRow = {
   target: 'p95',
@@ -119,14 +120,14 @@ describe('renderMarkdown', () => {
     const a = healthyRun(120, { login: { p95: 2013.4, timeouts: 40, censored: true } });
     const v = computeVerdict(a, production, { setName: 'production' });
     const md = renderMarkdown(v, a);
-    expect(md.split('\n')[0]).toBe('## loadgate ❌ FAIL — threshold set `production`');
+    expect(md.split('\n')[0]).toBe('## loadgate ❌ FAIL against `production`');
     expect(md).toContain('**Load:** ✅ the generator delivered the load: offered 120 RPS');
-    expect(md).toMatch(/\*\*Targets:\*\* 2 failed · 0 inconclusive · \d+ passed/);
+    expect(md).toMatch(/\*\*FAIL:\*\* 2 breached · 0 inconclusive · \d+ met, of \d+ targets\./);
     const firstRow = md.split('\n').find((l) => l.startsWith('| ❌'));
     expect(firstRow).toContain(
       '| auth.login | p95 | 2013.4 ms (censored) | < 500 ms | +1513.4 ms, +302.7 % | all | censored: the true P95 is at least 2013.4 ms',
     );
-    expect(md).toContain('**Timeouts:** timeout issues: 1 of 3 endpoints');
+    expect(md).toContain('**Timeouts:** timeouts on 1 of 3 endpoints');
     expect(md).toContain('<details><summary>');
   });
 
@@ -136,6 +137,115 @@ describe('renderMarkdown', () => {
     expect(md).toContain('## loadgate ⚠️ INCONCLUSIVE');
     expect(md).toContain('**Load:** ⚠️ not valid');
     expect(md).toMatch(/- stage hold: k6 dropped 400 iterations/);
+  });
+});
+
+describe('renderJunit: the production gate', () => {
+  it('adds a second testsuite with the production rows, and none when the gating set is production', () => {
+    const a = healthyRun(120, { login: { p95: 700 } });
+    const v = computeVerdict(a, baseline, { setName: 'baseline', production: PROD });
+    const xml = renderJunit(v);
+    expect(xml).toContain('<testsuite name="production gate (production)"');
+    expect(xml).toContain('<property name="verdict" value="FAIL against production: 1 of 10 targets breached"/>');
+    expect(xml).toContain('classname="loadgate.production-gate.auth.login" name="auth.login p95 &lt; 500 ms"');
+    expect(xml).toContain('<failure message="auth.login p95 700 ms > 500 ms target (+200 ms, +40 %)" type="p95"/>');
+    // The baseline has no targets of its own: every testcase is the production gate's.
+    expect(xml.match(/<testcase /g)?.length).toBe(v.production!.rows.length);
+    const same = renderJunit(computeVerdict(a, production, { setName: 'production', production: PROD }));
+    expect(same).not.toContain('production gate');
+  });
+});
+
+/** Pipes that separate cells (not escaped with a backslash). */
+function cellPipes(line: string): number {
+  let n = 0;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\\') i++;
+    else if (line[i] === '|') n++;
+  }
+  return n;
+}
+
+/** Characters that would start markup when not escaped. */
+function unescaped(line: string, chars: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\\') i++;
+    else if (chars.includes(line[i]!)) out.push(line[i]!);
+  }
+  return out;
+}
+
+describe('renderMarkdown: two questions, escaped, under the comment limit', () => {
+  it('the baseline reads "no targets of its own" and FAIL against production, never PASS', () => {
+    const a = healthyRun(120, { login: { p95: 2000, timeouts: 600, censored: true } });
+    const md = renderMarkdown(computeVerdict(a, baseline, { setName: 'baseline', production: PROD }), a);
+    expect(md.split('\n')[0]).toBe('## loadgate ➖ no targets of its own (`baseline`) · ❌ FAIL against `production`');
+    expect(md).toContain("| met this run's own targets? (decides the exit code) | baseline | ➖ NO TARGETS | no targets of its own |");
+    expect(md).toMatch(/\| how far from production\? \| production \| ❌ FAIL \| 3 of 10 targets breached \|/);
+    expect(md).not.toContain('PASS');
+    expect(md).toContain('No targets of its own: measured only.');
+    expect(md).toContain('### Against `production` (the production gate; does not decide the exit code)');
+  });
+
+  it('escapes what comes from data', () => {
+    expect(escapeMarkdown('a|b <img src=x> *x* _y_ `z` [l](u) ~s~ @team \\ &amp;')).toBe(
+      'a\\|b &lt;img src=x&gt; \\*x\\* \\_y\\_ \\`z\\` \\[l\\](u) \\~s\\~ @\u200bteam \\\\ &amp;amp;',
+    );
+    expect(escapeMarkdown('line\nbreak\u001b[2J')).toBe('line break \\[2J');
+    expect(escapeMarkdown('# head', 160, true)).toBe('\\# head');
+    expect(escapeMarkdown('1. item', 160, true)).toBe('1\\. item');
+    expect(escapeMarkdown('x'.repeat(300), 10)).toBe(`${'x'.repeat(9)}…`);
+    expect(codeSpan('a`b')).toBe('``a`b``');
+    expect(codeSpan('`x')).toBe('`` `x ``');
+  });
+
+  it('500 endpoints with hostile names: breaches first, capped tables, under 65,536 characters, every name as text', () => {
+    const hostile = (i: number) =>
+      [
+        `<script>alert(${i})</script>`,
+        `a|b|c-${i}`,
+        `**bold-${i}** _it_ ~~s~~`,
+        `[link-${i}](https://evil.example/x) ![img](x)`,
+        `\`code-${i}\` \\| @org/team`,
+        `# heading-${i}\n- item | ${'long-'.repeat(60)}`,
+      ][i % 6]!;
+    const endpoints: EndpointSpec[] = Array.from({ length: 500 }, (_, i) => ({
+      name: hostile(i),
+      group: `g<${i % 7}>`,
+      byStage: { hold: { requests: 200, timeouts: 40, http5xx: 20, p95: 2500, censored: true } },
+    }));
+    const a = makeAnalysis({ stages: [{ name: 'hold|<b>', durationS: 60, from: 100, to: 100 }], endpoints });
+    const v = computeVerdict(a, phase3, { setName: 'phase3', production: PROD });
+    const md = renderMarkdown(v, a);
+    expect(md.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
+    // 1,500 breaches per set: 50 listed per set, the rest counted.
+    expect(md.match(/^\| ❌ /gm)?.length).toBe(100);
+    // Breaches of the gating set come first, then the production gate's, each capped and counted.
+    const own = md.indexOf('### Against `phase3`');
+    const prod = md.indexOf('### Against `production`');
+    expect(own).toBeGreaterThan(0);
+    expect(prod).toBeGreaterThan(own);
+    expect(md.match(/… 1450 more rows, see report\.html \/ verdict\.json/g)?.length).toBe(2);
+    expect(md).toContain('- … 490 more, see report.html');
+    for (const line of md.split('\n')) {
+      if (line.startsWith('|')) {
+        // Every table row has exactly its columns: no name can add a cell.
+        const columns =
+          line.startsWith('| question') || line === '|---|---|---|---|' || line.includes('| how far') || line.includes('| met this')
+            ? 5
+            : 9;
+        expect(cellPipes(line), line).toBe(columns);
+        expect(unescaped(line, '*_[]~`'), line).toEqual([]);
+      }
+      // No tag but ours: every '<' from data is an entity, or inside a code span (shown verbatim).
+      const text = line.replace(/`[^`]*`/g, '');
+      for (const m of text.matchAll(/<(?!\/?(details|summary)>| )/g)) expect.fail(`raw < in: ${text.slice(m.index, m.index + 40)}`);
+      expect(line).not.toMatch(/^#(?!#)/);
+    }
+    expect(md).toContain('&lt;script&gt;alert(0)&lt;/script&gt;');
+    expect(md).toContain('a\\|b\\|c-1');
+    expect(md).not.toMatch(/@org/);
   });
 });
 
@@ -158,6 +268,32 @@ describe('judgeRun', () => {
       // default set: the run's phase (phase3 in the fixture)
       expect((await judgeRun(dir)).verdict.set.name).toBe('phase3');
       await expect(judgeRun(dir, { set: 'nope' })).rejects.toThrow('unknown threshold set "nope"; valid sets: baseline, phase1');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('judges against the production gate too: production by default, another set by name, a config set of that name first', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'loadgate-verdict-'));
+    try {
+      const a = healthyRun(120, { me: { p95: 300 } });
+      await writeFile(join(dir, 'analysis.json'), JSON.stringify(a));
+      const r = await judgeRun(dir, { set: 'phase3' });
+      expect(r.verdict.status).toBe('fail');
+      expect(r.verdict.production).toMatchObject({ set: { name: 'production' }, status: 'pass' });
+      const saved = VerdictSchema.parse(JSON.parse(await readFile(r.files.verdict, 'utf8')));
+      expect(saved.production?.status).toBe('pass');
+      expect(r.markdown).toContain('## loadgate ❌ FAIL against `phase3` · ✅ PASS against `production`');
+      expect((await judgeRun(dir, { set: 'phase3', productionSet: 'phase1' })).verdict.production?.set.name).toBe('phase1');
+      await expect(judgeRun(dir, { productionSet: 'nope' })).rejects.toThrow('unknown threshold set "nope"');
+      // A config that defines its own `production` replaces the built-in one, for the gate too.
+      const config = join(dir, 'loadgate.yaml');
+      await writeFile(config, 'thresholdSets:\n  production:\n    defaults: { p95Ms: 250 }\n');
+      const own = await judgeRun(dir, { set: 'phase1', configPath: config });
+      expect(own.verdict.production).toMatchObject({ status: 'fail', set: { definition: { defaults: { p95Ms: 250 } } } });
+      // The exit code follows the gating set only.
+      expect(own.verdict.status).toBe('pass');
+      expect(own.exitCode).toBe(ExitCode.ok);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,6 +2,8 @@
  * `<run-dir>/verdict.json`: the harness's judgement of one run against one threshold set.
  * Versioned; the rules that produce it are in docs/verdicts.md (lib/verdict/compute.ts).
  * JUnit XML, the Markdown summary and the exit code are all derived from this file.
+ * Version policy (docs/verdicts.md): adding an optional field keeps the version; removing,
+ * renaming or changing the meaning of one bumps it, with a migrate() from the old version.
  */
 import { z } from 'zod';
 import { ThresholdSetSchema } from '../../thresholds/schema.ts';
@@ -80,6 +82,43 @@ export const ValiditySchema = z
   .strict();
 export type Validity = z.infer<typeof ValiditySchema>;
 
+/** The threshold set a judgement applied, recorded whole so the verdict stands on its own. */
+export const AppliedSetSchema = z
+  .object({
+    name: z.string(),
+    /** The threshold data format version (thresholds/schema.ts). */
+    thresholdsVersion: z.number().int(),
+    /** The set as applied. */
+    definition: ThresholdSetSchema,
+  })
+  .strict();
+export type AppliedSet = z.infer<typeof AppliedSetSchema>;
+
+export const CountsSchema = z
+  .object({
+    pass: z.number().int().nonnegative(),
+    fail: z.number().int().nonnegative(),
+    inconclusive: z.number().int().nonnegative(),
+  })
+  .strict();
+
+/**
+ * The second question of every run: how far is it from production? The same analysis judged
+ * by the same rules and settings against the production gate (the `production` set, or the one
+ * the config names). Informational: the exit code follows the gating set only.
+ */
+export const ProductionJudgementSchema = z
+  .object({
+    set: AppliedSetSchema,
+    status: VerdictStatusSchema,
+    /** Counts of the gating rows, as `counts` for the gating set. */
+    counts: CountsSchema,
+    /** The gating rows only (the per-stage rows that do not gate are left out), failures first. */
+    rows: z.array(VerdictRowSchema),
+  })
+  .strict();
+export type ProductionJudgement = z.infer<typeof ProductionJudgementSchema>;
+
 export const VerdictSchema = z
   .object({
     kind: z.literal('loadgate.verdict'),
@@ -95,15 +134,8 @@ export const VerdictSchema = z
         status: z.string(),
       })
       .strict(),
-    set: z
-      .object({
-        name: z.string(),
-        /** The threshold data format version (thresholds/schema.ts). */
-        thresholdsVersion: z.number().int(),
-        /** The set as applied, so the verdict stands on its own. */
-        definition: ThresholdSetSchema,
-      })
-      .strict(),
+    /** The gating set: the one that decides `status` and the exit code. */
+    set: AppliedSetSchema,
     settings: z
       .object({
         /** `run`: whole-run rows and the steady-window throughput decide; `every-stage`: per-stage rows too. */
@@ -115,16 +147,15 @@ export const VerdictSchema = z
       })
       .strict(),
     status: VerdictStatusSchema,
-    counts: z
-      .object({
-        pass: z.number().int().nonnegative(),
-        fail: z.number().int().nonnegative(),
-        inconclusive: z.number().int().nonnegative(),
-      })
-      .strict(),
+    counts: CountsSchema,
     validity: ValiditySchema,
     /** Gating rows first (fail, inconclusive, pass), then the per-stage rows. */
     rows: z.array(VerdictRowSchema),
+    /**
+     * The run against the production gate (docs/verdicts.md, "Two questions"). Optional: verdicts
+     * written before it lack it and still read as version 1; `loadgate verdict` adds it.
+     */
+    production: ProductionJudgementSchema.optional(),
   })
   .strict();
 export type Verdict = z.infer<typeof VerdictSchema>;

@@ -162,7 +162,9 @@ export class Api {
     const env = (n: string) => __ENV[n];
     const missing = plan.env.filter((n) => n !== plan.users.passwordEnv && (__ENV[n] === undefined || __ENV[n] === ''));
     if (missing.length) {
-      throw new Error(`the requests read the env var${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not set`);
+      throw new Error(
+        `the requests read the env var${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not set`,
+      );
     }
     const global: Record<string, string> = {};
     const globalDynamic: Array<[string, Template]> = [];
@@ -186,7 +188,8 @@ export class Api {
         .map(([k, v]) => `${encodeURIComponent(k)}=${v}`)
         .join('&');
       const strategy = ep.auth === 'none' ? null : (plan.auth[ep.auth] ?? null);
-      if (ep.auth !== 'none' && !strategy) throw new Error(`endpoint ${ep.name} names the auth strategy "${ep.auth}", which the plan lacks`);
+      if (ep.auth !== 'none' && !strategy)
+        throw new Error(`endpoint ${ep.name} names the auth strategy "${ep.auth}", which the plan lacks`);
       if (strategy?.type === 'apiKey') {
         const key = __ENV[strategy.env] ?? '';
         if (strategy.in === 'header') headers[strategy.name] = key;
@@ -268,7 +271,8 @@ export class Api {
     if (sessionHeader || p.dynamicHeaders.length) {
       const headers = { ...p.params.headers };
       for (const [k, t] of p.dynamicHeaders) headers[k] = fillTemplate(t, vars);
-      if (sessionHeader && p.login && session) headers[p.login.header] = p.login.scheme ? `${p.login.scheme} ${session.token}` : session.token;
+      if (sessionHeader && p.login && session)
+        headers[p.login.header] = p.login.scheme ? `${p.login.scheme} ${session.token}` : session.token;
       params = { ...p.params, headers };
     }
     const res = http.request(p.ep.method, url, body, params) as RefinedResponse<'text'>;
@@ -286,7 +290,7 @@ export class Api {
   /** Logs in with strategy `strategy`; the session, or null when the login failed. */
   login(strategy: string, vars: Vars): Session | null {
     const a = this.plan.auth[strategy];
-    if (!a || a.type !== 'login') return null;
+    if (a?.type !== 'login') return null;
     const res = this.call(a.endpoint, vars, null);
     return res ? this.sessionFrom(strategy, res, null) : null;
   }
@@ -295,7 +299,7 @@ export class Api {
   sessionFrom(strategy: string, res: RefinedResponse<'text'>, previous: Session | null): Session | null {
     const a = this.plan.auth[strategy];
     const readers = this.tokens.get(strategy);
-    if (!a || a.type !== 'login' || !readers) return null;
+    if (a?.type !== 'login' || !readers) return null;
     const endpoint = previous ? (a.refresh?.endpoint ?? a.endpoint) : a.endpoint;
     if (!this.expected(endpoint, res)) return null;
     const token = readToken(res, readers.token);

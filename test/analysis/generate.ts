@@ -308,10 +308,10 @@ export function planFor(opts: GenOptions, runId = 'gen-run'): Plan {
     timeoutMs: e.timeoutMs,
     expectStatus: e.expectStatus ?? [200, 204],
     query: {},
-      headers: {},
-      bodyType: 'json',
-      weight: 1,
-      expectBody: null,
+    headers: {},
+    bodyType: 'json',
+    weight: 1,
+    expectBody: null,
     probe: false,
   }));
   return {

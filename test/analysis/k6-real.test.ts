@@ -54,7 +54,8 @@ beforeAll(async () => {
       SUMMARY: summaryFile,
       STAGES: JSON.stringify(STAGES),
       ENDPOINTS: JSON.stringify(ENDPOINTS),
-      K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false',
+      K6_NO_USAGE_REPORT: 'true',
+      K6_AUTO_EXTENSION_RESOLUTION: 'false',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,7 +3,8 @@ import { AnalysisSchema, type Stage } from '../../lib/analysis/schema.ts';
 import { renderComparison, renderRunReport } from '../../lib/report/render.ts';
 import { buildComparisonView, checkComparable } from '../../lib/report/compare-model.ts';
 import { makeAnalysis, referenceEndpoints, STRESS_STAGES } from '../fixtures/report/make-analysis.ts';
-import { HOSTILE, NOW, hostileRun, judgedPhase } from '../fixtures/report/runs.ts';
+import { HOSTILE, NOW, PHASES, hostileRun, judgedPhase } from '../fixtures/report/runs.ts';
+import { verdictFor } from '../fixtures/report/make-verdict.ts';
 
 /** Every URL-bearing attribute in the page: a self-contained report has none that leaves the page. */
 function externalRefs(html: string): string[] {
@@ -76,6 +77,58 @@ describe('renderRunReport', () => {
     const data = page.split('id="report-data">')[1]?.split('</script>')[0] ?? '';
     expect(data).toContain('\\u003cscript\\u003ealert(1)\\u003c/script\\u003e');
     expect(JSON.parse(data).chart.endpoints[0].name).toBe(HOSTILE);
+  });
+});
+
+describe('the two questions in the reports', () => {
+  it('the run report shows the own verdict and the production gate, with the same figures as verdict.json', () => {
+    const judged = judgedPhase('phase1', 2);
+    const html = renderRunReport({ analysis: judged.analysis, verdict: judged.verdict, now: NOW });
+    const p = judged.verdict!.production!;
+    expect(html).toContain(`data-production-verdict="${p.status.toUpperCase()}"`);
+    expect(html).toContain('id="production-targets-table"');
+    const tbody = html.split('id="production-targets-table"')[1]?.split('<tbody>')[1]?.split('</tbody>')[0] ?? '';
+    expect(tbody.match(/<tr /g)?.length).toBe(p.rows.length);
+    expect(html).toContain(`${p.counts.fail} breached · ${p.counts.inconclusive} inconclusive · ${p.counts.pass} met`);
+    // One element carries the (gating) verdict, so a reader of [data-verdict] gets one answer.
+    expect(html.match(/data-verdict=/g)?.length).toBe(1);
+  });
+
+  it('a set without targets is NO TARGETS, neutral, never a green PASS; production says FAIL', () => {
+    const base = judgedPhase('baseline', 1);
+    const verdict = verdictFor(base.analysis, 'baseline');
+    const html = renderRunReport({ analysis: base.analysis, verdict, now: NOW });
+    expect(html).toContain('data-verdict="NO TARGETS"');
+    expect(html).toMatch(/class="badge none" data-verdict="NO TARGETS"/);
+    expect(html).not.toContain('data-verdict="PASS"');
+    expect(html).toContain('No targets of its own (threshold set baseline): measured only.');
+    expect(html).toContain('id="no-own-targets"');
+    expect(html).not.toContain('id="targets-table"');
+    expect(html).toMatch(/data-production-verdict="FAIL"/);
+    expect(html).toMatch(/\d+ of \d+ targets breached \(threshold set production; informational/);
+  });
+
+  it('a verdict written before the production gate still renders, and says so', () => {
+    const j = judgedPhase('phase2', 3);
+    const { production: _, ...old } = j.verdict!;
+    const html = renderRunReport({ analysis: j.analysis, verdict: old, now: NOW });
+    expect(html).toContain('data-production-verdict="NOT JUDGED"');
+    expect(html).not.toContain('id="production-targets-table"');
+  });
+
+  it('the comparison shows both per run, and the production gate phase by phase', () => {
+    const runs = PHASES.map((ph, i) => judgedPhase(ph, i + 1));
+    const view = buildComparisonView({ runs, now: NOW });
+    for (const [i, r] of view.runs.entries()) {
+      const p = runs[i]!.verdict!.production!;
+      expect(r.production.label).toBe(p.status.toUpperCase());
+      expect(r.productionMet).toMatch(/^production: \d+ of \d+ targets (breached|met|inconclusive)/);
+    }
+    expect(view.production.phases.map((p) => p.label)).toEqual([...PHASES]);
+    expect(view.production.rows.length).toBeGreaterThan(0);
+    const html = renderComparison({ runs, now: NOW });
+    expect(html).toContain('id="production-summary"');
+    expect(html).toContain('id="production-targets-table"');
   });
 });
 

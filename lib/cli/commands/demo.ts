@@ -1,7 +1,8 @@
 /**
  * `loadgate demo`, the README's main job: the bundled reference API in each remediation
  * profile in turn, the same scenario against each, one report per phase and a
- * phase-by-phase comparison. Ends by printing the comparison's path.
+ * phase-by-phase comparison. Each phase ends with its terminal verdict (its own set and the
+ * production gate); the demo ends with a phase-by-phase table, then the comparison's path.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { profileNames, type ProfileName } from '../../../target/profiles.ts';
 import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
 import { ExitCode, LoadgateError, UsageError } from '../errors.ts';
 import { setOutcome } from '../outcome.ts';
+import type { PhaseResult } from '../../verdict/terminal.ts';
 
 const PHASES = ['baseline', 'phase1', 'phase2', 'phase3'] as const;
 const DEMO_DURATION_SCALE = 0.33;
@@ -31,10 +33,13 @@ export function register(program: Command): void {
     const log = (line: string) => process.stderr.write(`loadgate: ${line}\n`);
     const phases = parsePhases(flags.phases);
     // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
-    const [{ ANALYSIS_FILE }, { writeComparison }] = await Promise.all([
+    const [{ ANALYSIS_FILE }, { writeComparison }, { printRunVerdict, useColor }, { renderPhaseTable }] = await Promise.all([
       import('../../analysis/analyze.ts'),
       import('../../report/files.ts'),
+      import('../verdict-out.ts'),
+      import('../../verdict/terminal.ts'),
     ]);
+    const results: PhaseResult[] = [];
     const durationScale = await demoDurationScale(flags);
     const runDirs: string[] = [];
     const labels: string[] = [];
@@ -44,6 +49,11 @@ export function register(program: Command): void {
       // the others: it is reported, and the comparison is made from the phases that ran.
       try {
         const result = await runPhase(phase, flags, durationScale, log);
+        // Each phase ends with its verdict in the terminal: against its own set and production.
+        process.stderr.write('\n');
+        const shown = await printRunVerdict(result.runDir, process.stderr, log);
+        results.push(shown ? { ...shown, label: phase } : { label: phase, analysis: null, verdict: null });
+        process.stderr.write('\n');
         if (existsSync(join(result.runDir, ANALYSIS_FILE))) {
           runDirs.push(result.runDir);
           labels.push(phase);
@@ -56,9 +66,16 @@ export function register(program: Command): void {
           break;
         }
       } catch (err) {
+        results.push({ label: phase, analysis: null, verdict: null });
         log(`phase ${phase} failed: ${err instanceof Error ? err.message : String(err)}`);
         worst = Math.max(worst, err instanceof LoadgateError ? err.exitCode : ExitCode.infra);
       }
+    }
+    // The story in one table: each phase against its own targets and against production.
+    if (results.length > 0) {
+      process.stderr.write(
+        `\n${renderPhaseTable(results, { color: useColor(process.stderr), width: process.stderr.isTTY ? process.stderr.columns : undefined })}\n`,
+      );
     }
     log(`run reports: ${runDirs.map((d) => join(d, 'report.html')).join(', ') || 'none'}`);
     if (runDirs.length >= 2) {

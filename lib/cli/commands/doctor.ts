@@ -27,7 +27,10 @@ async function which(bin: string): Promise<string | null> {
 
 async function versionOf(path: string, args: string[], pattern: RegExp): Promise<string | null> {
   try {
-    const { stdout, stderr } = await run(path, args, { timeout: 15_000, env: { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' } });
+    const { stdout, stderr } = await run(path, args, {
+      timeout: 15_000,
+      env: { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' },
+    });
     return pattern.exec(stdout + stderr)?.[1] ?? null;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };

@@ -16,7 +16,12 @@ export function register(program: Command): void {
   const cmd = program
     .command('run')
     .description('run a k6 scenario under a load profile, then analyse, judge and report it')
-    .addOption(new Option('-s, --scenario <name>', `scenario: a flow of the config (built in: ${SCENARIO_NAMES.join(', ')}); default: the config's \`scenario\`, journey`))
+    .addOption(
+      new Option(
+        '-s, --scenario <name>',
+        `scenario: a flow of the config (built in: ${SCENARIO_NAMES.join(', ')}); default: the config's \`scenario\`, journey`,
+      ),
+    )
     .addOption(new Option('-p, --profile <name>', `load profile: ${LOAD_PROFILE_NAMES.join(', ')} or the config's own`).default('load'))
     .option('--phase <label>', 'phase label of this run (baseline, phase1 …); also picks the threshold set of that name');
   addCommonRunFlags(cmd).action(async (flags: RunFlags, command: Command) => {
