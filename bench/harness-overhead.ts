@@ -1,18 +1,23 @@
 /**
- * Harness overhead: the bundled `journey` scenario (dist/run/journey.js, what `loadgate run` hands
- * to k6, reading the plan from LOADGATE_PLAN) against a hand-written plain k6 script
- * doing the same requests (bench/plain-journey.js), with the same executor (constant-vus),
+ * Harness overhead: the `journey` flow through the general request model (dist/run/flow.js, what
+ * `loadgate run` hands to k6, reading the plan from LOADGATE_PLAN; a header on every request,
+ * expected statuses in k6's responseCallback, body checks) against a hand-written plain k6 script
+ * doing the same requests with the same headers and checks (bench/plain-journey.js), with the same executor (constant-vus),
  * the same k6 and the same outputs, alternating in one run against the reference API
  * (phase3, in its own process). Prints iterations/s and k6's peak RSS for each, and the ratios.
  * Also prints the bundle build time and sizes.
  *
  *   npm run bench:overhead            (ROUNDS=3 VUS=10 DURATION=20s by default)
+ *
+ * Goals: throughput ratio ≥ 0.95 and memory ratio ≤ 1.1 (medians); the bench exits 1 when one
+ * is missed, and 2 when the two sides did not do the same work (request mix, checks per request).
  */
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { bundleScenarios, ROOT, runBundlePath } from '../build/bundle.ts';
 import { resolveConfig } from '../lib/config/load.ts';
 import { locateK6 } from '../lib/k6/locate.ts';
@@ -45,6 +50,21 @@ interface Sample {
   itersPerS: number;
   rssMiB: number;
   reqs: number;
+  iterations: number;
+  checks: number;
+  names: Record<string, number>;
+}
+
+/** Requests per endpoint name, from the run's raw output. */
+async function namesOf(file: string): Promise<Record<string, number>> {
+  const text = gunzipSync(await readFile(file)).toString('utf8');
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{"metric":"http_reqs","type":"Point"')) continue;
+    const name = /"name":"([^"]+)"/.exec(line)?.[1] ?? '?';
+    out[name] = (out[name] ?? 0) + 1;
+  }
+  return out;
 }
 
 async function runK6(k6: string, script: string, env: Record<string, string>, dir: string, tag: string): Promise<Sample> {
@@ -70,8 +90,18 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
     { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false', ...env }, maxBuffer: 64 * 1024 * 1024 },
   );
   const rssKb = Number(/MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
-  const s = JSON.parse(await readFile(summary, 'utf8')) as { metrics: Record<string, { rate?: number; count?: number }> };
-  return { itersPerS: s.metrics['iterations']?.rate ?? NaN, rssMiB: rssKb / 1024, reqs: s.metrics['http_reqs']?.count ?? NaN };
+  const s = JSON.parse(await readFile(summary, 'utf8')) as {
+    metrics: Record<string, { rate?: number; count?: number; passes?: number; fails?: number }>;
+  };
+  const checks = (s.metrics['checks']?.passes ?? 0) + (s.metrics['checks']?.fails ?? 0);
+  return {
+    itersPerS: s.metrics['iterations']?.rate ?? NaN,
+    rssMiB: rssKb / 1024,
+    reqs: s.metrics['http_reqs']?.count ?? NaN,
+    iterations: s.metrics['iterations']?.count ?? NaN,
+    checks,
+    names: await namesOf(join(dir, `${tag}.ndjson.gz`)),
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -91,7 +121,11 @@ const dir = await mkdtemp(join(tmpdir(), 'loadgate-overhead-'));
 const target = await startTargetProcess();
 try {
   const plan = buildPlan({
-    config: resolveConfig({ flags: { target: target.url } }),
+    // A header on every request, as the plain script sends (the general model's header path).
+    config: resolveConfig({
+      file: { path: 'bench', data: { target: { headers: { Accept: 'application/json' } } } },
+      flags: { target: target.url },
+    }),
     scenario: 'journey',
     profile: 'load',
     phase: null,
@@ -113,7 +147,7 @@ try {
     for (const which of order) {
       const s =
         which === 'bundled'
-          ? await runK6(k6.path, runBundlePath('journey'), { ...env, LOADGATE_PLAN: planPath }, dir, `b${r}`)
+          ? await runK6(k6.path, runBundlePath('flow'), { ...env, LOADGATE_PLAN: planPath }, dir, `b${r}`)
           : await runK6(k6.path, join(ROOT, 'bench/plain-journey.js'), env, dir, `p${r}`);
       (which === 'bundled' ? bundled : plain).push(s);
       console.log(
@@ -128,7 +162,33 @@ try {
   console.log(`k6 ${k6.version}, constant-vus ${VUS} VUs × ${DURATION}, ${ROUNDS} rounds, medians:`);
   console.log(`  bundled journey: ${bi.toFixed(1)} iterations/s, peak RSS ${bm.toFixed(1)} MiB`);
   console.log(`  plain k6 script: ${pi.toFixed(1)} iterations/s, peak RSS ${pm.toFixed(1)} MiB`);
-  console.log(`  throughput ratio ${(bi / pi).toFixed(3)} (goal ≥ 0.95), memory ratio ${(bm / pm).toFixed(3)} (goal ≤ 1.1)`);
+  const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
+  console.log(`  spread: bundled ${spread(bundled.map((s) => s.itersPerS))} it/s, plain ${spread(plain.map((s) => s.itersPerS))} it/s`);
+  // Like with like: the same endpoints in the same proportions, the same checks per request.
+  const mix = (ss: Sample[]) => {
+    const total: Record<string, number> = {};
+    for (const s of ss) for (const [n, c] of Object.entries(s.names)) total[n] = (total[n] ?? 0) + c;
+    const sum = Object.values(total).reduce((a, b) => a + b, 0);
+    return Object.fromEntries(Object.entries(total).map(([n, c]) => [n, c / sum]));
+  };
+  const mb = mix(bundled);
+  const mp = mix(plain);
+  const names = [...new Set([...Object.keys(mb), ...Object.keys(mp)])].sort();
+  const worst = Math.max(...names.map((n) => Math.abs((mb[n] ?? 0) - (mp[n] ?? 0))));
+  const perReq = (ss: Sample[]) => ss.reduce((a, s) => a + s.checks, 0) / ss.reduce((a, s) => a + s.reqs, 0);
+  console.log(
+    `  like with like: ${names.length} endpoints on both sides, largest share difference ${(worst * 100).toFixed(2)} points; checks per request ${perReq(bundled).toFixed(3)} vs ${perReq(plain).toFixed(3)}`,
+  );
+  const ratioT = bi / pi;
+  const ratioM = bm / pm;
+  console.log(`  throughput ratio ${ratioT.toFixed(3)} (goal ≥ 0.95), memory ratio ${ratioM.toFixed(3)} (goal ≤ 1.1)`);
+  if (names.some((n) => mb[n] === undefined || mp[n] === undefined) || worst > 0.02 || Math.abs(perReq(bundled) - perReq(plain)) > 0.01) {
+    console.error('FAIL: the two sides did not do the same work (request mix or checks differ)');
+    process.exitCode = 2;
+  } else if (ratioT < 0.95 || ratioM > 1.1) {
+    console.error(`FAIL: goal missed (throughput ${ratioT.toFixed(3)} < 0.95 or memory ${ratioM.toFixed(3)} > 1.1)`);
+    process.exitCode = 1;
+  }
 } finally {
   target.stop();
 }

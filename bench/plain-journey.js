@@ -8,7 +8,16 @@ import exec from 'k6/execution';
 const BASE = __ENV.BASE_URL;
 const PASSWORD = __ENV.LOADGATE_PASSWORD;
 const T = '2000ms';
-const JSON_HEADERS = { 'Content-Type': 'application/json' };
+// The same request headers the bench's config gives the harness (target.headers), on every request.
+const BASE_HEADERS = { Accept: 'application/json' };
+const JSON_HEADERS = { Accept: 'application/json', 'Content-Type': 'application/json' };
+// The same expected statuses reach k6 as the harness hands it (responseCallback), built once.
+const CALLBACKS = new Map();
+function callback(expect) {
+  const key = expect.join(',');
+  if (!CALLBACKS.has(key)) CALLBACKS.set(key, http.expectedStatuses(...expect));
+  return CALLBACKS.get(key);
+}
 
 export const options = {
   scenarios: {
@@ -18,9 +27,15 @@ export const options = {
 };
 
 function req(method, path, body, name, token, expect, field) {
-  const headers = body === null ? {} : JSON_HEADERS;
+  const headers = body === null ? BASE_HEADERS : JSON_HEADERS;
   const h = token ? Object.assign({}, headers, { Authorization: 'Bearer ' + token }) : headers;
-  const res = http.request(method, BASE + path, body, { tags: { name }, timeout: T, headers: h, responseType: 'text' });
+  const res = http.request(method, BASE + path, body, {
+    tags: { name },
+    timeout: T,
+    headers: h,
+    responseType: 'text',
+    responseCallback: callback(expect),
+  });
   check(
     res,
     {
