@@ -8,12 +8,28 @@
 /** Variables every request may use without a capture. */
 export const BUILTIN_VARS: ReadonlySet<string> = new Set(['email', 'password', 'vu', 'iter', 'refreshToken']);
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*\}\}/g;
+/** `name` or `env.NAME`: letters, digits and "_", not starting with a digit. */
+function isVarName(name: string): boolean {
+  const parts = name.split('.');
+  if (parts.length > 2 || (parts.length === 2 && parts[0] !== 'env')) return false;
+  for (const p of parts) {
+    if (p.length === 0) return false;
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+      if (!letter && !(i > 0 && c >= 48 && c <= 57)) return false;
+    }
+  }
+  return true;
+}
 
 /** The variable names a text uses (`env.NAME` included as such). */
 export function templateVars(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(PLACEHOLDER)) out.push(m[1] as string);
+  compileTemplate(text, 'raw', (name) => {
+    out.push(`env.${name}`);
+    return '';
+  }).names.forEach((n) => out.push(n));
   return out;
 }
 
@@ -44,10 +60,19 @@ export function compileTemplate(
   const names: string[] = [];
   let lit = '';
   let last = 0;
-  for (const m of text.matchAll(PLACEHOLDER)) {
-    const name = m[1] as string;
-    lit += literal(text.slice(last, m.index));
-    last = (m.index ?? 0) + m[0].length;
+  // A plain scan, not a regex: k6 compiles templates in every VU, and a regex clone per call
+  // (matchAll) costs each VU far more memory than this loop.
+  for (let open = text.indexOf('{{'); open !== -1; open = text.indexOf('{{', last)) {
+    const close = text.indexOf('}}', open + 2);
+    if (close === -1) break;
+    const name = text.slice(open + 2, close).trim();
+    if (!isVarName(name)) {
+      lit += literal(text.slice(last, open + 2));
+      last = open + 2;
+      continue;
+    }
+    lit += literal(text.slice(last, open));
+    last = close + 2;
     if (name.startsWith('env.')) {
       lit += encodeValue(env(name.slice(4)) ?? '', encoding);
       continue;
