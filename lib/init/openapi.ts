@@ -1,7 +1,7 @@
 /**
  * OpenAPI → loadgate config: the pure mapping behind `loadgate init --openapi`. Input: an OpenAPI
  * 3.0/3.1 or Swagger 2.0 document already parsed, validated and dereferenced by the parser
- * (lib/init/init.ts); output: a config in the shape of docs/config-model-draft.md, the comments
+ * (lib/init/init.ts); output: a config in the shape of lib/config/schema.ts and README "Your own API", the comments
  * the YAML file carries, and what the summary tells. No I/O, no clock: table-tested.
  *
  * The document is read defensively (`--no-validate` hands over documents the parser did not
@@ -25,7 +25,7 @@ export const MAX_SAMPLE_DEPTH = 6;
 export const READS_FLOW = 'reads';
 
 // ---------------------------------------------------------------------------------------------
-// The output: the config file's shape (docs/config-model-draft.md), as far as `init` writes it.
+// The output: the config file's shape (lib/config/schema.ts and README "Your own API"), as far as `init` writes it.
 
 export type BodyCheck = { json: string[] } | { jsonPath: Record<string, { type: 'array' }> } | { empty: true };
 
