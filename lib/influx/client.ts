@@ -34,7 +34,10 @@ export interface InfluxTarget {
  * Parses `http(s)://[user:pass@]host[:port][/prefix…][/db]`. The last path segment, when
  * present, is the database (as in k6's `--out influxdb=`); otherwise `database` or `k6`.
  */
-export function parseInfluxUrl(raw: string, database?: string): InfluxTarget {
+/** The env vars InfluxDB credentials come from: never the URL, which shows in `ps`, logs and run.json. */
+export const INFLUX_ENV = { username: 'LOADGATE_INFLUX_USERNAME', password: 'LOADGATE_INFLUX_PASSWORD' } as const;
+
+export function parseInfluxUrl(raw: string, database?: string, env: Record<string, string | undefined> = process.env): InfluxTarget {
   let url: URL;
   try {
     url = new URL(raw);
@@ -43,6 +46,12 @@ export function parseInfluxUrl(raw: string, database?: string): InfluxTarget {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--influx must be an http:// or https:// URL (InfluxDB 1.x HTTP API), got "${url.protocol}"`);
+  }
+  if (url.username || url.password) {
+    // Never echo the URL: it holds a password.
+    throw new UsageError(
+      `--influx must not hold credentials (user:password@): they would show in ps, logs and run.json; set ${INFLUX_ENV.username} and ${INFLUX_ENV.password} instead`,
+    );
   }
   const segments = url.pathname.split('/').filter((s) => s.length > 0);
   const fromPath = segments.length > 0 ? decodeURIComponent(segments[segments.length - 1] as string) : undefined;
@@ -57,8 +66,8 @@ export function parseInfluxUrl(raw: string, database?: string): InfluxTarget {
     port,
     pathPrefix,
     database: db,
-    username: url.username ? decodeURIComponent(url.username) : null,
-    password: url.password ? decodeURIComponent(url.password) : null,
+    username: env[INFLUX_ENV.username] || null,
+    password: env[INFLUX_ENV.password] || null,
     baseUrl: `${protocol}://${url.host}${pathPrefix}`,
   };
 }

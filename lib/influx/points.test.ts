@@ -109,12 +109,25 @@ describe('parseInfluxUrl', () => {
     ['http://127.0.0.1:8086/', 'perf', { database: 'perf', baseUrl: 'http://127.0.0.1:8086', pathPrefix: '' }],
     ['http://127.0.0.1:8086/loadtests', 'perf', { database: 'loadtests' }],
     [
-      'https://u:p%40ss@influx.example/influxdb/k6',
+      'https://influx.example/influxdb/k6',
       undefined,
-      { database: 'k6', baseUrl: 'https://influx.example/influxdb', pathPrefix: '/influxdb', username: 'u', password: 'p@ss', port: 443 },
+      { database: 'k6', baseUrl: 'https://influx.example/influxdb', pathPrefix: '/influxdb', port: 443 },
     ],
   ])('%s (db %s)', (url, db, expected) => {
-    expect(parseInfluxUrl(url, db)).toMatchObject(expected);
+    expect(parseInfluxUrl(url, db, {})).toMatchObject({ ...expected, username: null, password: null });
+  });
+
+  it('takes credentials from env, and rejects them in the URL without echoing them', () => {
+    const env = { LOADGATE_INFLUX_USERNAME: 'u', LOADGATE_INFLUX_PASSWORD: 'p@ss' };
+    expect(parseInfluxUrl('http://127.0.0.1:8086/k6', undefined, env)).toMatchObject({ username: 'u', password: 'p@ss' });
+    let message = '';
+    try {
+      parseInfluxUrl('https://u:s3cr3t@influx.example/k6');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/--influx must not hold credentials .*LOADGATE_INFLUX_USERNAME and LOADGATE_INFLUX_PASSWORD/);
+    expect(message).not.toContain('s3cr3t');
   });
 
   it('rejects what is not an http(s) URL, saying what it got', () => {
