@@ -51,7 +51,13 @@ describe('createInfluxObserver', () => {
 
   it('creates the database and the history retention policy, and hands k6 its output without credentials', async () => {
     const url = new URL(influxd.url);
-    const setup = await createInfluxObserver({ url: `http://loader:s3cret@${url.host}/perfdb`, required: true });
+    // Credentials come from env, never from the URL.
+    process.env['LOADGATE_INFLUX_USERNAME'] = 'loader';
+    process.env['LOADGATE_INFLUX_PASSWORD'] = 's3cret';
+    const setup = await createInfluxObserver({ url: `http://${url.host}/perfdb`, required: true }).finally(() => {
+      delete process.env['LOADGATE_INFLUX_USERNAME'];
+      delete process.env['LOADGATE_INFLUX_PASSWORD'];
+    });
     expect(setup.k6Output).toBe(`influxdb=http://${url.host}/perfdb`);
     expect(setup.k6Env).toMatchObject({
       K6_INFLUXDB_USERNAME: 'loader',
