@@ -1,6 +1,7 @@
 /**
  * Render time and file size of a run report for 20 endpoints × 1 hour at 1 s resolution, and
- * of a comparison of two such runs. Goal (issue 6): under 1 s and under 2 MB per report.
+ * of a comparison of two such runs, with the readiness checks' section (issue 11). Goal (issue 6):
+ * under 1 s and under 2 MB per report.
  *
  * The time that counts is the whole path a user pays for, `loadgate report <dir>`: a new Node
  * process that loads the CLI, reads and validates analysis.json and verdict.json from disk,
@@ -13,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { makeAnalysis, type FixtureEndpoint } from '../test/fixtures/report/make-analysis.ts';
+import { makeAnalysis, PHASE_READINESS, type FixtureEndpoint } from '../test/fixtures/report/make-analysis.ts';
 import { verdictFor } from '../test/fixtures/report/make-verdict.ts';
 import { writeAnalysis } from '../lib/analysis/analyze.ts';
 import { readRunInputs, writeComparison, writeRunReport } from '../lib/report/files.ts';
@@ -73,7 +74,17 @@ async function cliMs(args: string[]): Promise<number> {
 /** Two such runs written as `loadgate run` writes them: the analysis module's writer, the verdict as `loadgate verdict` does. */
 async function prepare(root: string): Promise<string[]> {
   const [analyses, genMs] = await timed(() =>
-    [1, 2].map((seed) => makeAnalysis({ seed, runId: `bench-${seed}`, endpoints, stages, intervalS: 1 })),
+    // With the readiness checks beside the load (issue 11): the run report's readiness section and the comparison's.
+    [1, 2].map((seed) =>
+      makeAnalysis({
+        seed,
+        runId: `bench-${seed}`,
+        endpoints,
+        stages,
+        intervalS: 1,
+        readiness: seed === 1 ? PHASE_READINESS.baseline : PHASE_READINESS.phase3,
+      }),
+    ),
   );
   const dirs: string[] = [];
   for (const a of analyses) {

@@ -4,3 +4,5 @@ import { entry } from './lib/entry.ts';
 const scenario = entry('monitoring');
 export const options = scenario.options;
 export default scenario.iteration;
+/** The readiness checks beside the load (the plan's readiness scenario runs this). */
+export const readiness = scenario.readiness;

@@ -8,6 +8,7 @@
  * never from a fixed sleep: at low load every profile answers in a few milliseconds.
  */
 import { z } from 'zod';
+import { REFERENCE_API_ORIGIN } from '../lib/shared/defaults.ts';
 
 /** Every route the server knows, by the name metrics, faults and the README use. */
 export const ROUTE_NAMES = [
@@ -136,6 +137,8 @@ export const ProfileSchema = z
         gzip: z.boolean(),
         /** Responses at least this large are gzipped when the client accepts it. */
         gzipMinBytes: z.number().int().nonnegative(),
+        /** With `cors`: the origins CORS admits (echoed in Access-Control-Allow-Origin); `*` admits every origin. */
+        corsOrigins: z.array(z.string().min(1)).min(1),
       })
       .strict(),
     faults: FaultsSchema,
@@ -160,7 +163,7 @@ const BASE: Profile = {
   tokens: { accessTtlS: 900, refreshTtlS: 86_400 },
   lockout: { maxAttempts: 5, durationS: 900 },
   http: { bodyLimitBytes: 64 * 1024, keepAliveTimeoutMs: 65_000 },
-  security: { headers: true, cors: true, gzip: true, gzipMinBytes: 1024 },
+  security: { headers: true, cors: true, gzip: true, gzipMinBytes: 1024, corsOrigins: ['*'] },
   faults: { seed: 1 },
 };
 
@@ -170,22 +173,25 @@ const PROFILES = {
     name: 'baseline',
     description:
       'Before remediation: 2 pooled connections at ~30 ms a query, password hashing on the event loop, no caching, no security headers or gzip.',
-    security: { headers: false, cors: false, gzip: false, gzipMinBytes: 1024 },
+    security: { headers: false, cors: false, gzip: false, gzipMinBytes: 1024, corsOrigins: ['*'] },
   },
   phase1: {
     ...BASE,
     name: 'phase1',
-    description: 'Hashing moved off the event loop at half the cost, pool at 5 connections, production headers, CORS and gzip on.',
+    description:
+      'Hashing moved off the event loop at half the cost, pool at 5 connections, production headers and gzip on, CORS open to every origin.',
     pool: { ...BASE.pool, size: 5, queryMs: 25 },
     hashing: { iterations: 100_000, mode: 'async' },
   },
   phase2: {
     ...BASE,
     name: 'phase2',
-    description: 'Indexed queries (~20 ms), 7 connections, abandoned requests dropped from the queue, health check cached.',
+    description:
+      "Indexed queries (~20 ms), 7 connections, abandoned requests dropped from the queue, health check cached, CORS restricted to the app's origin.",
     pool: { ...BASE.pool, size: 7, queryMs: 20, skipAbandoned: true },
     hashing: { iterations: 50_000, mode: 'async' },
     cache: { ...BASE.cache, healthTtlMs: 1_000 },
+    security: { ...BASE.security, corsOrigins: [REFERENCE_API_ORIGIN] },
   },
   phase3: {
     ...BASE,
@@ -194,6 +200,7 @@ const PROFILES = {
     pool: { ...BASE.pool, size: 16, queryMs: 5, skipAbandoned: true, acquireTimeoutMs: 2_000 },
     hashing: { iterations: 20_000, mode: 'async' },
     cache: { ...BASE.cache, userTtlMs: 5_000, healthTtlMs: 1_000 },
+    security: { ...BASE.security, corsOrigins: [REFERENCE_API_ORIGIN] },
   },
 } as const satisfies Record<string, Profile>;
 

@@ -178,8 +178,11 @@ async function createApp(profile: Profile): Promise<App> {
         'Cache-Control': 'no-store',
       }
     : {};
-  // Bearer tokens, no cookies: a wildcard origin is safe and what a public API would send.
-  const cors: Record<string, string> = profile.security.cors ? { 'Access-Control-Allow-Origin': '*' } : {};
+  // Bearer tokens, no cookies: a wildcard origin is what a public API may send (phase1); a
+  // restricted one names the app's origins and echoes the caller's when it is one of them.
+  const corsWildcard = profile.security.cors && profile.security.corsOrigins.includes('*');
+  const corsOrigins = new Set(profile.security.cors && !corsWildcard ? profile.security.corsOrigins : []);
+  const cors: Record<string, string> = corsWildcard ? { 'Access-Control-Allow-Origin': '*' } : {};
   // Identifies the reference API to loadgate's pre-flight: only here may a run fall back to the demo password.
   const baseHeaders = { [REFERENCE_API_HEADER]: 'loadgate', ...security, ...cors };
 
@@ -490,6 +493,11 @@ async function createApp(profile: Profile): Promise<App> {
   // ---- request cycle ----------------------------------------------------------------------
   function send(req: IncomingMessage, res: ServerResponse, route: string, start: number, reply: Reply): void {
     const headers: Record<string, string | number> = { ...baseHeaders, ...reply.headers };
+    if (corsOrigins.size > 0) {
+      const origin = req.headers.origin;
+      if (origin !== undefined && corsOrigins.has(origin)) headers['Access-Control-Allow-Origin'] = origin;
+      headers['Vary'] = 'Origin';
+    }
     let payload: string | undefined;
     if (reply.text !== undefined) {
       payload = reply.text;
@@ -514,7 +522,7 @@ async function createApp(profile: Profile): Promise<App> {
       /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')
     ) {
       headers['Content-Encoding'] = 'gzip';
-      headers['Vary'] = 'Accept-Encoding';
+      headers['Vary'] = headers['Vary'] ? `${headers['Vary']}, Accept-Encoding` : 'Accept-Encoding';
       gzip(payload).then(finish, () => {
         delete headers['Content-Encoding'];
         finish(payload);

@@ -8,6 +8,7 @@
  * counted and never decoded. Only http_req_duration / _waiting / _connecting, checks, vus,
  * vus_max, iterations and dropped_iterations are JSON-parsed.
  */
+import { READINESS_METRIC, READINESS_SCENARIO } from '../shared/readiness.ts';
 import { IsoTime } from './time.ts';
 import { Values } from './values.ts';
 
@@ -24,6 +25,8 @@ const M_VUS = 4;
 const M_VUS_MAX = 5;
 const M_DROPPED = 6;
 const M_ITERATIONS = 7;
+/** The readiness checks' Rate metric (lib/shared/readiness.ts). */
+const M_READINESS = 9;
 /** Known metrics the analysis does not need: counted, not decoded. */
 const M_SKIP = 8;
 
@@ -36,6 +39,7 @@ const NEEDED: Record<string, number> = {
   vus_max: M_VUS_MAX,
   dropped_iterations: M_DROPPED,
   iterations: M_ITERATIONS,
+  [READINESS_METRIC]: M_READINESS,
 };
 /** k6's other built-in HTTP and iteration metrics, and the harness's own timeout rate. */
 const SKIPPED = [
@@ -78,6 +82,40 @@ const O_4XX = 7;
 
 /** The `scenario` key used for samples without a `scenario` tag. */
 export const NO_SCENARIO = '(none)';
+
+/** Pass and fail counts of one readiness check, in all and by endpoint and stage. */
+export class ReadinessTally {
+  passes = 0;
+  fails = 0;
+  readonly byEndpoint = new Map<string, [number, number]>();
+  readonly byStage = new Map<string, [number, number]>();
+  add(pass: boolean, endpoint: string | undefined, stage: string | undefined): void {
+    if (pass) this.passes++;
+    else this.fails++;
+    const i = pass ? 0 : 1;
+    for (const [map, key] of [
+      [this.byEndpoint, endpoint],
+      [this.byStage, stage],
+    ] as const) {
+      if (key === undefined) continue;
+      const c = map.get(key) ?? [0, 0];
+      c[i]++;
+      map.set(key, c);
+    }
+  }
+}
+
+/**
+ * Everything the readiness scenario sent, kept apart from the load: its requests, iterations
+ * and drops are in no endpoint, stage, total or series, and its check samples are tallied here.
+ */
+export class ReadinessState {
+  requests = 0;
+  iterations = 0;
+  dropped = 0;
+  samples = 0;
+  readonly checks = new Map<string, ReadinessTally>();
+}
 
 /** Per-interval buckets for one endpoint's time series. */
 export class EndpointSeries {
@@ -181,6 +219,8 @@ export class Accumulator {
 
   iterations = 0;
   dropped = 0;
+  /** The readiness scenario's samples, kept apart (see ReadinessState). */
+  readonly readiness = new ReadinessState();
   checksPass = 0;
   checksFail = 0;
   readonly stageDropped: number[];
@@ -381,6 +421,9 @@ export class Accumulator {
       if (s > this.outOfWindowMaxS) this.outOfWindowMaxS = s;
       return;
     }
+    if (info.readiness === -1) info.readiness = info.tags.scenario === READINESS_SCENARIO ? 1 : 0;
+    // The readiness checks beside the load: never in a load figure, nor in the run's span.
+    if (info.readiness === 1 || id === M_READINESS) return this.readinessSample(id, value, info);
     if (s < this.minS) this.minS = s;
     if (s > this.maxS) this.maxS = s;
     switch (id) {
@@ -428,6 +471,36 @@ export class Accumulator {
       }
       case M_ITERATIONS:
         this.iterations += value;
+        return;
+    }
+  }
+
+  private readinessSample(id: number, value: number, info: TagInfo): void {
+    const r = this.readiness;
+    switch (id) {
+      case M_DURATION:
+        r.requests++;
+        return;
+      case M_ITERATIONS:
+        r.iterations += value;
+        return;
+      case M_DROPPED:
+        r.dropped += value;
+        return;
+      case M_READINESS: {
+        const check = info.tags.check;
+        if (check === undefined) return;
+        r.samples++;
+        let tally = r.checks.get(check);
+        if (tally === undefined) {
+          tally = new ReadinessTally();
+          r.checks.set(check, tally);
+        }
+        tally.add(value !== 0, info.tags.endpoint, info.tags.stage);
+        return;
+      }
+      default:
+        // Waiting and connecting times, checks, VU gauges of the readiness requests: not load figures.
         return;
     }
   }
@@ -583,7 +656,16 @@ export class Accumulator {
   }
 }
 
-type Tags = { name?: string; stage?: string; scenario?: string; status?: string; error_code?: string };
+type Tags = {
+  name?: string;
+  stage?: string;
+  scenario?: string;
+  status?: string;
+  error_code?: string;
+  /** Readiness samples: the check and the endpoint it judged. */
+  check?: string;
+  endpoint?: string;
+};
 const EMPTY_TAGS: Tags = {};
 
 /** What a distinct tag set resolves to, worked out once and cached by the tag bytes. */
@@ -591,6 +673,8 @@ class TagInfo {
   leaf: Leaf | null = null;
   /** The request outcome these tags mean (status, error code, the endpoint's expected statuses); -1 until needed. */
   outcome = -1;
+  /** 1 for a sample of the readiness scenario, 0 otherwise; -1 until needed. */
+  readiness = -1;
   readonly untagged: boolean;
   /** Another tag set with the same hash. */
   next: TagInfo | undefined = undefined;

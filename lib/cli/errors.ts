@@ -14,6 +14,11 @@ export const ExitCode = {
   infra: 4,
   /** Results unreadable: empty or corrupt beyond recovery. */
   data: 5,
+  /**
+   * Regressed against history (`--against-history`): beyond noise against the recent runs of the
+   * same shape, while no target was breached (a breach, 99, wins).
+   */
+  regressed: 98,
   /** A target was breached (the code k6 itself uses for a threshold breach). */
   breach: 99,
   /** Interrupted by SIGINT/SIGTERM; results collected so far are kept. */

@@ -170,6 +170,63 @@ export const PlanStageSchema = z
   .strict();
 export type PlanStage = z.infer<typeof PlanStageSchema>;
 
+/**
+ * The readiness checks the run makes beside the load (a second k6 scenario, `scenario`, whose
+ * samples the analysis keeps apart): which endpoints each check asks, and its settings. A check
+ * that is off is null. Resolved from the config's `readiness` by lib/shared/plan.ts.
+ */
+export const PlanReadinessSchema = z
+  .object({
+    /** The k6 scenario that runs the checks (its samples carry this `scenario` tag). */
+    scenario: z.string(),
+    /** Iterations per second. */
+    rate: z.number().positive(),
+    timeoutMs: z.number().int().positive(),
+    /**
+     * The requests the checks send, by endpoint name: method and path (with its static query),
+     * and what a good answer is. Never credentials: no auth, no configured headers.
+     */
+    targets: z.array(
+      z
+        .object({
+          name: z.string(),
+          method: HttpMethodSchema,
+          url: z.string().startsWith('/'),
+          expectStatus: z.array(StatusMatcherSchema).min(1),
+          expectBody: BodyCheckSchema.nullable(),
+        })
+        .strict(),
+    ),
+    /** Targets sampled (in turn) for their security headers. */
+    securityHeaders: z
+      .object({ endpoints: z.array(z.string()).min(1), hsts: z.boolean() })
+      .strict()
+      .nullable(),
+    cors: z
+      .object({
+        /** The endpoint whose path the preflights ask about, and the method they ask for. */
+        endpoint: z.string(),
+        path: z.string().startsWith('/'),
+        method: HttpMethodSchema,
+        allowedOrigin: z.string(),
+        refusedOrigin: z.string(),
+        requestHeaders: z.array(z.string()),
+      })
+      .strict()
+      .nullable(),
+    compression: z.object({ minBytes: z.number().int().positive() }).strict().nullable(),
+    probes: z
+      .object({ endpoints: z.array(z.string()).min(1), maxMs: z.number().positive() })
+      .strict()
+      .nullable(),
+    monitoring: z
+      .object({ endpoints: z.array(z.string()).min(1), prometheus: z.array(z.string()) })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+export type PlanReadiness = z.infer<typeof PlanReadinessSchema>;
+
 export const PlanSchema = z
   .object({
     kind: z.literal('loadgate.plan'),
@@ -207,6 +264,11 @@ export const PlanSchema = z
     stages: z.array(PlanStageSchema).min(1),
     /** The k6 options object the script exports (scenarios, thresholds, tags, summary). */
     k6Options: z.record(z.string(), z.unknown()),
+    /**
+     * The readiness checks beside the load; absent when switched off, and in plans written
+     * before them (an optional field: the version stays 2).
+     */
+    readiness: PlanReadinessSchema.optional(),
   })
   .strict();
 export type Plan = z.infer<typeof PlanSchema>;

@@ -5,6 +5,9 @@
  */
 import type { Analysis, Stage, Stats } from '../analysis/schema.ts';
 import { decodeCdf } from './histogram.ts';
+import { endpointRps, loadFigures, type LoadFigures } from '../analysis/figures.ts';
+import { READINESS_CATEGORIES, READINESS_CHECK_IDS } from '../shared/readiness.ts';
+import type { ReadinessScore } from '../verdict/schema.ts';
 import {
   NOISE,
   bootstrapPercentileDiff,
@@ -14,10 +17,11 @@ import {
   poissonRateZ,
   twoProportionZ,
   type Change,
+  type Yardstick,
 } from './stats.ts';
 import { comparatorText, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
-import { productionBadge, verdictBadge } from './run-model.ts';
-import { ownJudgement, productionJudgement } from '../verdict/headline.ts';
+import { productionBadge, readinessScoreOf, verdictBadge } from './run-model.ts';
+import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone } from '../verdict/headline.ts';
 import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from './format.ts';
 
 export interface ComparedRun {
@@ -164,7 +168,11 @@ export const CHANGE_LABEL: Record<Change, string> = {
   regressed: 'regressed',
   'within-noise': 'within noise',
   'not-tested': 'not tested',
+  'follows-load': 'follows the load',
 };
+
+/** Changes that leave a row "unchanged": collapsed in the comparison. */
+const QUIET: ReadonlySet<Change> = new Set<Change>(['within-noise', 'not-tested', 'follows-load']);
 
 export interface ChangeCell {
   change: Change;
@@ -199,8 +207,12 @@ function latencyOf(s: Stats, p: number): { v: number | null; censored: boolean }
   return { v: s.durationMs[key], censored: s.censored[key] };
 }
 
-/** Compares one measurement between two cells; `seed` keeps the bootstrap reproducible. */
-export function compareCells(a: Stats | null, b: Stats | null, metric: Metric, seed: number): ChangeCell {
+/**
+ * Compares one measurement between two cells; `seed` keeps the bootstrap reproducible. With a
+ * `target` (the production gate's, else the later run's own), a change is practically relevant
+ * only when it is a tenth of the target or more, or crosses the target (stats.ts).
+ */
+export function compareCells(a: Stats | null, b: Stats | null, metric: Metric, seed: number, target: Yardstick | null = null): ChangeCell {
   const k = kindOf(metric);
   const none = (why: string): ChangeCell => ({ change: 'not-tested', label: CHANGE_LABEL['not-tested'], delta: DASH, detail: why });
   if (!k) return none('no test for this measure');
@@ -218,7 +230,7 @@ export function compareCells(a: Stats | null, b: Stats | null, metric: Metric, s
     const cb = decodeCdf(b.histogram);
     if (!ca || !cb) return cell('not-tested', deltaText, 'no histogram recorded');
     const diff = bootstrapPercentileDiff(ca, cb, { p, seed });
-    const change = classifyLatency(diff, d, la.v);
+    const change = classifyLatency(diff, d, la.v, { target });
     return cell(
       change,
       deltaText,
@@ -238,7 +250,25 @@ export function compareCells(a: Stats | null, b: Stats | null, metric: Metric, s
   const xb = k.kind === 'proportion-error' ? b.requests - b.outcomes.ok : b.outcomes.timeout + b.outcomes.dialTimeout;
   const t = twoProportionZ(xa, a.requests, xb, b.requests);
   if (!t) return none('no requests');
-  return cell(classifyProportion(t), `${signed((Math.abs(t.delta) * 100).toFixed(2), t.delta)} pp`, fmtP(t.pValue));
+  return cell(classifyProportion(t, { target }), `${signed((Math.abs(t.delta) * 100).toFixed(2), t.delta)} pp`, fmtP(t.pValue));
+}
+
+/**
+ * Run-wide throughput between two runs: the successful RPS as a share of what each run offered
+ * (its served share), so a change of the offered load is not a change of the system. The
+ * successful requests are Poisson counts over the requests offered in the window (stats.ts).
+ */
+export function compareThroughput(a: Analysis, b: Analysis): ChangeCell {
+  const fa = loadFigures(a);
+  const fb = loadFigures(b);
+  const cell = (change: Change, delta: string, detail: string): ChangeCell => ({ change, label: CHANGE_LABEL[change], delta, detail });
+  const d = (fb.successfulRps ?? 0) - (fa.successfulRps ?? 0);
+  const delta = `${signed(Math.abs(d) < 10 ? Math.abs(d).toFixed(2) : fmtRps(Math.abs(d)), d)} RPS`;
+  if (!fa.offeredRps || !fb.offeredRps || fa.seconds <= 0 || fb.seconds <= 0)
+    return cell('not-tested', delta, 'no offered load to compare with');
+  const t = poissonRateZ(fa.ok, fa.offeredRps * fa.seconds, fb.ok, fb.offeredRps * fb.seconds);
+  if (!t) return cell('not-tested', delta, 'no time window');
+  return cell(classifyRate(t), delta, `served ${fmtPct(t.rA, 0)} → ${fmtPct(t.rB, 0)} of offered, ${fmtP(t.pValue)}`);
 }
 
 function fmtP(p: number): string {
@@ -278,7 +308,11 @@ const METRICS: Array<{ metric: Metric; title: string; note: string }> = [
   { metric: 'p95', title: 'P95 latency', note: 'bootstrap 95 % CI of the P95 difference from the recorded histograms' },
   { metric: 'error_rate', title: 'Error rate', note: 'two-proportion z-test; errors are all non-OK outcomes, timeouts included' },
   { metric: 'timeout_rate', title: 'Timeout rate', note: 'two-proportion z-test' },
-  { metric: 'rps', title: 'Throughput (RPS)', note: 'Poisson rate z-test; under an open model this mostly follows the offered load' },
+  {
+    metric: 'rps',
+    title: 'Throughput (RPS)',
+    note: "all endpoints: successful RPS as a share of the offered load, Poisson z-test; per endpoint: achieved RPS in each run's window, which under an open model follows the offered load and the flow mix, so it is not judged",
+  },
 ];
 
 function valueText(s: Stats | null, metric: Metric): { text: string; v: number | null } {
@@ -301,7 +335,22 @@ function targetRow(v: Verdict | null, endpoint: string, stage: string, metric: M
   return v?.rows.find((r) => r.endpoint === endpoint && r.stage === stage && metricOfRow(r) === metric);
 }
 
+/** The yardstick a change is judged against: the later run's production target, else its own. */
+function yardstick(v: Verdict | null, endpoint: string, metric: Metric): Yardstick | null {
+  const of = (rows: readonly VerdictRow[] | undefined) =>
+    rows?.find((r) => r.endpoint === endpoint && r.stage === 'all' && metricOfRow(r) === metric);
+  const r = of(v?.production?.rows) ?? of(v?.rows);
+  return r ? { threshold: r.threshold, comparator: r.comparator } : null;
+}
+
 const TICK = { pass: '✓', fail: '✗', inconclusive: '?' } as const;
+
+/** Rows whose every change is quiet and whose every tick is the same collapse under the table (`unchanged`). */
+function split<T extends { quiet: boolean }>(rows: T[]): { rows: T[]; unchanged: T[] } {
+  return { rows: rows.filter((r) => !r.quiet), unchanged: rows.filter((r) => r.quiet) };
+}
+
+const sameStatus = (statuses: Array<string | null | undefined>) => new Set(statuses.filter((x) => x !== null && x !== undefined)).size <= 1;
 
 export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; seed?: number; warnings?: string[] }) {
   const { runs, now } = input;
@@ -311,6 +360,7 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
   const endpointNames: string[] = [];
   for (const r of runs) for (const e of r.analysis.endpoints) if (!endpointNames.includes(e.name)) endpointNames.push(e.name);
   const showOverall = runs.length >= 3;
+  const figures = runs.map((r) => loadFigures(r.analysis));
 
   // Change cells are keyed so the summary and the tables share one computation.
   let seq = 0;
@@ -318,25 +368,49 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
     const a = runs[i];
     const b = runs[j];
     seq++;
+    if (metric === 'rps') {
+      if (endpoint === '*' && a && b) return compareThroughput(a.analysis, b.analysis);
+      const sa = a ? statsFor(a.analysis, endpoint, stage) : null;
+      const sb = b ? statsFor(b.analysis, endpoint, stage) : null;
+      const ra = sa && a ? endpointRpsOf(a.analysis, endpoint, figures[i] as LoadFigures) : null;
+      const rb = sb && b ? endpointRpsOf(b.analysis, endpoint, figures[j] as LoadFigures) : null;
+      const d = ra !== null && rb !== null ? rb - ra : null;
+      return {
+        change: 'follows-load',
+        label: CHANGE_LABEL['follows-load'],
+        delta: d === null ? DASH : `${signed(Math.abs(d) < 10 ? Math.abs(d).toFixed(2) : fmtRps(Math.abs(d)), d)} RPS`,
+        detail: '',
+      };
+    }
     return compareCells(
       a ? statsFor(a.analysis, endpoint, stage) : null,
       b ? statsFor(b.analysis, endpoint, stage) : null,
       metric,
       seed * 7919 + seq,
+      yardstick(b?.verdict ?? null, endpoint, metric),
     );
   };
 
   const summary: Array<{ from: string; to: string; improved: number; regressed: number; noise: number; untested: number }> = [];
   const tables = METRICS.map(({ metric, title, note }) => {
-    const rows = endpointNames.map((name) => {
+    const names = metric === 'rps' ? ['*', ...endpointNames] : endpointNames;
+    const all = names.map((name) => {
       const cells = runs.map((r, i) => {
-        const s = statsFor(r.analysis, name, 'all');
-        const val = valueText(s, metric);
-        const t = targetRow(r.verdict, name, 'all', metric);
+        const f = figures[i] as LoadFigures;
+        const s = name === '*' ? null : statsFor(r.analysis, name, 'all');
+        const val =
+          metric !== 'rps'
+            ? valueText(s, metric)
+            : name === '*'
+              ? { text: `${fmtRps(f.successfulRps)} of ${fmtRps(f.offeredRps)}`, v: f.successfulRps }
+              : { text: fmtRps(endpointRpsOf(r.analysis, name, f)), v: endpointRpsOf(r.analysis, name, f) };
+        const t =
+          name === '*' ? r.verdict?.rows.find((x) => x.target === 'throughput' && x.gating) : targetRow(r.verdict, name, 'all', metric);
         const change = i > 0 ? changeOf(i - 1, i, name, 'all', metric) : null;
         return {
           text: val.text,
           v: val.v ?? -1,
+          status: t?.status ?? null,
           target: t
             ? { cls: t.status, tick: TICK[t.status], text: `${comparatorText(t.comparator)} ${fmtUnit(t.threshold, t.unit)}` }
             : null,
@@ -344,15 +418,19 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
         };
       });
       const overall = showOverall ? changeOf(0, runs.length - 1, name, 'all', metric) : null;
-      return { name, cells, overall };
+      const quiet =
+        cells.every((c) => c.change === null || QUIET.has(c.change.change)) &&
+        (overall === null || QUIET.has(overall.change)) &&
+        sameStatus(cells.map((c) => c.status));
+      return { name: name === '*' ? 'all endpoints (successful of offered)' : name, runWide: name === '*', cells, overall, quiet };
     });
-    return { metric, title, note, rows };
+    return { metric, title, note, ...split(all), total: all.length };
   });
   // P95 summary per adjacent pair.
   const p95 = tables[0];
   for (let j = 1; j < runs.length; j++) {
     const counts = { improved: 0, regressed: 0, noise: 0, untested: 0 };
-    for (const row of p95?.rows ?? []) {
+    for (const row of [...(p95?.rows ?? []), ...(p95?.unchanged ?? [])]) {
       const c = row.cells[j]?.change?.change;
       if (c === 'improved') counts.improved++;
       else if (c === 'regressed') counts.regressed++;
@@ -415,24 +493,30 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
       const stageOf = (i: number) => (k.endpoint === '*' ? (find(runs[i]?.verdict ?? null, k)?.stage ?? 'all') : k.stage);
       const fromRun = runs[from];
       const toRun = runs[runs.length - 1];
+      const lastRow = toRun ? find(toRun.verdict, k) : undefined;
       const change =
         runs.length >= 2 && fromRun && toRun
-          ? compareCells(
-              statsFor(fromRun.analysis, k.endpoint, stageOf(from)),
-              statsFor(toRun.analysis, k.endpoint, stageOf(runs.length - 1)),
-              k.metric,
-              seed * 104729 + ++seq,
-            )
+          ? k.metric === 'rps'
+            ? compareThroughput(fromRun.analysis, toRun.analysis)
+            : compareCells(
+                statsFor(fromRun.analysis, k.endpoint, stageOf(from)),
+                statsFor(toRun.analysis, k.endpoint, stageOf(runs.length - 1)),
+                k.metric,
+                seed * 104729 + ++seq,
+                lastRow ? { threshold: lastRow.threshold, comparator: lastRow.comparator } : null,
+              )
           : null;
+      const quiet = (change === null || QUIET.has(change.change)) && sameStatus(cells.filter((c) => c.has).map((c) => c.status));
       return {
         target: k.target,
         endpoint: k.endpoint === '*' ? 'all endpoints' : k.endpoint,
         stage: k.endpoint === '*' ? 'steady window' : k.stage === 'all' ? 'whole run' : k.stage,
         cells,
         change,
+        quiet,
       };
     });
-    return targetRows;
+    return split(targetRows);
   };
   const targetRows = targetTable((v) => v?.rows ?? null);
   // The production gate, phase by phase: every run against the same production targets.
@@ -447,43 +531,144 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
     seed,
     errors: cmp.errors,
     warnings: [...(input.warnings ?? []), ...cmp.warnings],
-    runs: runs.map((r, i) => ({
-      label: r.label,
-      color: colors[i] ?? '#555',
-      runId: r.analysis.run.runId,
-      scenario: r.analysis.run.scenario ?? DASH,
-      profile: r.analysis.run.profile ?? DASH,
-      phase: r.analysis.run.phase ?? DASH,
-      startedAt: r.analysis.run.startedAt ?? DASH,
-      duration: fmtDuration(r.analysis.run.durationS),
-      status: r.analysis.run.status,
-      statusAlert: r.analysis.run.status !== 'completed',
-      requests: fmtInt(r.analysis.totals.requests),
-      verdict: verdictBadge(r.verdict),
-      production: productionBadge(r.verdict),
-      productionMet: productionText(r.verdict),
-      validity: r.verdict ? (r.verdict.validity.valid ? 'valid' : 'NOT VALID') : 'not judged',
-      validityCls: r.verdict ? (r.verdict.validity.valid ? 'pass' : 'inconclusive') : 'none',
-      targetsMet: r.verdict ? `own set ${ownJudgement(r.verdict).set}: ${ownJudgement(r.verdict).summary}` : 'no targets checked',
-      timeouts: `${r.analysis.timeouts.endpointsWithTimeouts} of ${r.analysis.timeouts.endpointsTotal} endpoints time out`,
-    })),
+    phases: phasesView(runs, figures),
+    readiness: readinessPhases(runs),
+    runs: runs.map((r, i) => {
+      const load = r.verdict ? loadView(r.verdict.validity) : null;
+      return {
+        label: r.label,
+        color: colors[i] ?? '#555',
+        runId: r.analysis.run.runId,
+        scenario: r.analysis.run.scenario ?? DASH,
+        profile: r.analysis.run.profile ?? DASH,
+        phase: r.analysis.run.phase ?? DASH,
+        startedAt: r.analysis.run.startedAt ?? DASH,
+        duration: fmtDuration(r.analysis.run.durationS),
+        status: r.analysis.run.status,
+        statusAlert: r.analysis.run.status !== 'completed',
+        requests: fmtInt(r.analysis.totals.requests),
+        verdict: verdictBadge(r.verdict),
+        production: productionBadge(r.verdict),
+        productionMet: productionText(r.verdict),
+        validity: load ? load.label : 'NOT JUDGED',
+        validityCls: load ? LOAD_CLS[load.state] : 'none',
+        targetsMet: r.verdict ? `own set ${ownJudgement(r.verdict).set}: ${ownJudgement(r.verdict).summary}` : 'no targets checked',
+        timeouts: `${r.analysis.timeouts.endpointsWithTimeouts} of ${r.analysis.timeouts.endpointsTotal} endpoints time out`,
+      };
+    }),
     showOverall,
     firstLabel: runs[0]?.label ?? '',
     lastLabel: runs[runs.length - 1]?.label ?? '',
     summary,
     tables,
-    targets: { any: targetRows.length > 0, rows: targetRows },
-    production: productionView(runs, productionRows),
+    targets: {
+      any: targetRows.rows.length + targetRows.unchanged.length > 0,
+      count: targetRows.rows.length + targetRows.unchanged.length,
+      ...targetRows,
+    },
+    // Collapsed whole in the page: the rows that changed first.
+    production: productionView(runs, [...productionRows.rows, ...productionRows.unchanged]),
     bars,
     method: {
       resamples: NOISE.resamples,
       confidence: fmtPct(NOISE.confidence, 0),
       relFloor: fmtPct(NOISE.latencyRelFloor, 0),
       absFloor: fmtMs(NOISE.latencyAbsFloorMs),
+      targetFloor: fmtPct(NOISE.targetRelFloor, 0),
       alpha: String(NOISE.alpha),
       propFloor: `${(NOISE.proportionAbsFloor * 100).toFixed(1)} percentage point`,
       rateFloor: fmtPct(NOISE.rateRelFloor, 0),
     },
+  };
+}
+
+const LOAD_CLS = { valid: 'pass', saturated: 'saturated', 'not-valid': 'inconclusive' } as const;
+
+/** An endpoint's achieved RPS in its run's window (lib/analysis/figures.ts). */
+function endpointRpsOf(a: Analysis, name: string, f: LoadFigures): number | null {
+  const e = a.endpoints.find((x) => x.name === name);
+  return e ? endpointRps(e, f) : null;
+}
+
+/**
+ * The first table: each phase at a glance. P95 and error % of every request, timeouts (N of M
+ * endpoints), successful RPS against the production gate's throughput target, the load, the
+ * readiness score, and both verdicts.
+ */
+function phasesView(runs: ComparedRun[], figures: LoadFigures[]) {
+  return runs.map((r, i) => {
+    const all = r.analysis.totals.all;
+    const f = figures[i] as LoadFigures;
+    const t = r.analysis.timeouts;
+    const prod = r.verdict?.production?.rows ?? (r.verdict?.set.name === 'production' ? r.verdict.rows : undefined);
+    const tput = prod?.find((x) => x.target === 'throughput' && x.gating);
+    const load = r.verdict ? loadView(r.verdict.validity) : null;
+    const readiness = readinessScoreOf(r.analysis, r.verdict);
+    return {
+      label: r.label,
+      p95: `${all.censored.p95 ? '≥ ' : ''}${fmtMs(all.durationMs.p95)}`,
+      p95V: all.durationMs.p95 ?? -1,
+      errors: fmtPct(all.errorRate, 1),
+      errorsCls: (all.errorRate ?? 0) >= 0.05 ? 'fail' : (all.errorRate ?? 0) > 0 ? 'warn' : '',
+      timeouts: `${t.endpointsWithTimeouts} of ${t.endpointsTotal}`,
+      timeoutsCls: t.endpointsWithTimeouts ? 'fail' : 'pass',
+      goodput: fmtRps(f.successfulRps),
+      offered: fmtRps(f.offeredRps),
+      goodputTarget: tput
+        ? { text: `${comparatorText(tput.comparator)} ${fmtUnit(tput.threshold, tput.unit)}`, tick: TICK[tput.status], cls: tput.status }
+        : null,
+      load: load ? load.label : 'NOT JUDGED',
+      loadCls: load ? LOAD_CLS[load.state] : 'none',
+      readiness: fmtScore(readiness?.score ?? null),
+      readinessCls: scoreTone(readiness?.score ?? null),
+      own: verdictBadge(r.verdict),
+      production: productionBadge(r.verdict),
+    };
+  });
+}
+
+/** The readiness score phase by phase: overall, per category, and each check (unchanged checks collapse). */
+function readinessPhases(runs: ComparedRun[]) {
+  const scores = runs.map((r) => readinessScoreOf(r.analysis, r.verdict));
+  if (scores.every((x) => x === null)) return { any: false, overall: [], categories: [], rows: [], unchanged: [], unchangedText: '' };
+  const arrow = (a: number | null, b: number | null) => {
+    if (a === null || b === null) return { text: '', cls: '' };
+    const d = Math.round((b - a) * 100);
+    return d === 0
+      ? { text: '= 0 pp', cls: '' }
+      : { text: `${d > 0 ? '▲' : '▼'} ${signed(String(Math.abs(d)), d)} pp`, cls: d > 0 ? 'pass' : 'fail' };
+  };
+  const scoreCells = (pick: (x: ReadinessScore) => number | null) =>
+    scores.map((x, i) => {
+      const v = x ? pick(x) : null;
+      const prev = i > 0 ? scores[i - 1] : null;
+      return { text: fmtScore(v), cls: scoreTone(v), delta: i > 0 ? arrow(prev ? pick(prev) : null, v) : { text: '', cls: '' } };
+    });
+  const overall = scoreCells((x) => x.score);
+  const categories = READINESS_CATEGORIES.map((name) => ({
+    name,
+    cells: scoreCells((x) => x.categories.find((c) => c.name === name)?.score ?? null),
+  }));
+  const checkRows = READINESS_CHECK_IDS.map((id) => {
+    const cells = scores.map((x) => {
+      const c = x?.checks.find((y) => y.id === id);
+      return {
+        status: c?.status ?? 'off',
+        label: c ? ({ pass: 'PASS', fail: 'FAIL', inconclusive: '?', off: 'off' } as const)[c.status] : '—',
+        cls: !c || c.status === 'off' ? 'none' : c.status,
+        share: c?.share === null || c?.share === undefined ? '' : fmtPct(c.share, 0),
+      };
+    });
+    return { id, title: checkTitle(id), quiet: sameStatus(cells.map((c) => c.status)), cells };
+  });
+  const parts = split(checkRows);
+  const n = parts.unchanged.length;
+  return {
+    any: true,
+    overall,
+    categories,
+    ...parts,
+    unchangedText: `${n} readiness check${n === 1 ? '' : 's'} with the same outcome in every run`,
   };
 }
 
@@ -514,12 +699,13 @@ function niceCeil(v: number): number {
 
 function barCharts(runs: ComparedRun[], allNames: string[], colors: string[]) {
   let names = allNames;
-  const W = 980;
-  const LABEL_W = 210;
+  // Drawn for half the page (the two charts sit side by side), so text keeps its size.
+  const W = 640;
+  const LABEL_W = 150;
   const BAR_H = 9;
   const GAP = 10;
   const groupH = runs.length * BAR_H + GAP;
-  const plotW = W - LABEL_W - 80;
+  const plotW = W - LABEL_W - 64;
   const chart = (
     pick: (s: Stats) => number | null,
     fmt: (v: number) => string,

@@ -37,6 +37,8 @@ function engine() {
   const hb = Handlebars.create();
   hb.registerHelper('add', (a: unknown, b: unknown) => Number(a) + Number(b));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // Names wrap at their dots (auth.<wbr>login), never mid-word: escaped first, then the break points.
+  hb.registerHelper('dots', (v: unknown) => new hb.SafeString(hb.escapeExpression(String(v)).replace(/\./g, '.<wbr>')));
   for (const file of readdirSync(`${TEMPLATES}partials`)) {
     if (file.endsWith('.hbs')) hb.registerPartial(file.slice(0, -4), readFileSync(`${TEMPLATES}partials/${file}`, 'utf8'));
   }

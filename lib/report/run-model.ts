@@ -3,9 +3,13 @@
  * the verdict only. Pure; the template only lays it out.
  */
 import type { Analysis, Endpoint, Stats } from '../analysis/schema.ts';
+import { endpointRps, loadFigures, type LoadFigures } from '../analysis/figures.ts';
 import { decodeCdf, logBuckets, quantile } from './histogram.ts';
 import { comparatorText, isRunWide, isWholeRun, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
-import { ownJudgement, productionJudgement } from '../verdict/headline.ts';
+import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone, type LoadState } from '../verdict/headline.ts';
+import { scoreReadiness } from '../verdict/readiness.ts';
+import { READINESS_CHECKS, type ReadinessCheckId } from '../shared/readiness.ts';
+import type { ReadinessScore } from '../verdict/schema.ts';
 import { DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from './format.ts';
 
 /** Most points a time-series chart gets; longer series are aggregated (see downsample). */
@@ -68,39 +72,107 @@ export function productionBadge(verdict: Verdict | null) {
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** The window every load figure of the run is over, in words: `steady window: hold (180 s)`. */
+export function windowText(f: LoadFigures): string {
+  if (f.window === 'observed') return `the whole run (${fmtDuration(f.seconds)}): no stage plan`;
+  const what = f.window === 'steady' ? 'steady window' : 'every planned stage (no steady one)';
+  return `${what}: ${f.stages.join(', ')} (${fmtDuration(f.seconds)})`;
+}
+
+const LOAD_CLS: Record<LoadState, string> = { valid: 'pass', saturated: 'saturated', 'not-valid': 'inconclusive' };
+
+/**
+ * Offered, achieved and successful RPS, one definition (lib/analysis/figures.ts) over one
+ * window; the word for the load from the verdict (VALID, SATURATED, NOT VALID), or NOT JUDGED.
+ */
 export function validityView(analysis: Analysis, verdict: Verdict | null) {
+  const f = loadFigures(analysis);
+  const figures = {
+    offered: fmtRps(f.offeredRps),
+    achieved: fmtRps(f.achievedRps),
+    successful: fmtRps(f.successfulRps),
+    ratio: f.offeredRps && f.successfulRps !== null ? fmtPct(f.successfulRps / f.offeredRps, 0) : DASH,
+    window: windowText(f),
+  };
   if (verdict) {
     const v = verdict.validity;
+    const lv = loadView(v);
     return {
       known: true,
       valid: v.valid,
-      cls: v.valid ? 'pass' : 'inconclusive',
-      label: v.valid ? 'VALID' : 'NOT VALID',
-      offered: fmtRps(v.offeredRps),
-      achieved: fmtRps(v.achievedRps),
-      ratio: v.offeredRps && v.achievedRps !== null ? fmtPct(v.achievedRps / v.offeredRps, 1) : DASH,
+      state: lv.state,
+      cls: LOAD_CLS[lv.state],
+      label: lv.label,
+      sentence: lv.sentence,
+      ...figures,
       dropped: fmtInt(v.droppedIterations),
       reasons: v.reasons,
-      steady: v.steadyStages.length ? `steady window: ${v.steadyStages.join(', ')}` : 'no steady window',
     };
   }
-  // Without a verdict, show what the analysis says about offered vs achieved, unjudged.
-  const offeredReq = analysis.stages.reduce((s, st) => s + st.offeredRps.mean * (st.endS - st.startS), 0);
-  const span = analysis.stages.reduce((s, st) => s + (st.endS - st.startS), 0);
-  const offered = span > 0 ? offeredReq / span : null;
-  const achieved = span > 0 ? analysis.stages.reduce((s, st) => s + st.requests, 0) / span : null;
   return {
     known: false,
     valid: null,
+    state: 'none',
     cls: 'none',
     label: 'NOT JUDGED',
-    offered: fmtRps(offered),
-    achieved: fmtRps(achieved),
-    ratio: offered && achieved !== null ? fmtPct(achieved / offered, 1) : DASH,
+    sentence: 'no verdict: whether the load was offered and served is not judged',
+    ...figures,
     dropped: fmtInt(analysis.totals.droppedIterations),
     reasons: [] as string[],
-    steady: '',
   };
+}
+
+/** The readiness score: the verdict's, else worked out the same way from what is there (no production gate: fewer categories). */
+export function readinessScoreOf(analysis: Analysis, verdict: Verdict | null): ReadinessScore | null {
+  if (verdict?.readiness) return verdict.readiness;
+  const rows = verdict?.production?.rows ?? (verdict?.set.name === 'production' ? verdict.rows.filter((r) => r.gating) : null);
+  if (!analysis.readiness && !rows) return null;
+  return scoreReadiness(analysis, rows);
+}
+
+const STATUS_WORD = { pass: 'PASS', fail: 'FAIL', inconclusive: 'NOT JUDGED', off: 'OFF' } as const;
+
+/** The production readiness section: the score per category and every check with its rule. */
+export function readinessView(analysis: Analysis, verdict: Verdict | null) {
+  const r = readinessScoreOf(analysis, verdict);
+  if (!r) {
+    return {
+      any: false,
+      score: DASH,
+      cls: 'none',
+      categories: [],
+      checks: [],
+      measured: false,
+      note: 'Not judged: no verdict and no readiness checks in this run.',
+    };
+  }
+  const categories = r.categories.map((c) => ({
+    name: c.name,
+    score: fmtScore(c.score),
+    cls: scoreTone(c.score),
+    width: c.score === null ? 0 : Math.round(c.score * 100),
+    detail: c.judged ? `${c.met} of ${c.judged} met` : 'not judged',
+    sources: c.sources.join(' + ') || 'nothing measured',
+  }));
+  const checks = r.checks.map((c) => ({
+    id: c.id,
+    title: checkTitle(c.id),
+    category: c.category,
+    rule: Object.hasOwn(READINESS_CHECKS, c.id) ? READINESS_CHECKS[c.id as ReadinessCheckId].rule : '',
+    status: c.status,
+    label: STATUS_WORD[c.status],
+    cls: c.status === 'off' ? 'none' : c.status,
+    passed: c.share === null ? DASH : `${fmtPct(c.share, 1)} of ${fmtInt(c.passes + c.fails)}`,
+    shareV: c.share ?? -1,
+    needs: fmtPct(c.required, 0),
+    reason: c.reason ?? '',
+  }));
+  const note = !r.measured
+    ? 'No readiness checks ran beside the load (switched off, or a run from before them): monitoring and security are not judged.'
+    : verdict?.production || verdict?.set.name === 'production'
+      ? ''
+      : 'Not judged against the production gate: performance, errors and timeouts are not scored.';
+  return { any: true, score: fmtScore(r.score), cls: scoreTone(r.score), categories, checks, measured: r.measured, note };
 }
 
 export function runStatusView(analysis: Analysis) {
@@ -155,7 +227,7 @@ function msCell(v: number | null, censored: boolean, row?: VerdictRow): Cell {
   return cell;
 }
 
-function endpointRow(e: Endpoint, targets: Map<Metric, VerdictRow> | undefined, color: string) {
+function endpointRow(e: Endpoint, targets: Map<Metric, VerdictRow> | undefined, color: string, figures: LoadFigures) {
   const s = e.total;
   const d = s.durationMs;
   const timeouts = s.outcomes.timeout + s.outcomes.dialTimeout;
@@ -168,7 +240,7 @@ function endpointRow(e: Endpoint, targets: Map<Metric, VerdictRow> | undefined, 
     timeoutMs: e.timeoutMs === null ? DASH : fmtMs(e.timeoutMs),
     cells: [
       { text: fmtInt(s.requests), v: s.requests },
-      { text: fmtRps(s.rps), v: s.rps ?? -1 },
+      { text: fmtRps(endpointRps(e, figures)), v: endpointRps(e, figures) ?? -1 },
       msCell(d.p50, s.censored.p50, targets?.get('p50')),
       msCell(d.p90, s.censored.p90, targets?.get('p90')),
       msCell(d.p95, s.censored.p95, targets?.get('p95')),
@@ -297,9 +369,21 @@ function heat(rate: number): string {
   return 'h3';
 }
 
-function stagesView(analysis: Analysis, targets: Map<string, Map<Metric, VerdictRow>>, perStage: Map<string, VerdictRow>) {
+function stagesView(
+  analysis: Analysis,
+  verdict: Verdict | null,
+  targets: Map<string, Map<Metric, VerdictRow>>,
+  perStage: Map<string, VerdictRow>,
+) {
+  const judged = new Map((verdict?.validity.stages ?? []).map((v) => [v.name, v]));
   const stages = analysis.stages.map((s) => {
-    const ratio = s.achievedRps !== null && s.offeredRps.mean > 0 ? s.achievedRps / s.offeredRps.mean : null;
+    const seconds = s.endS - s.startS;
+    let ok = 0;
+    for (const e of analysis.endpoints) ok += e.byStage[s.name]?.outcomes.ok ?? 0;
+    const successful = seconds > 0 ? ok / seconds : null;
+    const ratio = successful !== null && s.offeredRps.mean > 0 ? successful / s.offeredRps.mean : null;
+    const v = judged.get(s.name);
+    const state = !v ? '' : v.short ? 'short' : v.saturated ? 'saturated' : 'served';
     return {
       name: s.name,
       window: `${fmtDuration(s.startS)} – ${fmtDuration(s.endS)}`,
@@ -307,8 +391,10 @@ function stagesView(analysis: Analysis, targets: Map<string, Map<Metric, Verdict
         s.offeredRps.from === s.offeredRps.to ? fmtRps(s.offeredRps.mean) : `${fmtRps(s.offeredRps.from)} → ${fmtRps(s.offeredRps.to)}`,
       offeredMean: fmtRps(s.offeredRps.mean),
       achieved: fmtRps(s.achievedRps),
+      successful: fmtRps(successful),
       ratio: ratio === null ? DASH : fmtPct(ratio, 0),
-      ratioCls: ratio !== null && ratio < 0.9 ? 'fail' : '',
+      state,
+      stateCls: state === 'short' ? 'inconclusive' : state === 'saturated' ? 'saturated' : state === 'served' ? 'pass' : '',
       dropped: fmtInt(s.droppedIterations),
       droppedCls: s.droppedIterations > 0 ? 'warn' : '',
       vus: fmtInt(s.vusMax),
@@ -428,16 +514,62 @@ function histogramsView(analysis: Analysis, targets: Map<string, Map<Metric, Ver
 }
 
 /**
+ * The buckets a chart draws: all but a last one that covers less than half an interval (the
+ * run ended early in it; a rate over a sliver of a second draws a spike that never happened).
+ * A last bucket of at least half an interval is kept and its counts divided by its true width.
+ */
+export function chartedBuckets(analysis: Analysis): { n: number; width: (i: number) => number; dropped: boolean } {
+  const s = analysis.series;
+  const end = analysis.run.durationS;
+  const width = (i: number) => {
+    const t = s.t[i] ?? i * s.intervalS;
+    if (end === null || !(end > t)) return s.intervalS;
+    return Math.min(s.intervalS, end - t);
+  };
+  let n = s.t.length;
+  if (n > 1 && width(n - 1) < s.intervalS / 2) n--;
+  return { n, width, dropped: n < s.t.length };
+}
+
+/**
+ * The VU line without holes: k6 samples its `vus` gauge once a second, so an interval of a
+ * second may hold no sample while VUs run. Between the first and the last sample, an interval
+ * without one carries the last value on (a gauge holds until it changes).
+ */
+export function continuousVus(vus: ReadonlyArray<number | null>): Array<number | null> {
+  const first = vus.findIndex((v) => v !== null);
+  let last = -1;
+  for (let i = vus.length - 1; i >= 0; i--)
+    if (vus[i] !== null) {
+      last = i;
+      break;
+    }
+  let carry: number | null = null;
+  return vus.map((v, i) => {
+    if (v !== null) carry = v;
+    return i < first || i > last ? v : (v ?? carry);
+  });
+}
+
+/** An endpoint's group for the small multiples: its group, else the name's part before the first dot. */
+function groupName(e: Endpoint): string {
+  return e.group ?? e.name.split('.')[0] ?? e.name;
+}
+
+/**
  * Aggregates series to at most MAX_CHART_POINTS points: counts become per-second rates over the
  * wider point, VUs take the maximum, and P95 the highest interval P95 within the point (a
- * conservative view: spikes stay visible).
+ * conservative view: spikes stay visible). P95 is drawn as small multiples, one chart per
+ * endpoint group with the group's own target lines.
  */
 export function chartData(analysis: Analysis, verdict: Verdict | null, colors: Map<string, string>) {
   const s = analysis.series;
-  const n = s.t.length;
+  const buckets = chartedBuckets(analysis);
+  const n = buckets.n;
   const f = Math.max(1, Math.ceil(n / MAX_CHART_POINTS));
   const stepS = s.intervalS * f;
   const groups = Math.ceil(n / f);
+  const vusFilled = continuousVus(s.vus.slice(0, n));
   const t: number[] = [];
   const rps: number[] = [];
   const vus: Array<number | null> = [];
@@ -449,6 +581,11 @@ export function chartData(analysis: Analysis, verdict: Verdict | null, colors: M
     const span = st.endS - st.startS;
     return span > 0 ? st.offeredRps.from + ((st.offeredRps.to - st.offeredRps.from) * (sec - st.startS)) / span : st.offeredRps.mean;
   };
+  const spanOf = (i0: number, i1: number) => {
+    let w = 0;
+    for (let i = i0; i < i1; i++) w += buckets.width(i);
+    return w;
+  };
   for (let g = 0; g < groups; g++) {
     const i0 = g * f;
     const i1 = Math.min(n, i0 + f);
@@ -456,17 +593,19 @@ export function chartData(analysis: Analysis, verdict: Verdict | null, colors: M
     let d = 0;
     let v: number | null = null;
     for (let i = i0; i < i1; i++) {
-      r += s.rps[i] ?? 0;
+      // The analysis's rps is per second of each bucket's true width already.
+      r += (s.rps[i] ?? 0) * buckets.width(i);
       d += s.droppedIterations[i] ?? 0;
-      const vi = s.vus[i];
+      const vi = vusFilled[i];
       if (vi !== null && vi !== undefined) v = v === null ? vi : Math.max(v, vi);
     }
+    const span = spanOf(i0, i1);
     const t0 = s.t[i0] ?? i0 * s.intervalS;
     t.push(t0);
-    rps.push(round(r / (i1 - i0)));
-    dropped.push(round(d / ((i1 - i0) * s.intervalS)));
+    rps.push(round(r / span));
+    dropped.push(round(d / span));
     vus.push(v);
-    const o = offeredAt(t0 + ((i1 - i0) * s.intervalS) / 2);
+    const o = offeredAt(t0 + span / 2);
     offered.push(o === null ? null : round(o));
   }
   const endpoints = analysis.endpoints.map((e) => {
@@ -488,7 +627,7 @@ export function chartData(analysis: Analysis, verdict: Verdict | null, colors: M
         er += es?.errors[i] ?? 0;
         to += es?.timeouts[i] ?? 0;
       }
-      const span = (i1 - i0) * s.intervalS;
+      const span = spanOf(i0, i1);
       p95.push(p === null ? null : round(p));
       errors.push(round(er / span));
       timeouts.push(round(to / span));
@@ -497,24 +636,47 @@ export function chartData(analysis: Analysis, verdict: Verdict | null, colors: M
     }
     return { name: e.name, color: colors.get(e.name) ?? '#555', p95, errors: anyErr ? errors : null, timeouts: anyTo ? timeouts : null };
   });
-  // Target lines: distinct P95 thresholds from the verdict, labelled with the endpoints they apply to.
-  const byThreshold = new Map<number, string[]>();
-  for (const r of verdict?.rows ?? []) {
-    if (r.target !== 'p95' || !isWholeRun(r) || isRunWide(r)) continue;
-    const list = byThreshold.get(r.threshold) ?? [];
-    list.push(r.endpoint);
-    byThreshold.set(r.threshold, list);
-  }
-  const targets = [...byThreshold].map(([value, eps]) => ({
-    value,
-    label: `P95 target ${fmtMs(value)}${eps.length <= 2 ? ` (${eps.join(', ')})` : ` (${eps.length} endpoints)`}`,
-  }));
+  // P95 targets per endpoint: the gating set's; without any (the baseline), the production gate's, so the lines still say where production is.
+  const p95Rows = (rows: readonly VerdictRow[] | undefined) =>
+    new Map((rows ?? []).filter((r) => r.target === 'p95' && isWholeRun(r) && !isRunWide(r)).map((r) => [r.endpoint, r.threshold]));
+  const own = p95Rows(verdict?.rows);
+  const prod = p95Rows(verdict?.production?.rows);
+  const targetSet = own.size > 0 ? verdict?.set.name : prod.size > 0 ? (verdict?.production?.set.name ?? null) : null;
+  const targetOf = own.size > 0 ? own : prod;
+  // Small multiples: one P95 chart per endpoint group, in the order the groups first appear.
+  const groupOrder: string[] = [];
+  const members = new Map<string, number[]>();
+  analysis.endpoints.forEach((e, i) => {
+    const g = groupName(e);
+    if (!members.has(g)) {
+      groupOrder.push(g);
+      members.set(g, []);
+    }
+    members.get(g)?.push(i);
+  });
+  const p95Groups = groupOrder.map((g) => {
+    const idx = members.get(g) ?? [];
+    const byThreshold = new Map<number, string[]>();
+    for (const i of idx) {
+      const e = analysis.endpoints[i] as Endpoint;
+      const th = targetOf.get(e.name);
+      if (th === undefined) continue;
+      byThreshold.set(th, [...(byThreshold.get(th) ?? []), e.name]);
+    }
+    const targets = [...byThreshold].map(([value, eps]) => ({
+      value,
+      label:
+        `${targetSet ?? ''} P95 target ${fmtMs(value)}${byThreshold.size > 1 ? ` (${eps.length === 1 ? eps[0] : `${eps.length} endpoints`})` : ''}`.trim(),
+    }));
+    return { name: g, endpoints: idx, targets };
+  });
   const onsets = analysis.timeouts.findings
     .filter((x) => x.onset)
     .map((x) => ({ endpoint: x.endpoint, atS: x.onset?.atS ?? 0, color: colors.get(x.endpoint) ?? '#555' }));
   return {
     stepS,
     aggregated: f > 1,
+    partialDropped: buckets.dropped,
     t,
     rps,
     vus,
@@ -522,7 +684,7 @@ export function chartData(analysis: Analysis, verdict: Verdict | null, colors: M
     dropped,
     stages: analysis.stages.map((x) => ({ name: x.name, startS: x.startS, endS: x.endS })),
     endpoints,
-    targets,
+    p95Groups,
     onsets,
   };
 }
@@ -555,14 +717,29 @@ function inputWarnings(analysis: Analysis): string[] {
   return out;
 }
 
+/** VUs actually running iterations: the analysis's peak (`vus` gauge), else the highest stage or series value. */
+export function peakVus(analysis: Analysis): number {
+  if (analysis.totals.vusPeak !== undefined) return analysis.totals.vusPeak;
+  return Math.max(0, ...analysis.stages.map((s) => s.vusMax), ...analysis.series.vus.map((v) => v ?? 0));
+}
+
 export function buildRunView(analysis: Analysis, verdict: Verdict | null, now: Date) {
   const colors = new Map(analysis.endpoints.map((e, i) => [e.name, colorAt(i)]));
   const targets = endpointTargets(verdict);
   const all = analysis.totals.all;
   const tv = timeoutsView(analysis);
+  const figures = loadFigures(analysis);
+  const validity = validityView(analysis, verdict);
+  const readiness = readinessView(analysis, verdict);
+  const peak = peakVus(analysis);
   const kpis = [
     { label: 'Requests', value: fmtInt(all.requests), sub: `${fmtInt(analysis.endpoints.length)} endpoints`, cls: '' },
-    { label: 'Throughput', value: `${fmtRps(all.rps)} RPS`, sub: `over ${fmtDuration(all.windowS)}`, cls: '' },
+    {
+      label: 'Successful RPS',
+      value: `${fmtRps(figures.successfulRps)} RPS`,
+      sub: `of ${fmtRps(figures.offeredRps)} offered · achieved ${fmtRps(figures.achievedRps)}`,
+      cls: validity.state === 'saturated' ? 'saturated' : '',
+    },
     {
       label: 'P95 (all)',
       value: `${all.censored.p95 ? '≥ ' : ''}${fmtMs(all.durationMs.p95)}`,
@@ -582,9 +759,9 @@ export function buildRunView(analysis: Analysis, verdict: Verdict | null, now: D
       cls: analysis.timeouts.endpointsWithTimeouts ? 'fail' : '',
     },
     {
-      label: 'Max VUs',
-      value: fmtInt(analysis.totals.vusMax),
-      sub: `${fmtInt(analysis.totals.droppedIterations)} dropped iterations`,
+      label: 'Peak VUs',
+      value: fmtInt(peak),
+      sub: `in use (${fmtInt(analysis.totals.vusMax)} allocated) · ${fmtInt(analysis.totals.droppedIterations)} dropped iterations`,
       cls: analysis.totals.droppedIterations ? 'warn' : '',
     },
   ];
@@ -595,13 +772,15 @@ export function buildRunView(analysis: Analysis, verdict: Verdict | null, now: D
     runStatus: runStatusView(analysis),
     verdict: verdictBadge(verdict),
     production: productionBadge(verdict),
-    validity: validityView(analysis, verdict),
+    validity,
+    readiness,
     kpis,
     warnings: inputWarnings(analysis),
     targets: targetsView(verdict),
-    endpoints: analysis.endpoints.map((e) => endpointRow(e, targets.get(e.name), colors.get(e.name) ?? '#555')),
+    rpsWindow: windowText(figures),
+    endpoints: analysis.endpoints.map((e) => endpointRow(e, targets.get(e.name), colors.get(e.name) ?? '#555', figures)),
     timeouts: tv,
-    stages: stagesView(analysis, targets, stageP95Rows(verdict)),
+    stages: stagesView(analysis, verdict, targets, stageP95Rows(verdict)),
     histograms: histogramsView(analysis, targets, colors),
     chart: chartData(analysis, verdict, colors),
   };

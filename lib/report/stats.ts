@@ -14,7 +14,17 @@
  */
 import { quantile, type Cdf } from './histogram.ts';
 
-export type Change = 'improved' | 'regressed' | 'within-noise' | 'not-tested';
+/** `follows-load`: a throughput change of one endpoint, which under an open model follows the offered load and the mix. */
+export type Change = 'improved' | 'regressed' | 'within-noise' | 'not-tested' | 'follows-load';
+
+/** A target a measure is judged against: changes are practically relevant relative to it. */
+export interface Yardstick {
+  threshold: number;
+  comparator: '<' | '<=' | '>=';
+}
+
+const meets = (v: number, y: Yardstick) =>
+  y.comparator === '<' ? v < y.threshold : y.comparator === '<=' ? v <= y.threshold : v >= y.threshold;
 
 /** Defaults, stated in the report. */
 export const NOISE = {
@@ -28,6 +38,8 @@ export const NOISE = {
   proportionAbsFloor: 0.001,
   /** Throughput: relative floor. */
   rateRelFloor: 0.05,
+  /** With a target: a change smaller than this share of the target is not practically relevant (unless it crosses the target). */
+  targetRelFloor: 0.1,
 } as const;
 
 /** mulberry32: a small seeded PRNG; deterministic reports for a given seed. */
@@ -126,12 +138,16 @@ export function classifyLatency(
   diff: PercentileDiff | null,
   delta: number | null,
   base: number | null,
-  floors: { rel?: number; absMs?: number } = {},
+  floors: { rel?: number; absMs?: number; target?: Yardstick | null } = {},
 ): Change {
   if (diff === null || delta === null || base === null) return 'not-tested';
   const rel = floors.rel ?? NOISE.latencyRelFloor;
   const absMs = floors.absMs ?? NOISE.latencyAbsFloorMs;
-  const practical = Math.abs(delta) >= absMs && Math.abs(delta) >= rel * Math.abs(base);
+  const target = floors.target ?? null;
+  // Relative to the target when there is one: +2.8 ms on a 5 ms P95 is nothing against 500 ms.
+  const floor = Math.max(absMs, rel * Math.abs(base), target ? NOISE.targetRelFloor * target.threshold : 0);
+  const crosses = target !== null && meets(base, target) !== meets(base + delta, target);
+  const practical = crosses || Math.abs(delta) >= floor;
   if (!practical) return 'within-noise';
   if (diff.hi < 0 && delta < 0) return 'improved';
   if (diff.lo > 0 && delta > 0) return 'regressed';
@@ -168,11 +184,16 @@ export function twoProportionZ(xA: number, nA: number, xB: number, nB: number): 
 }
 
 /** Lower is better (errors, timeouts). */
-export function classifyProportion(test: ProportionTest | null, opts: { alpha?: number; absFloor?: number } = {}): Change {
+export function classifyProportion(
+  test: ProportionTest | null,
+  opts: { alpha?: number; absFloor?: number; target?: Yardstick | null } = {},
+): Change {
   if (test === null) return 'not-tested';
   const alpha = opts.alpha ?? NOISE.alpha;
-  const floor = opts.absFloor ?? NOISE.proportionAbsFloor;
-  if (test.pValue >= alpha || Math.abs(test.delta) < floor) return 'within-noise';
+  const target = opts.target ?? null;
+  const floor = Math.max(opts.absFloor ?? NOISE.proportionAbsFloor, target ? NOISE.targetRelFloor * target.threshold : 0);
+  const crosses = target !== null && meets(test.pA, target) !== meets(test.pB, target);
+  if (test.pValue >= alpha || (!crosses && Math.abs(test.delta) < floor)) return 'within-noise';
   return test.delta < 0 ? 'improved' : 'regressed';
 }
 

@@ -21,6 +21,11 @@ export interface PostOptions {
   /** The config's own threshold sets, so a `production` (or other named production set) of the config's wins. */
   userSets?: Record<string, ThresholdSet>;
   failOnInconclusive: boolean;
+  /**
+   * History (issue 13): judge the run against the recent runs of its shape too (`--against-history`);
+   * default: the LOADGATE_AGAINST_HISTORY env var, which `--against-history` sets (lib/cli/flags.ts).
+   */
+  againstHistory?: boolean;
   observers: RunObserver[];
   log: (line: string) => void;
 }
@@ -62,12 +67,31 @@ export async function postProcess(runDir: string, o: PostOptions): Promise<PostR
     }),
   );
   const report = await step('report', o.log, () => writeRunReport(runDir));
+  // History (issue 13): record the run in <outDir>/history.sqlite (a failure is a warning; the run
+  // directory is whole either way) and, when asked, judge it against the recent runs of its shape.
+  let verdictExitCode: number = verdict.ok ? verdict.value.exitCode : ExitCode.data;
+  const env = process.env['LOADGATE_AGAINST_HISTORY'];
+  const againstHistory = o.againstHistory ?? (env !== undefined && env !== '' && env !== '0' && env !== 'false');
+  const history = await step('history', o.log, async () => {
+    const { historyStep, exitCodeWithHistory } = await import('../history/step.ts');
+    const h = await historyStep(runDir, {
+      analysis: analysis.value,
+      verdict: verdict.ok ? verdict.value.verdict : null,
+      againstHistory,
+      detectSource: true,
+      log: o.log,
+    });
+    return exitCodeWithHistory(verdictExitCode, h);
+  });
+  if (history.ok) verdictExitCode = history.value;
+  else if (againstHistory && (verdictExitCode === ExitCode.ok || verdictExitCode === ExitCode.inconclusive))
+    verdictExitCode = ExitCode.data;
   for (const observer of o.observers) {
     await step(`${observer.name} results`, o.log, async () => observer.onResults?.(runDir));
   }
   if (report.ok) o.log(`report: ${report.value}`);
   return {
-    verdictExitCode: verdict.ok ? verdict.value.exitCode : ExitCode.data,
+    verdictExitCode,
     reportPath: report.ok ? report.value : null,
   };
 }

@@ -3,8 +3,9 @@
  * it before spawning k6, and the k6 scripts call it themselves when run without the CLI.
  */
 import type { Config, EndpointConfig, FlowConfig } from '../config/schema.ts';
-import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanStage } from '../plan/schema.ts';
+import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanReadiness, PlanStage } from '../plan/schema.ts';
 import { NO_PHASE, TIMEOUT_METRIC } from './defaults.ts';
+import { READINESS_SCENARIO } from './readiness.ts';
 import { parseDuration, k6Duration } from './duration.ts';
 import { findProfile, profileNames, type LoadProfile } from './profiles.ts';
 import { resolveStatus } from './status.ts';
@@ -238,6 +239,99 @@ export function k6Stages(stages: readonly PlanStage[], perMinute: (rps: number) 
   return out;
 }
 
+/** An endpoint the readiness checks can ask: a GET (or HEAD) whose path and query need no placeholder. */
+function readinessEligible(e: PlanEndpoint): boolean {
+  return (e.method === 'GET' || e.method === 'HEAD') && ![e.path, ...Object.values(e.query)].some((t) => t.includes('{{'));
+}
+
+/**
+ * The readiness checks of a plan, from the config's `readiness` and every enabled endpoint of the
+ * config (a check may ask endpoints the scenario does not call): null when switched off or when
+ * no check has anything to ask. Endpoint lists left null are picked here (docs/verdicts.md).
+ */
+export function resolveReadiness(config: Config, all: readonly PlanEndpoint[]): PlanReadiness | null {
+  const r = config.readiness;
+  if (!r?.enabled) return null;
+  const byName = new Map(all.map((e) => [e.name, e]));
+  const pick = (names: readonly string[] | null, auto: (e: PlanEndpoint) => boolean) =>
+    (names === null ? all.filter(auto) : names.map((n) => byName.get(n)).filter((e): e is PlanEndpoint => e !== undefined)).filter(
+      readinessEligible,
+    );
+  const probes = r.probes.enabled ? pick(r.probes.endpoints, (e) => e.probe) : [];
+  const prometheus = r.monitoring.enabled ? pick(r.monitoring.prometheus, () => false) : [];
+  const monitoring = r.monitoring.enabled ? pick(r.monitoring.endpoints, (e) => e.group === 'monitoring') : [];
+  for (const p of prometheus) if (!monitoring.includes(p)) monitoring.push(p);
+  const special = new Set([...probes, ...monitoring].map((e) => e.name));
+  const headers = r.securityHeaders.enabled ? pick(r.securityHeaders.endpoints, (e) => !e.probe && !special.has(e.name)) : [];
+  const corsCandidates = all.filter(readinessEligible).filter((e) => !e.probe && !special.has(e.name));
+  const corsEndpoint = !r.cors.enabled
+    ? undefined
+    : r.cors.endpoint !== null
+      ? byName.get(r.cors.endpoint)
+      : (corsCandidates.find((e) => e.auth !== 'none') ?? corsCandidates[0]);
+  const cors = corsEndpoint
+    ? {
+        endpoint: corsEndpoint.name,
+        path: corsEndpoint.path,
+        method: corsEndpoint.method,
+        allowedOrigin: r.cors.allowedOrigin,
+        refusedOrigin: r.cors.refusedOrigin,
+        requestHeaders: [...r.cors.requestHeaders],
+      }
+    : null;
+  if (probes.length + monitoring.length + headers.length === 0 && !cors) return null;
+  const targets = [...new Map([...probes, ...monitoring, ...headers].map((e) => [e.name, e])).values()].map((e) => {
+    const query = Object.entries(e.query)
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .join('&');
+    return {
+      name: e.name,
+      method: e.method,
+      url: query ? `${e.path}?${query}` : e.path,
+      expectStatus: e.expectStatus,
+      expectBody: e.expectBody,
+    };
+  });
+  const https = /^https:/i.test(config.target.baseUrl);
+  return {
+    scenario: READINESS_SCENARIO,
+    rate: r.rate,
+    timeoutMs: parseDuration(r.timeout) ?? 2000,
+    targets,
+    securityHeaders: headers.length
+      ? { endpoints: headers.map((e) => e.name), hsts: r.securityHeaders.hsts === 'always' || (r.securityHeaders.hsts === 'auto' && https) }
+      : null,
+    cors,
+    compression: r.compression.enabled ? { minBytes: r.compression.minBytes } : null,
+    probes: probes.length ? { endpoints: probes.map((e) => e.name), maxMs: r.probes.maxMs } : null,
+    monitoring: monitoring.length ? { endpoints: monitoring.map((e) => e.name), prometheus: prometheus.map((e) => e.name) } : null,
+  };
+}
+
+/** Requests one readiness iteration sends at most: a probe, a monitoring endpoint, a header sample, a preflight. */
+export const READINESS_REQUESTS_PER_ITERATION = 4;
+
+/**
+ * The readiness scenario for k6: a constant arrival rate over the whole load, with enough VUs
+ * for every request of an iteration to hit its timeout. Its own `exec` (the entry scripts'
+ * `readiness` export), so it never runs the load's flow.
+ */
+export function readinessK6Scenario(r: PlanReadiness, durationS: number): Record<string, unknown> {
+  const iterationS = (READINESS_REQUESTS_PER_ITERATION * r.timeoutMs) / 1000;
+  const vus = Math.min(50, Math.ceil(r.rate * iterationS * 1.2) + 1);
+  return {
+    executor: 'constant-arrival-rate',
+    // Per minute: a fractional rate per second (0.5) stays exact.
+    rate: Math.max(1, Math.round(r.rate * 60)),
+    timeUnit: '1m',
+    duration: k6Duration(durationS),
+    preAllocatedVUs: vus,
+    maxVUs: vus,
+    exec: 'readiness',
+    gracefulStop: k6Duration(Math.ceil(iterationS) + 1),
+  };
+}
+
 export function buildPlan(input: PlanInput): Plan {
   const { config, scenario } = input;
   const profile = findProfile(config, input.profile);
@@ -274,6 +368,7 @@ export function buildPlan(input: PlanInput): Plan {
   const cost = flowCost(planAuth, byName, scenario);
   const rpi = cost.mean;
   const stages = buildStages(profile, config.load.rps, config.load.durationScale);
+  const readiness = resolveReadiness(config, all);
 
   // Iterations per minute: k6 arrival rates are integers per timeUnit, so a minute gives 1/60 it/s resolution.
   const perMinute = (rps: number) => Math.round((rps / rpi) * 60);
@@ -338,7 +433,11 @@ export function buildPlan(input: PlanInput): Plan {
     stages,
     k6Options: {
       // k6 takes letters, digits, "_" and "-" in a scenario name; a group's flow may have a ".".
-      scenarios: { [scenario.replace(/[^A-Za-z0-9_-]/g, '_')]: k6Scenario },
+      scenarios: {
+        [scenario.replace(/[^A-Za-z0-9_-]/g, '_')]: k6Scenario,
+        // The readiness checks beside the load, in the same k6 run; the analysis keeps their samples apart.
+        ...(readiness ? { [readiness.scenario]: readinessK6Scenario(readiness, stages[stages.length - 1]?.endS ?? 0) } : {}),
+      },
       thresholds: input.thresholds
         ? toK6Thresholds(input.thresholds.set, endpoints, {
             abortOnFail: profile.abortOnFail,
@@ -367,5 +466,6 @@ export function buildPlan(input: PlanInput): Plan {
       // Response bodies are needed for the body-shape checks and token extraction.
       discardResponseBodies: false,
     },
+    ...(readiness ? { readiness } : {}),
   };
 }

@@ -9,6 +9,9 @@
  *     (ran short of VUs) is not proven at the promised load, so it is inconclusive.
  */
 import type { Analysis, Endpoint, Stage, Stats } from '../analysis/schema.ts';
+import { isSaturated, loadFigures, steadyStages } from '../analysis/figures.ts';
+import type { PlanReadiness } from '../plan/schema.ts';
+import { scoreReadiness } from './readiness.ts';
 import { resolveTarget, throughputTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { THRESHOLDS_VERSION } from '../../thresholds/schema.ts';
@@ -47,6 +50,13 @@ export interface VerdictOptions {
    * `status`. Absent: no production judgement.
    */
   production?: { name: string; set: ThresholdSet };
+  /**
+   * The plan's readiness checks (which ones were switched on), for the readiness score; absent:
+   * a check counts as on when the analysis has samples of it. null: none were.
+   */
+  readiness?: PlanReadiness | null;
+  /** Leaves out the readiness score (the production judgement's own pass needs none). */
+  skipReadiness?: boolean;
 }
 
 export const VERDICT_DEFAULTS = { gate: 'run', droppedTolerance: 0.01, throughputTolerance: 0.02 } as const;
@@ -230,17 +240,8 @@ function endpointRows(ep: EndpointInfo, stats: Stats | undefined, t: ResolvedTar
   return rows;
 }
 
-function isConstant(s: Stage): boolean {
-  return Math.abs(s.offeredRps.from - s.offeredRps.to) <= EPS * Math.max(1, s.offeredRps.to);
-}
-
-/** The steady window: the constant-rate stage(s) at the highest such rate. */
-export function steadyStages(stages: readonly Stage[]): Stage[] {
-  const constant = stages.filter((s) => isConstant(s) && s.offeredRps.to > 0 && s.endS > s.startS);
-  if (constant.length === 0) return [];
-  const top = Math.max(...constant.map((s) => s.offeredRps.to));
-  return constant.filter((s) => Math.abs(s.offeredRps.to - top) <= EPS * Math.max(1, top));
-}
+/** The steady window (lib/analysis/figures.ts, where every load figure is defined). */
+export { steadyStages };
 
 function okInStage(endpoints: readonly EndpointInfo[], stage: string): { ok: number; requests: number } {
   let ok = 0;
@@ -265,15 +266,18 @@ function stageValidity(
     const duration = s.endS - s.startS;
     const plannedIterations = duration > 0 ? (s.offeredRps.mean * duration) / rpi : 0;
     const { ok } = okInStage(endpoints, s.name);
+    const goodputRps = duration > 0 ? ok / duration : null;
+    const short = s.droppedIterations > 0 && s.droppedIterations > tol * plannedIterations;
     return {
       name: s.name,
       offeredRps: s.offeredRps.mean,
       achievedRps: s.achievedRps,
-      goodputRps: duration > 0 ? ok / duration : null,
+      goodputRps,
       droppedIterations: s.droppedIterations,
       plannedIterations,
-      short: s.droppedIterations > 0 && s.droppedIterations > tol * plannedIterations,
+      short,
       steady: steady.has(s.name),
+      saturated: !short && isSaturated(s.offeredRps.mean, goodputRps, s.requests) === true,
     };
   });
 }
@@ -450,17 +454,20 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
   if (incomplete) reasons.push(incomplete);
   if (analysis.input.truncated) reasons.push('the raw results were truncated');
   if (steady.length === 0) reasons.push('no steady window: the profile has no constant-rate stage');
-  const steadySeconds = steady.reduce((n, s) => n + (s.endS - s.startS), 0);
-  const steadyRequests = steady.reduce((n, s) => n + s.requests, 0);
-  const steadyOk = steady.reduce((n, s) => n + okInStage(endpoints, s.name).ok, 0);
+  // The one definition of offered, achieved and successful RPS (lib/analysis/figures.ts), in the steady window.
+  const figures = loadFigures(analysis);
+  const steadyFigures = figures.window === 'steady';
+  const valid = !runShort && !stages.some((s) => s.short) && !incomplete && !analysis.input.truncated;
+  const saturated = valid && steadyFigures && isSaturated(figures.offeredRps, figures.successfulRps, figures.requests) === true;
   const validity: Validity = {
-    offeredRps: steady[0]?.offeredRps.to ?? null,
-    achievedRps: steady.length === 0 ? null : steady.every((s) => s.achievedRps !== null) ? steadyRequests / steadySeconds : null,
-    goodputRps: steady.length ? steadyOk / steadySeconds : null,
+    offeredRps: steadyFigures ? figures.offeredRps : null,
+    achievedRps: steadyFigures ? figures.achievedRps : null,
+    goodputRps: steadyFigures ? figures.successfulRps : null,
     steadyStages: steady.map((s) => s.name),
     droppedIterations,
     plannedIterations,
-    valid: !runShort && !stages.some((s) => s.short) && !incomplete && !analysis.input.truncated,
+    valid,
+    saturated,
     reasons,
     stages,
   };
@@ -503,6 +510,14 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
   // run-wide tolerance, all in one stage): a test that did not offer its load proves no pass.
   if (status === 'pass' && !validity.valid && hasTargets(set)) status = 'inconclusive';
 
+  const production = opts.production ? productionJudgement(analysis, opts.production, opts) : null;
+  // The readiness score reads the production gate's rows (the own ones when the own set is production).
+  const productionRows = production?.rows ?? (opts.setName === 'production' ? rows.filter((r) => r.gating) : null);
+  const readiness =
+    opts.skipReadiness || (productionRows === null && !analysis.readiness)
+      ? null
+      : scoreReadiness(analysis, productionRows, opts.readiness);
+
   // Gating rows first, failures first; stable otherwise (endpoint order, then stages).
   const ordered = rows
     .map((r, i) => ({ r, i }))
@@ -524,13 +539,14 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
     counts,
     validity,
     rows: ordered,
-    ...(opts.production ? { production: productionJudgement(analysis, opts.production, opts) } : {}),
+    ...(production ? { production } : {}),
+    ...(readiness ? { readiness } : {}),
   };
 }
 
 /** The same analysis, rules and settings against the production gate: its gating rows and status. */
 function productionJudgement(analysis: Analysis, production: { name: string; set: ThresholdSet }, opts: VerdictOptions) {
   const { production: _, ...rest } = opts;
-  const v = computeVerdict(analysis, production.set, { ...rest, setName: production.name });
+  const v = computeVerdict(analysis, production.set, { ...rest, setName: production.name, skipReadiness: true });
   return { set: v.set, status: v.status, counts: v.counts, rows: v.rows.filter((r) => r.gating) };
 }

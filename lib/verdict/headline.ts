@@ -4,7 +4,9 @@
  * sentences, so summary.md, JUnit, the terminal, the run report and the comparison agree.
  * Pure.
  */
-import type { ProductionJudgement, Verdict, VerdictRow, VerdictStatus } from './schema.ts';
+import { isSaturated } from '../analysis/figures.ts';
+import { READINESS_CHECKS, type ReadinessCheckId } from '../shared/readiness.ts';
+import type { ProductionJudgement, ReadinessScore, Validity, Verdict, VerdictRow, VerdictStatus } from './schema.ts';
 
 /** `none`: the set has no targets (the baseline): neither a pass nor a fail. */
 export type JudgementStatus = VerdictStatus | 'none';
@@ -105,4 +107,72 @@ export function productionJudgement(v: Verdict): Judgement | null {
 
 export function judgements(v: Verdict): { own: Judgement; production: Judgement | null } {
   return { own: ownJudgement(v), production: productionJudgement(v) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load: was it offered, and was it served? One word each, the same in every rendering.
+
+/** `valid`: the generator offered the load and the system served it; `saturated`: offered but not served; `not-valid`: not offered (or the run did not complete). */
+export type LoadState = 'valid' | 'saturated' | 'not-valid';
+
+export const LOAD_LABEL: Record<LoadState, string> = { valid: 'VALID', saturated: 'SATURATED', 'not-valid': 'NOT VALID' };
+
+export interface LoadView {
+  state: LoadState;
+  label: string;
+  /** `the generator offered the load and the system served it`, … */
+  sentence: string;
+  /** `offered 100 RPS, achieved 97.2 RPS, successful 96.9 RPS in hold` (figures only). */
+  figures: string;
+}
+
+const rps = (v: number | null) => (v === null ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+export function loadState(v: Validity): LoadState {
+  if (!v.valid) return 'not-valid';
+  const saturated = v.saturated ?? isSaturated(v.offeredRps, v.goodputRps, Number.POSITIVE_INFINITY) === true;
+  return saturated ? 'saturated' : 'valid';
+}
+
+export function loadView(v: Validity): LoadView {
+  const state = loadState(v);
+  const share = v.offeredRps && v.goodputRps !== null ? ` (${Math.round((v.goodputRps / v.offeredRps) * 100)} % of offered)` : '';
+  const window = v.steadyStages.length ? ` in ${v.steadyStages.join('+')}` : '';
+  const figures = `offered ${rps(v.offeredRps)} RPS, achieved ${rps(v.achievedRps)} RPS, successful ${rps(v.goodputRps)} RPS${share}${window}`;
+  const sentence =
+    state === 'valid'
+      ? 'the generator offered the load and the system served it'
+      : state === 'saturated'
+        ? 'the generator offered the load, the system served less of it'
+        : 'the generator did not offer the load it promised';
+  return { state, label: LOAD_LABEL[state], sentence, figures };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The production readiness score.
+
+/** A score (0..1) as a whole percentage; `—` when nothing was judged. */
+export function fmtScore(x: number | null | undefined): string {
+  return x === null || x === undefined ? '—' : `${Math.round(x * 100)} %`;
+}
+
+/** Low, medium, high: the colour of a score (under 50 %, under 90 %, 90 % and up). */
+export function scoreTone(x: number | null | undefined): 'fail' | 'warn' | 'pass' | 'none' {
+  if (x === null || x === undefined) return 'none';
+  return x >= 0.9 ? 'pass' : x >= 0.5 ? 'warn' : 'fail';
+}
+
+export function checkTitle(id: string): string {
+  return Object.hasOwn(READINESS_CHECKS, id) ? READINESS_CHECKS[id as ReadinessCheckId].title : id;
+}
+
+/** `readiness 34 %: performance 40 %, errors 55 %, timeouts 45 %, monitoring 33 %, security 20 %`. */
+export function readinessSentence(r: ReadinessScore): string {
+  const cats = r.categories.map((c) => `${c.name} ${fmtScore(c.score)}`).join(', ');
+  return `readiness ${fmtScore(r.score)}: ${cats}`;
+}
+
+/** The failing readiness checks, by title. */
+export function failingChecks(r: ReadinessScore): string[] {
+  return r.checks.filter((c) => c.status === 'fail').map((c) => checkTitle(c.id));
 }

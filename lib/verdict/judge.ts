@@ -112,7 +112,7 @@ export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise
     production,
     now: (opts.now ?? new Date()).toISOString(),
     ...(opts.gate ? { gate: opts.gate } : {}),
-    ...(plan ? { endpoints: plan.endpoints, requestsPerIteration: plan.requestsPerIteration } : {}),
+    ...(plan ? { endpoints: plan.endpoints, requestsPerIteration: plan.requestsPerIteration, readiness: plan.readiness ?? null } : {}),
   });
   const markdown = renderMarkdown(verdict, analysis);
   const files = {

@@ -8,12 +8,18 @@
  * the same form (classnames `loadgate.production-gate.<endpoint>`), left out when the gating set
  * is the production set (it would repeat every testcase). The exit code follows the gating set
  * only; a reporter that fails a build on any <failure> reads this suite too (docs/verdicts.md).
- * Pure: verdict in, string out.
+ * With `--against-history`, a third testsuite, `history (<shape>)`: one testcase per endpoint ×
+ * metric judged against the recent runs of the same shape; a regression is a <failure> naming the
+ * endpoint, the change and the run it is compared with (lib/history/gate.ts).
+ * Pure: verdict (and the judgement against history) in, string out.
  */
 import junit from 'junit-report-builder';
 import type { Verdict, VerdictRow } from './schema.ts';
 import { formatTarget, rowMessage, TARGET_LABEL } from './format.ts';
 import { productionJudgement } from './headline.ts';
+// History (issue 13): the judgement against the recent runs, and its one sentence per finding.
+import type { HistoryJudgement } from '../history/schema.ts';
+import { findingMessage, findingSubject, judgementSentence } from '../history/format.ts';
 
 type Suite = ReturnType<ReturnType<typeof junit.newBuilder>['testSuite']>;
 
@@ -31,7 +37,12 @@ function addCase(suite: Suite, row: VerdictRow, classPrefix: string): void {
   else tc.standardOutput(rowMessage(row));
 }
 
-export function renderJunit(verdict: Verdict): string {
+export interface JunitOptions {
+  /** The run judged against the history of its shape (`--against-history`). */
+  history?: HistoryJudgement | null;
+}
+
+export function renderJunit(verdict: Verdict, opts: JunitOptions = {}): string {
   const builder = junit.newBuilder().name(`loadgate ${verdict.runId} (${verdict.set.name})`);
   const validity = verdict.validity.valid ? 'valid' : `not valid: ${verdict.validity.reasons.join('; ')}`;
   const gating = verdict.rows.filter((r) => r.gating);
@@ -60,6 +71,26 @@ export function renderJunit(verdict: Verdict): string {
       .property('verdict', production.sentence)
       .property('validity', validity);
     for (const row of production.rows) addCase(suite, row, 'loadgate.production-gate');
+  }
+  // History (issue 13).
+  const history = opts.history;
+  if (history) {
+    const suite = builder
+      .testSuite()
+      .name(`history (${history.shapeLabel})`)
+      .property('runId', verdict.runId)
+      .property('shape', history.shape)
+      .property('verdict', judgementSentence(history))
+      .property('comparedWith', history.comparedWith?.runId ?? 'none');
+    for (const f of history.findings) {
+      const tc = suite
+        .testCase()
+        .className(`loadgate.history.${f.endpoint === '*' ? 'run' : f.endpoint}`)
+        .name(`${findingSubject(f)} against history`);
+      if (f.status === 'regressed') tc.failure(findingMessage(f), 'regression');
+      else if (f.status === 'insufficient') tc.skipped().standardOutput(findingMessage(f));
+      else tc.standardOutput(findingMessage(f));
+    }
   }
   return builder.build();
 }

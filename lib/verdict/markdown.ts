@@ -13,7 +13,10 @@
 import type { Analysis } from '../analysis/schema.ts';
 import type { Verdict, VerdictRow, VerdictStatus } from './schema.ts';
 import { formatMargin, formatTarget, formatValue, TARGET_LABEL } from './format.ts';
-import { judgements, type Judgement, type JudgementStatus } from './headline.ts';
+import { checkTitle, fmtScore, judgements, loadView, type Judgement, type JudgementStatus } from './headline.ts';
+// History (issue 13): the judgement against the recent runs of the same shape.
+import type { HistoryJudgement } from '../history/schema.ts';
+import { findingMessage, judgementSentence } from '../history/format.ts';
 
 /** GitHub's limit for a comment body (and a sensible one for a step summary). */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -98,10 +101,55 @@ export interface MarkdownOptions {
   maxPassRows?: number;
   /** Endpoints listed in the timeout summary. Default 10. */
   maxTimeoutRows?: number;
+  /** The run judged against the history of its shape (`--against-history`): its regressions are named. */
+  history?: HistoryJudgement | null;
 }
 
 /** Character budgets (of GITHUB_COMMENT_LIMIT) per part; their sum leaves room for the rest. */
-const BUDGET = { ownBad: 22_000, ownPass: 9_000, productionBad: 18_000, timeouts: 5_000 } as const;
+const BUDGET = { ownBad: 22_000, ownPass: 9_000, productionBad: 18_000, timeouts: 5_000, history: 6_000 } as const;
+
+/** History (issue 13): the regressions against the recent runs, each naming the endpoint, the change and the run compared with. */
+function historySection(j: HistoryJudgement): string[] {
+  const icon = j.status === 'regressed' ? '❌' : j.status === 'ok' ? '✅' : '➖';
+  const lines = [
+    '',
+    `### Against history (${escapeMarkdown(j.shapeLabel, 120)})`,
+    '',
+    `${icon} ${escapeMarkdown(judgementSentence(j), 400)}.`,
+  ];
+  const shown = j.findings.filter((f) => f.status === 'regressed' || f.status === 'improved');
+  let used = 0;
+  let count = 0;
+  for (const f of shown) {
+    const line = `- ${f.status === 'regressed' ? '❌' : '✅'} ${escapeMarkdown(findingMessage(f), 600, true)}`;
+    if (used + line.length > BUDGET.history) break;
+    lines.push(line);
+    used += line.length + 1;
+    count++;
+  }
+  if (count < shown.length) lines.push(`- … ${shown.length - count} more in against-history.json`);
+  return lines;
+}
+
+const READINESS_ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️', off: '➖' } as const;
+
+/** The production readiness score: per category, and every readiness check that ran (data-free: ids and figures only). */
+function readinessSection(verdict: Verdict): string[] {
+  const r = verdict.readiness;
+  if (!r) return [];
+  const lines = ['', `### Production readiness: ${fmtScore(r.score)}`, ''];
+  lines.push(`| ${r.categories.map((c) => c.name).join(' | ')} | overall |`, `|${'---|'.repeat(r.categories.length + 1)}`);
+  lines.push(`| ${r.categories.map((c) => `${fmtScore(c.score)} (${c.met}/${c.judged})`).join(' | ')} | ${fmtScore(r.score)} |`);
+  const ran = r.checks.filter((c) => c.status !== 'off');
+  if (ran.length) {
+    lines.push('', '| | check | category | passed | needs |', '|---|---|---|---|---|');
+    for (const c of ran) {
+      const share = c.share === null ? '—' : `${formatValue(c.share, 'ratio')} of ${c.passes + c.fails}`;
+      lines.push(`| ${READINESS_ICON[c.status]} | ${checkTitle(c.id)} | ${c.category} | ${share} | ${formatValue(c.required, 'ratio')} |`);
+    }
+  } else lines.push('', 'No readiness checks ran beside the load: monitoring and security are not judged.');
+  return lines;
+}
 
 function headline(own: Judgement, production: Judgement | null): string {
   const part = (j: Judgement) =>
@@ -152,8 +200,11 @@ export function renderMarkdown(verdict: Verdict, analysis: Analysis | null, opts
 
   const v = verdict.validity;
   const window = v.steadyStages.length ? `steady window ${codeSpan(v.steadyStages.join('+'))}` : 'no steady window';
-  const load = `offered ${rps(v.offeredRps)}, achieved ${rps(v.achievedRps)} (successful ${rps(v.goodputRps)}) in ${window}, ${v.droppedIterations} dropped iterations`;
-  if (v.valid) lines.push(`**Load:** ✅ the generator delivered the load: ${load}.`);
+  const load = `offered ${rps(v.offeredRps)}, achieved ${rps(v.achievedRps)}, successful ${rps(v.goodputRps)} in ${window}, ${v.droppedIterations} dropped iterations`;
+  const state = loadView(v).state;
+  if (state === 'valid') lines.push(`**Load:** ✅ valid: the generator offered the load and the system served it: ${load}.`);
+  else if (state === 'saturated')
+    lines.push(`**Load:** 🟧 saturated: the generator offered the load, the system served less of it: ${load}.`);
   else {
     lines.push(`**Load:** ⚠️ not valid — ${load}.`);
     for (const reason of v.reasons.slice(0, 10)) lines.push(`- ${escapeMarkdown(reason, 300, true)}`);
@@ -180,6 +231,8 @@ export function renderMarkdown(verdict: Verdict, analysis: Analysis | null, opts
     );
   }
 
+  if (verdict.readiness) lines.push(...readinessSection(verdict));
+
   if (analysis) {
     const t = analysis.timeouts;
     const findings = t.findings.filter((f) => f.count > 0);
@@ -200,6 +253,7 @@ export function renderMarkdown(verdict: Verdict, analysis: Analysis | null, opts
     }
     if (shown < findings.length) lines.push(`- … ${findings.length - shown} more, see report.html`);
   }
+  if (opts.history) lines.push(...historySection(opts.history));
   lines.push('', 'Every row and figure: `report.html` and `verdict.json` in the run directory.', '');
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ThresholdSetSchema } from '../../thresholds/schema.ts';
+import { READINESS_CATEGORIES } from '../shared/readiness.ts';
 
 export const VERDICT_VERSION = 1 as const;
 
@@ -61,6 +62,8 @@ export const StageValiditySchema = z
     /** The generator fell short in this stage (dropped iterations above the tolerance). */
     short: z.boolean(),
     steady: z.boolean(),
+    /** The system served less than the stage offered (lib/analysis/figures.ts isSaturated). Optional: absent in older files. */
+    saturated: z.boolean().optional(),
   })
   .strict();
 export type StageValidity = z.infer<typeof StageValiditySchema>;
@@ -76,6 +79,12 @@ export const ValiditySchema = z
     plannedIterations: z.number().nonnegative(),
     /** False when the generator did not deliver the load it promised, or the run did not complete. */
     valid: z.boolean(),
+    /**
+     * The generator offered the load, but the system served less of it: successful RPS below 95 %
+     * of the offered rate beyond counting noise (lib/analysis/figures.ts). Optional: absent in
+     * verdicts written before it, where it is worked out from the rates.
+     */
+    saturated: z.boolean().optional(),
     reasons: z.array(z.string()),
     stages: z.array(StageValiditySchema),
   })
@@ -119,6 +128,58 @@ export const ProductionJudgementSchema = z
   .strict();
 export type ProductionJudgement = z.infer<typeof ProductionJudgementSchema>;
 
+/** A readiness item's outcome; `off`: the check was switched off (or does not apply, e.g. HSTS over http). */
+export const ReadinessStatusSchema = z.enum(['pass', 'fail', 'inconclusive', 'off']);
+export type ReadinessStatus = z.infer<typeof ReadinessStatusSchema>;
+
+/** One readiness check (lib/shared/readiness.ts) as judged: its samples against its required share. */
+export const ReadinessCheckResultSchema = z
+  .object({
+    id: z.string(),
+    category: z.enum(READINESS_CATEGORIES),
+    status: ReadinessStatusSchema,
+    passes: z.number().int().nonnegative(),
+    fails: z.number().int().nonnegative(),
+    /** passes ÷ samples; null without samples. */
+    share: z.number().nullable(),
+    /** The share of passing samples the check needs. */
+    required: z.number(),
+    /** What failed where (endpoints and stages), or why it was not judged. */
+    reason: z.string().nullable(),
+  })
+  .strict();
+export type ReadinessCheckResult = z.infer<typeof ReadinessCheckResultSchema>;
+
+export const ReadinessCategoryScoreSchema = z
+  .object({
+    name: z.enum(READINESS_CATEGORIES),
+    /** met ÷ judged (0..1); null when nothing in the category was judged. */
+    score: z.number().nullable(),
+    met: z.number().int().nonnegative(),
+    judged: z.number().int().nonnegative(),
+    /** Where the items come from: production-gate rows and/or readiness checks. */
+    sources: z.array(z.string()),
+  })
+  .strict();
+export type ReadinessCategoryScore = z.infer<typeof ReadinessCategoryScoreSchema>;
+
+/**
+ * The production readiness score (docs/verdicts.md, "Production readiness"): per category, the
+ * share of its items met (the production gate's rows for performance, errors and timeouts; the
+ * readiness checks for monitoring and security, compression in performance), and overall the
+ * mean of the categories judged. Informational: it never changes `status` or the exit code.
+ */
+export const ReadinessScoreSchema = z
+  .object({
+    score: z.number().nullable(),
+    categories: z.array(ReadinessCategoryScoreSchema),
+    checks: z.array(ReadinessCheckResultSchema),
+    /** Whether readiness checks ran beside the load (else monitoring and security are not judged). */
+    measured: z.boolean(),
+  })
+  .strict();
+export type ReadinessScore = z.infer<typeof ReadinessScoreSchema>;
+
 export const VerdictSchema = z
   .object({
     kind: z.literal('loadgate.verdict'),
@@ -156,6 +217,8 @@ export const VerdictSchema = z
      * written before it lack it and still read as version 1; `loadgate verdict` adds it.
      */
     production: ProductionJudgementSchema.optional(),
+    /** The production readiness score; optional: verdicts written before it lack it (`loadgate verdict` adds it). */
+    readiness: ReadinessScoreSchema.optional(),
   })
   .strict();
 export type Verdict = z.infer<typeof VerdictSchema>;

@@ -142,15 +142,15 @@ describe('renderPhaseTable', () => {
     ];
   };
 
-  it('one line per phase: P95, errors, timeouts on N of M endpoints, own verdict, production verdict', () => {
+  it('one line per phase: P95, errors, timeouts on N of M endpoints, own verdict, production verdict, readiness', () => {
     const out = renderPhaseTable(phases(), { color: false });
     const rows = lines(out);
     expect(rows[0]).toBe('loadgate · phase by phase');
-    expect(rows[1]).toMatch(/^ {2}phase +P95 +errors +timeouts +own set +production$/);
-    expect(rows[2]).toMatch(/^ {2}baseline +2,000 ms +12\.5 % +1 of 3 endpoints +– no targets +✗ FAIL \d+ of \d+ breached$/);
-    expect(rows[3]).toMatch(/^ {2}phase1 .* ✗ FAIL 2 of 6 breached +✗ FAIL \d+ of \d+ breached$/);
-    expect(rows[4]).toMatch(/^ {2}phase3 +120 ms +0 % +0 of 3 endpoints +✓ PASS 10 of 10 met +✓ PASS 10 of 10 met$/);
-    expect(rows[5]).toMatch(/^ {2}phase4 +— +— +— +not judged +not judged$/);
+    expect(rows[1]).toMatch(/^ {2}phase +P95 +errors +timeouts +own set +production +readiness$/);
+    expect(rows[2]).toMatch(/^ {2}baseline +2,000 ms +12\.5 % +1 of 3 endpoints +– no targets +✗ FAIL \d+ of \d+ breached +\d+ %$/);
+    expect(rows[3]).toMatch(/^ {2}phase1 .* ✗ FAIL 2 of 6 breached +✗ FAIL \d+ of \d+ breached +\d+ %$/);
+    expect(rows[4]).toMatch(/^ {2}phase3 +120 ms +0 % +0 of 3 endpoints +✓ PASS 10 of 10 met +✓ PASS 10 of 10 met +100 %$/);
+    expect(rows[5]).toMatch(/^ {2}phase4 +— +— +— +not judged +not judged +—$/);
   });
 
   it('goes compact to fit a narrow terminal, never over its width', () => {

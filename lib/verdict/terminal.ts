@@ -13,7 +13,16 @@
 import type { Analysis, Stats } from '../analysis/schema.ts';
 import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps } from '../report/format.ts';
 import { formatTarget } from './format.ts';
-import { judgements, type Judgement, type JudgementStatus } from './headline.ts';
+import {
+  failingChecks,
+  fmtScore,
+  judgements,
+  loadView,
+  readinessSentence,
+  scoreTone,
+  type Judgement,
+  type JudgementStatus,
+} from './headline.ts';
 import type { Verdict, VerdictRow, VerdictStatus } from './schema.ts';
 
 export const MAX_WIDTH = 120;
@@ -343,10 +352,14 @@ export function renderTerminal(analysis: Analysis, verdict: Verdict | null, opts
     else if (j.production.sameAsOwn) line([label('production'), { text: 'the gating set is the production gate', tone: 'dim' }], under);
     else line([label('production'), ...judgementParts(j.production)], under);
     const v = verdict!.validity;
-    const load = `offered ${fmtRps(v.offeredRps)} RPS, achieved ${fmtRps(v.achievedRps)} RPS, successful ${fmtRps(v.goodputRps)} RPS${
-      v.steadyStages.length ? ` in ${sanitize(v.steadyStages.join('+'))}` : ''
-    }, ${fmtInt(v.droppedIterations)} dropped iterations`;
-    if (v.valid) line([label('load'), MARK.pass, { text: ` valid: ${load}` }], under);
+    const lv = loadView(v);
+    const load = `${sanitize(lv.figures)}, ${fmtInt(v.droppedIterations)} dropped iterations`;
+    if (lv.state === 'valid') line([label('load'), MARK.pass, { text: ` valid: ${load}` }], under);
+    else if (lv.state === 'saturated')
+      line(
+        [label('load'), { text: '◐', tone: 'warn' }, { text: ' saturated', tone: 'warn' }, { text: ` (${lv.sentence}): ${load}` }],
+        under,
+      );
     else
       line(
         [
@@ -359,6 +372,20 @@ export function renderTerminal(analysis: Analysis, verdict: Verdict | null, opts
         ],
         under,
       );
+    const rd = verdict!.readiness;
+    if (rd) {
+      const failing = failingChecks(rd);
+      line(
+        [
+          label('readiness'),
+          { text: fmtScore(rd.score), tone: scoreTone(rd.score) === 'none' ? 'dim' : (scoreTone(rd.score) as Tone) },
+          { text: ` ${readinessSentence(rd).replace(/^readiness [^:]*:/, ' ·')}` },
+          ...(rd.measured ? [] : [{ text: ' (no readiness checks ran beside the load: config readiness.enabled)', tone: 'dim' as Tone }]),
+          ...(failing.length ? [{ text: `; failing: ${failing.join(', ')}`, tone: 'fail' as Tone }] : []),
+        ],
+        under,
+      );
+    }
   }
 
   // Per endpoint.
@@ -503,6 +530,14 @@ export function renderPhaseTable(phases: readonly PhaseResult[], opts: Pick<Term
         p.verdict && !production
           ? [{ text: 'not judged', tone: 'warn' }]
           : shortJudgement(production, production && production.set !== 'production' ? production.set : null, compact),
+        [
+          p.verdict?.readiness
+            ? {
+                text: fmtScore(p.verdict.readiness.score),
+                tone: scoreTone(p.verdict.readiness.score) === 'none' ? null : (scoreTone(p.verdict.readiness.score) as Tone),
+              }
+            : { text: DASH, tone: 'dim' },
+        ],
       ];
       return cells;
     });
@@ -513,6 +548,7 @@ export function renderPhaseTable(phases: readonly PhaseResult[], opts: Pick<Term
       { header: compact ? 'timeouts on' : 'timeouts', align: 'left' },
       { header: 'own set', align: 'left', flex: true, min: 12 },
       { header: 'production', align: 'left', flex: true, min: 12 },
+      { header: 'readiness', align: 'right' },
     ];
     return table(columns, rows, width, paint);
   };

@@ -173,6 +173,11 @@
       return vals.map(fmtT);
     },
   };
+  // VUs are whole: ticks at 1, 2, 5, 10 … steps, never at 0.5.
+  var INTEGER_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000];
+  function fmtInt(v) {
+    return v == null ? '—' : String(Math.round(v));
+  }
   function yAxis(label, fmt, side, scale) {
     var a = {
       label: label,
@@ -214,11 +219,19 @@
         },
         vus: {
           range: function (_u, _min, max) {
-            return [0, Math.max(1, max) * 1.08];
+            return [0, Math.max(2, Math.ceil(Math.max(1, max) * 1.08))];
           },
         },
       },
-      axes: [timeAxis, yAxis('requests / s', fmtNum), yAxis('VUs', fmtNum, 1, 'vus')],
+      axes: [
+        timeAxis,
+        yAxis('requests / s', fmtNum),
+        (function () {
+          var a = yAxis('VUs in use', fmtInt, 1, 'vus');
+          a.incrs = INTEGER_INCRS;
+          return a;
+        })(),
+      ],
       series: [
         {
           label: 'time',
@@ -245,12 +258,15 @@
           },
         },
         {
-          label: 'VUs',
+          label: 'VUs in use',
           stroke: '#e6550d',
           width: 1.5,
           scale: 'vus',
+          // A gauge holds until it changes: one line from the first sample to the last (the data carries it across intervals without one).
+          spanGaps: true,
+          paths: uPlot.paths?.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined,
           value: function (_u, v) {
-            return fmtNum(v);
+            return fmtInt(v);
           },
         },
         {
@@ -267,54 +283,64 @@
     [t, chart.offered, chart.rps, chart.vus, chart.dropped],
   );
 
-  var maxTarget = chart.targets.reduce(function (m, x) {
-    return Math.max(m, x.value);
-  }, 0);
-  make(
-    'chart-p95',
-    {
-      height: 340,
-      scales: {
-        x: { time: false },
-        y: {
-          distr: 3,
-          log: 10,
-          range: function (_u, min, max) {
-            var lo = Math.min(min == null ? 1 : min, maxTarget || Infinity),
-              hi = Math.max(max == null ? 10 : max, maxTarget);
-            return [10 ** Math.floor(Math.log10(Math.max(lo, 0.1))), 10 ** Math.ceil(Math.log10(Math.max(hi, 1) * 1.05))];
-          },
-        },
-      },
-      axes: [timeAxis, yAxis('P95 (log scale)', fmtMs)],
-      series: [
-        {
-          label: 'time',
-          value: function (_u, v) {
-            return fmtT(v);
-          },
-        },
-      ].concat(
-        chart.endpoints.map(function (e) {
-          return {
-            label: e.name,
-            stroke: e.color,
-            width: 1.4,
-            spanGaps: false,
-            value: function (_u, v) {
-              return fmtMs(v);
+  // P95 over time: small multiples, one chart per endpoint group with the group's own target lines.
+  (chart.p95Groups || []).forEach(function (g, gi) {
+    var eps = g.endpoints.map(function (i) {
+      return chart.endpoints[i];
+    });
+    var maxTarget = g.targets.reduce(function (m, x) {
+      return Math.max(m, x.value);
+    }, 0);
+    var minTarget = g.targets.reduce(function (m, x) {
+      return Math.min(m, x.value);
+    }, Infinity);
+    make(
+      'chart-p95-' + gi,
+      {
+        height: 220,
+        scales: {
+          x: { time: false },
+          y: {
+            distr: 3,
+            log: 10,
+            range: function (_u, min, max) {
+              var lo = Math.min(min == null ? 1 : min, minTarget),
+                hi = Math.max(max == null ? 10 : max, maxTarget);
+              // Headroom above the highest line for the stage names, so no line strikes them through.
+              return [10 ** Math.floor(Math.log10(Math.max(lo, 0.1))), 10 ** Math.ceil(Math.log10(Math.max(hi, 1) * 2))];
             },
-          };
+          },
+        },
+        axes: [timeAxis, yAxis('P95 (log)', fmtMs)],
+        series: [
+          {
+            label: 'time',
+            value: function (_u, v) {
+              return fmtT(v);
+            },
+          },
+        ].concat(
+          eps.map(function (e) {
+            return {
+              label: e.name,
+              stroke: e.color,
+              width: 1.4,
+              spanGaps: false,
+              value: function (_u, v) {
+                return fmtMs(v);
+              },
+            };
+          }),
+        ),
+        plugins: [stagesPlugin(), targetsPlugin(g.targets)],
+      },
+      [t].concat(
+        eps.map(function (e) {
+          return e.p95;
         }),
       ),
-      plugins: [stagesPlugin(), targetsPlugin(chart.targets)],
-    },
-    [t].concat(
-      chart.endpoints.map(function (e) {
-        return e.p95;
-      }),
-    ),
-  );
+    );
+  });
 
   function ratesChart(id, key, title) {
     var eps = chart.endpoints.filter(function (e) {

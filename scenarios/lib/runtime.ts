@@ -63,6 +63,9 @@ function standalonePlan(scenario: string): Plan {
   config.load.rps = numberEnv('RPS') ?? config.load.rps;
   config.load.durationScale = numberEnv('DURATION_SCALE') ?? config.load.durationScale;
   config.load.maxVUs = numberEnv('MAX_VUS') ?? config.load.maxVUs;
+  // A plain `k6 run dist/<scenario>.js` sends the load only; READINESS=1 adds the readiness checks
+  // (under `loadgate run` the config decides, through plan.json).
+  if (config.readiness) config.readiness.enabled = __ENV['READINESS'] === '1';
   return buildPlan({ config, scenario, profile, phase: __ENV['PHASE'] ?? null, runId: 'standalone', now: new Date().toISOString() });
 }
 

@@ -148,7 +148,12 @@ describe('comparison', () => {
     const b = judgedPhase('phase2', 32);
     const view = buildComparisonView({ runs: [a, { ...b, label: 'phase2 again' }], now: NOW });
     for (const table of view.tables) {
-      for (const row of table.rows) expect(row.cells[1]?.change?.change, `${table.metric} ${row.name}`).toBe('within-noise');
+      // Nothing changed: every row is collapsed as unchanged.
+      expect(table.rows, table.metric).toEqual([]);
+      for (const row of table.unchanged) {
+        const expected = table.metric === 'rps' && !row.runWide ? 'follows-load' : 'within-noise';
+        expect(row.cells[1]?.change?.change, `${table.metric} ${row.name}`).toBe(expected);
+      }
     }
     expect(view.summary[0]).toMatchObject({ improved: 0, regressed: 0, noise: 11 });
   });

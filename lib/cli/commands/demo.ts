@@ -30,25 +30,50 @@ export function register(program: Command): void {
     .addOption(new Option('-p, --profile <name>', 'load profile for every phase').default('load'))
     .option('--phases <list>', 'comma-separated reference API profiles, in order', PHASES.join(','));
   addCommonRunFlags(cmd).action(async (flags: DemoFlags, command: Command) => {
-    const log = (line: string) => process.stderr.write(`loadgate: ${line}\n`);
+    const log = onceLog((line: string) => process.stderr.write(`loadgate: ${line}\n`));
     const phases = parsePhases(flags.phases);
     // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
-    const [{ ANALYSIS_FILE }, { writeComparison }, { printRunVerdict, useColor }, { renderPhaseTable }] = await Promise.all([
-      import('../../analysis/analyze.ts'),
-      import('../../report/files.ts'),
-      import('../verdict-out.ts'),
-      import('../../verdict/terminal.ts'),
-    ]);
+    const [{ ANALYSIS_FILE }, { writeComparison }, { printRunVerdict, useColor }, { renderPhaseTable }, { setProgressContext }] =
+      await Promise.all([
+        import('../../analysis/analyze.ts'),
+        import('../../report/files.ts'),
+        import('../verdict-out.ts'),
+        import('../../verdict/terminal.ts'),
+        import('../../run/progress.ts'),
+      ]);
     const results: PhaseResult[] = [];
     const durationScale = await demoDurationScale(flags);
+    // Never a silent shortening: the shape every phase runs, said once, before the first.
+    log(await describeShape(flags, durationScale, phases.length));
+    if (await demoReadiness(flags)) {
+      log(
+        'beside the load, in the same k6 run: the readiness checks (security headers, CORS, compression, probes, monitoring; about 4 requests/s)',
+      );
+    }
     const runDirs: string[] = [];
     const labels: string[] = [];
     let worst: number = ExitCode.ok;
-    for (const phase of phases) {
+    // Seconds each finished phase took beyond its planned load (start-up, analysis, report), for the remaining time.
+    const overheads: number[] = [];
+    for (const [k, phase] of phases.entries()) {
       // One phase that fails (its k6 crashed, its analysis could not be made) must not cost
       // the others: it is reported, and the comparison is made from the phases that ran.
+      const later = phases.length - k - 1;
+      const label = `phase ${k + 1}/${phases.length} ${phase}`;
+      log(`phase ${k + 1} of ${phases.length}: ${phase}`);
+      const startedMs = Date.now();
+      let plannedS = 0;
+      setProgressContext({
+        label,
+        afterS: (totalS) => {
+          plannedS = totalS;
+          const overhead = overheads.length ? overheads.reduce((a, b) => a + b, 0) / overheads.length : DEFAULT_PHASE_OVERHEAD_S;
+          return later * (totalS + overhead);
+        },
+      });
       try {
         const result = await runPhase(phase, flags, durationScale, log);
+        if (plannedS > 0) overheads.push(Math.max(0, (Date.now() - startedMs) / 1000 - plannedS));
         // Each phase ends with its verdict in the terminal: against its own set and production.
         process.stderr.write('\n');
         const shown = await printRunVerdict(result.runDir, process.stderr, log);
@@ -71,6 +96,7 @@ export function register(program: Command): void {
         worst = Math.max(worst, err instanceof LoadgateError ? err.exitCode : ExitCode.infra);
       }
     }
+    setProgressContext(null);
     // The story in one table: each phase against its own targets and against production.
     if (results.length > 0) {
       process.stderr.write(
@@ -94,6 +120,53 @@ export function register(program: Command): void {
     // The demo's point is the story, not a gate: it fails only when it could not tell it.
     setOutcome(command, worst);
   });
+}
+
+/** Until a phase has finished: seconds a phase takes beyond its planned load (k6 start-up, analysis, verdict, report). */
+const DEFAULT_PHASE_OVERHEAD_S = 15;
+
+/**
+ * Lines that would repeat every phase with nothing new (the reference API's demo password is
+ * used when none is set) are said once per demo.
+ */
+const ONCE = [/is not set: the target is the reference API, so its documented demo password is used/];
+
+export function onceLog(log: (line: string) => void): (line: string) => void {
+  const said = new Set<string>();
+  return (line) => {
+    const once = ONCE.find((re) => re.test(line));
+    if (once) {
+      if (said.has(once.source)) return;
+      said.add(once.source);
+    }
+    log(line);
+  };
+}
+
+/** `load profile "load" at duration scale 0.33 (the demo's default; …): ramp-up 20 s, hold 59 s, …`. */
+async function describeShape(flags: DemoFlags, scale: number | undefined, phases: number): Promise<string> {
+  const [{ loadConfig }, { findProfile }, { buildStages }] = await Promise.all([
+    import('../../config/load.ts'),
+    import('../../shared/profiles.ts'),
+    import('../../shared/plan.ts'),
+  ]);
+  const config = await loadConfig({
+    configPath: flags.config,
+    flags: { ...configFlagsOf(flags), ...(scale === undefined ? {} : { durationScale: scale }) },
+  });
+  const profile = findProfile(config, flags.profile);
+  if (!profile) return `load profile "${flags.profile}"`;
+  const s = config.load.durationScale;
+  const stages = buildStages(profile, config.load.rps, s);
+  const total = stages[stages.length - 1]?.endS ?? 0;
+  const why =
+    scale === DEMO_DURATION_SCALE
+      ? `the demo's default, to fit ${phases} phases in about ten minutes; --duration-scale 1 runs the full shape`
+      : s === 1
+        ? 'the full shape'
+        : 'as asked';
+  const shape = stages.map((x) => `${x.name} ${x.endS - x.startS} s`).join(', ');
+  return `each phase runs load profile "${flags.profile}" at duration scale ${s} (${why}): ${shape}; ${total} s of load per phase, ${config.load.rps} RPS at 100 %`;
 }
 
 function parsePhases(list: string): ProfileName[] {
@@ -126,6 +199,19 @@ async function demoDurationScale(flags: DemoFlags): Promise<number | undefined> 
   return DEMO_DURATION_SCALE;
 }
 
+/**
+ * The demo measures production readiness: the readiness checks run beside the load in every
+ * phase, unless the config file says otherwise (`readiness.enabled`).
+ */
+async function demoReadiness(flags: DemoFlags): Promise<boolean> {
+  const path = flags.config ?? process.env['LOADGATE_CONFIG'];
+  if (!path) return true;
+  const { readConfigFile } = await import('../../config/load.ts');
+  const { data } = await readConfigFile(path);
+  const enabled = (data as { readiness?: { enabled?: unknown } }).readiness?.enabled;
+  return enabled === undefined ? true : enabled === true;
+}
+
 async function runPhase(phase: ProfileName, flags: DemoFlags, durationScale: number | undefined, log: (l: string) => void) {
   const [{ startTarget }, { loadConfig }, { executeRun }] = await Promise.all([
     import('../../../target/server.ts'),
@@ -138,6 +224,7 @@ async function runPhase(phase: ProfileName, flags: DemoFlags, durationScale: num
       configPath: flags.config,
       flags: { ...configFlagsOf(flags), target: target.url, ...(durationScale === undefined ? {} : { durationScale }) },
     });
+    if (config.readiness && (await demoReadiness(flags))) config.readiness = { ...config.readiness, enabled: true };
     log(`phase ${phase}: reference API (profile ${phase}) at ${target.url}`);
     return await executeRun({ config, scenario: flags.scenario, profile: flags.profile, phase, flags, log });
   } finally {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { setOutcome } from '../outcome.ts';
+import { AGAINST_HISTORY_HELP } from '../flags.ts';
 
 interface VerdictFlags {
   set?: string;
@@ -10,13 +11,14 @@ interface VerdictFlags {
   failOnInconclusive?: boolean;
   config?: string;
   gate: 'run' | 'every-stage';
+  againstHistory?: boolean;
 }
 
 export function register(program: Command): void {
   program
     .command('verdict')
     .description(
-      'judge <run-dir>/analysis.json against a threshold set and the production gate: writes verdict.json, junit.xml, summary.md (and refreshes report.html); exit 0 pass, 99 breach, 3 inconclusive (with --fail-on-inconclusive), from the threshold set only',
+      'judge <run-dir>/analysis.json against a threshold set and the production gate: writes verdict.json, junit.xml, summary.md (and refreshes report.html); exit 0 pass, 99 breach, 3 inconclusive (with --fail-on-inconclusive), from the threshold set only; 98 regressed against history (with --against-history)',
     )
     .argument('<run-dir>', 'run directory holding analysis.json')
     .option('--set <name>', "threshold set (default: the plan's, else the run's phase, else production); also LOADGATE_THRESHOLD_SET")
@@ -28,6 +30,8 @@ export function register(program: Command): void {
         .default('run'),
     )
     .option('--production-set <name>', 'the production gate the run is also judged against (never changes the exit code)', 'production')
+    // History (issue 13): the run's record in <run-dir>/../history.sqlite, when there is one, is updated either way.
+    .option('--against-history', AGAINST_HISTORY_HELP)
     .action(async (runDir: string, flags: VerdictFlags, command: Command) => {
       // Loaded when the command runs: `loadgate <other command>` and --help do not pay for it.
       const [{ judgeRun }, { writeRunReport }, { printRunVerdict }] = await Promise.all([
@@ -42,6 +46,16 @@ export function register(program: Command): void {
         configPath: flags.config,
         gate: flags.gate,
       });
+      // History (issue 13): record the (re-)judged run, and judge it against the history when asked.
+      const { historyStep, exitCodeWithHistory } = await import('../../history/step.ts');
+      const history = await historyStep(runDir, {
+        verdict: result.verdict,
+        againstHistory: flags.againstHistory === true,
+        detectSource: false,
+        create: false,
+        log: (line) => process.stderr.write(`loadgate: ${line}\n`),
+      });
+      const markdown = history.markdown ?? result.markdown;
       // A report rendered from the previous verdict.json would now contradict it: render it again.
       if (existsSync(join(runDir, 'report.html'))) await writeRunReport(runDir);
       const log = (line: string) => process.stderr.write(`loadgate: ${line}\n`);
@@ -51,9 +65,9 @@ export function register(program: Command): void {
         process.stdout.write(`  summary: ${result.files.summary}\n`);
       } else {
         // A pipe or a file (CI): the Markdown on stdout, as documented; the terminal verdict on stderr.
-        process.stdout.write(result.markdown);
+        process.stdout.write(markdown);
         await printRunVerdict(runDir, process.stderr, log);
       }
-      setOutcome(command, result.exitCode);
+      setOutcome(command, exitCodeWithHistory(result.exitCode, history));
     });
 }

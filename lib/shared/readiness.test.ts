@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../config/load.ts';
+import { ConfigError } from '../cli/errors.ts';
+import { PlanSchema } from '../plan/schema.ts';
+import { buildPlan } from './plan.ts';
+import { checkExposition } from './prometheus.ts';
+import {
+  READINESS_CATEGORIES,
+  READINESS_CHECKS,
+  READINESS_SCENARIO,
+  compressionResult,
+  corsAllowedResult,
+  corsRefusedResult,
+  securityHeaderResults,
+  type ReadinessAnswer,
+} from './readiness.ts';
+
+const answer = (headers: Record<string, string>, status = 200, bodyLength = 10): ReadinessAnswer => ({ status, headers, bodyLength });
+const SECURE = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+};
+
+describe('the readiness checks, one answer at a time', () => {
+  it('every check has a category of the score and a rule', () => {
+    for (const [id, c] of Object.entries(READINESS_CHECKS)) {
+      expect(READINESS_CATEGORIES, id).toContain(c.category);
+      expect(c.rule.length, id).toBeGreaterThan(20);
+      expect(c.minShare, id).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('security headers: each rule on its own, whatever the case of the names; no answer, no judgement', () => {
+    expect(securityHeaderResults(answer(SECURE), { hsts: true })).toEqual([
+      ['security.content-type-options', true],
+      ['security.frame-options', true],
+      ['security.referrer-policy', true],
+      ['security.hsts', true],
+    ]);
+    const lower = Object.fromEntries(Object.entries(SECURE).map(([k, v]) => [k.toLowerCase(), v]));
+    expect(securityHeaderResults(answer(lower), { hsts: false }).every(([, ok]) => ok)).toBe(true);
+    expect(securityHeaderResults(answer({}), { hsts: true }).map(([, ok]) => ok)).toEqual([false, false, false, false]);
+    // CSP frame-ancestors stands in for X-Frame-Options; ALLOW-FROM does not.
+    const csp = answer({ 'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'" });
+    expect(Object.fromEntries(securityHeaderResults(csp, { hsts: false }))['security.frame-options']).toBe(true);
+    expect(
+      Object.fromEntries(securityHeaderResults(answer({ 'X-Frame-Options': 'ALLOW-FROM x' }), { hsts: false }))['security.frame-options'],
+    ).toBe(false);
+    expect(
+      Object.fromEntries(securityHeaderResults(answer({ 'Referrer-Policy': 'unsafe-url' }), { hsts: false }))['security.referrer-policy'],
+    ).toBe(false);
+    // HSTS shorter than 180 days fails.
+    expect(
+      Object.fromEntries(securityHeaderResults(answer({ 'Strict-Transport-Security': 'max-age=86400' }), { hsts: true }))['security.hsts'],
+    ).toBe(false);
+    expect(securityHeaderResults(answer(SECURE, 0), { hsts: true })).toEqual([]);
+  });
+
+  it('CORS: the configured origin allowed with its headers, another refused; a wildcard admits both', () => {
+    const origin = 'https://app.example.test';
+    const echo = answer({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Headers': 'Authorization, Content-Type' }, 204);
+    expect(corsAllowedResult(echo, origin, ['authorization', 'content-type'])).toBe(true);
+    expect(corsAllowedResult(echo, origin, ['x-other'])).toBe(false);
+    expect(corsAllowedResult(answer({}, 405), origin, [])).toBe(false);
+    expect(corsRefusedResult(answer({}, 204), 'https://evil.test')).toBe(true);
+    expect(corsRefusedResult(echo, 'https://evil.test')).toBe(true);
+    expect(corsRefusedResult(answer({ 'Access-Control-Allow-Origin': '*' }, 204), 'https://evil.test')).toBe(false);
+    expect(corsAllowedResult(answer({}, 0), origin, [])).toBeNull();
+  });
+
+  it('compression: only answers of at least minBytes are judged', () => {
+    expect(compressionResult(answer({ 'Content-Encoding': 'gzip' }, 200, 5000), 1024)).toBe(true);
+    expect(compressionResult(answer({ 'content-encoding': 'br' }, 200, 5000), 1024)).toBe(true);
+    expect(compressionResult(answer({}, 200, 5000), 1024)).toBe(false);
+    expect(compressionResult(answer({}, 200, 500), 1024)).toBeNull();
+  });
+});
+
+describe('Prometheus text exposition', () => {
+  it('accepts comments, HELP and TYPE lines, labels with escapes, special floats and timestamps', () => {
+    const body = [
+      '# HELP http_requests_total Requests served.',
+      '# TYPE http_requests_total counter',
+      'http_requests_total{method="GET",route="/a \\"b\\"",status="200"} 1027 1395066363000',
+      'http_request_duration_seconds_bucket{le="+Inf"} 3',
+      'process_uptime_seconds 12.5',
+      'weird_gauge NaN',
+      'neg -Inf',
+      '# EOF',
+    ].join('\n');
+    expect(checkExposition(body)).toEqual({ valid: true, samples: 5, error: null });
+  });
+  it.each([
+    ['', 'no sample'],
+    ['{"status":"ok"}', 'invalid metric name'],
+    ['ok 1\n2bad 3', 'line 2'],
+    ['m{a=1} 2', 'not quoted'],
+    ['m{a="x} 2', 'not closed'],
+    ['m 1 2 3', 'more than a value'],
+    ['m one', 'is not a number'],
+    ['# TYPE m thing\nm 1', 'unknown type'],
+  ])('refuses %j (%s)', (body, why) => {
+    const r = checkExposition(body);
+    expect(r.valid).toBe(false);
+    expect(r.error).toContain(why);
+  });
+});
+
+describe('readiness in the config and the plan', () => {
+  const base = { phase: null, runId: 'r', now: '2026-01-01T00:00:00.000Z' } as const;
+
+  const on = (readiness: Record<string, unknown> = {}) =>
+    resolveConfig({ file: { path: 'c.yaml', data: { readiness: { enabled: true, ...readiness } } } });
+
+  it('is off by default: a run sends the load only', () => {
+    const plan = buildPlan({ ...base, config: resolveConfig({}), scenario: 'auth', profile: 'load' });
+    expect(plan.readiness).toBeUndefined();
+    expect(Object.keys(plan.k6Options['scenarios'] as object)).toEqual(['auth']);
+  });
+
+  it('switched on against the reference API: a second k6 scenario with its own exec, and what each check asks', () => {
+    const plan = PlanSchema.parse(buildPlan({ ...base, config: on(), scenario: 'auth', profile: 'load' }));
+    const r = plan.readiness;
+    expect(r?.scenario).toBe(READINESS_SCENARIO);
+    expect(r?.probes?.endpoints).toEqual(['probes.health', 'probes.ready', 'probes.live']);
+    expect(r?.monitoring?.endpoints).toEqual(['monitoring.health', 'monitoring.metrics', 'monitoring.performance']);
+    expect(r?.monitoring?.prometheus).toEqual(['monitoring.metrics']);
+    // Sampled for headers: the API's GET endpoints, sent without credentials; no POST, no probe.
+    expect(r?.securityHeaders?.endpoints).toEqual(['auth.2fa_status', 'user.me', 'user.profile_get']);
+    expect(r?.cors).toMatchObject({ endpoint: 'auth.2fa_status', method: 'GET', allowedOrigin: 'https://app.example.test' });
+    expect(r?.securityHeaders?.hsts).toBe(false);
+    // The readiness targets are not the scenario's endpoints: no endpoint row or verdict row for them.
+    expect(plan.endpoints.map((e) => e.name)).not.toContain('probes.health');
+    const scenarios = plan.k6Options['scenarios'] as Record<string, Record<string, unknown>>;
+    expect(Object.keys(scenarios)).toEqual(['auth', READINESS_SCENARIO]);
+    expect(scenarios[READINESS_SCENARIO]).toMatchObject({
+      executor: 'constant-arrival-rate',
+      rate: 60,
+      timeUnit: '1m',
+      duration: '270s',
+      exec: 'readiness',
+    });
+    expect(scenarios['auth']?.['exec']).toBeUndefined();
+  });
+
+  it('can be switched on check by check, and names its settings by path when they are wrong', () => {
+    const some = buildPlan({
+      ...base,
+      config: on({ cors: { enabled: false }, probes: { enabled: false }, rate: 0.5 }),
+      scenario: 'auth',
+      profile: 'load',
+    });
+    expect(some.readiness?.cors).toBeNull();
+    expect(some.readiness?.probes).toBeNull();
+    expect((some.k6Options['scenarios'] as Record<string, { rate: number }>)[READINESS_SCENARIO]?.rate).toBe(30);
+    const wrong = () =>
+      resolveConfig({
+        file: { path: 'c.yaml', data: { readiness: { probes: { endpoints: ['probes.nope'] }, cors: { allowedOrigin: 'app' } } } },
+      });
+    expect(wrong).toThrow(ConfigError);
+    expect(wrong).toThrow(/readiness\.probes\.endpoints\.0 names no endpoint "probes\.nope"/);
+    expect(wrong).toThrow(/readiness\.cors\.allowedOrigin must be an origin/);
+    expect(() => resolveConfig({ file: { path: 'c.yaml', data: { readiness: { rate: 100 } } } })).toThrow(
+      /readiness\.rate must be at most 20/,
+    );
+    expect(() => resolveConfig({ file: { path: 'c.yaml', data: { readiness: { colour: 'red' } } } })).toThrow(
+      /readiness: unknown key "colour"/,
+    );
+  });
+
+  it('another API (extends: none) opts in with its own settings; HSTS is asked of an https target', () => {
+    const data = {
+      extends: 'none',
+      target: { baseUrl: 'https://api.example.test' },
+      endpoints: { 'things.list': { path: '/things' }, 'ops.health': { path: '/healthz', probe: true } },
+    };
+    const none = buildPlan({ ...base, config: resolveConfig({ file: { path: 'c.yaml', data } }), scenario: 'things', profile: 'smoke' });
+    expect(none.readiness).toBeUndefined();
+    const on = buildPlan({
+      ...base,
+      config: resolveConfig({ file: { path: 'c.yaml', data: { ...data, readiness: { enabled: true } } } }),
+      scenario: 'things',
+      profile: 'smoke',
+    });
+    expect(on.readiness?.probes?.endpoints).toEqual(['ops.health']);
+    expect(on.readiness?.monitoring).toBeNull();
+    expect(on.readiness?.securityHeaders).toEqual({ endpoints: ['things.list'], hsts: true });
+  });
+});
