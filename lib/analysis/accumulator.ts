@@ -234,6 +234,8 @@ export class Accumulator {
   clampedTimes = 0;
   /** Samples outside the run's window, and the earliest and latest of their offsets (s). */
   outOfWindow = 0;
+  /** Samples of k6's setup(), kept apart (see SETUP_GROUP). */
+  setupSamples = 0;
   outOfWindowMinS = Infinity;
   outOfWindowMaxS = -Infinity;
 
@@ -414,6 +416,12 @@ export class Accumulator {
   }
 
   private sample(id: number, s: number, value: number, info: TagInfo): void {
+    // k6's setup(): the session pool's logins before the load, in no load figure nor the run's span.
+    if (info.readiness === 2 || (info.readiness === -1 && info.tags.group === SETUP_GROUP)) {
+      info.readiness = 2;
+      this.setupSamples++;
+      return;
+    }
     if (s > this.toS || s < this.fromS) {
       // A clock gone wrong or another run's line: it would stretch the run and its series.
       this.outOfWindow++;
@@ -421,7 +429,7 @@ export class Accumulator {
       if (s > this.outOfWindowMaxS) this.outOfWindowMaxS = s;
       return;
     }
-    if (info.readiness === -1) info.readiness = info.tags.scenario === READINESS_SCENARIO ? 1 : 0;
+    if (info.readiness === -1) info.readiness = info.tags.scenario === READINESS_SCENARIO ? 1 : info.tags.group === SETUP_GROUP ? 2 : 0;
     // The readiness checks beside the load: never in a load figure, nor in the run's span.
     if (info.readiness === 1 || id === M_READINESS) return this.readinessSample(id, value, info);
     if (s < this.minS) this.minS = s;
@@ -660,6 +668,7 @@ type Tags = {
   name?: string;
   stage?: string;
   scenario?: string;
+  group?: string;
   status?: string;
   error_code?: string;
   /** Readiness samples: the check and the endpoint it judged. */
@@ -668,12 +677,15 @@ type Tags = {
 };
 const EMPTY_TAGS: Tags = {};
 
+/** The `group` tag k6 gives every sample of setup(). */
+export const SETUP_GROUP = '::setup';
+
 /** What a distinct tag set resolves to, worked out once and cached by the tag bytes. */
 class TagInfo {
   leaf: Leaf | null = null;
   /** The request outcome these tags mean (status, error code, the endpoint's expected statuses); -1 until needed. */
   outcome = -1;
-  /** 1 for a sample of the readiness scenario, 0 otherwise; -1 until needed. */
+  /** 1 for a sample of the readiness scenario, 2 for one of k6's setup(), 0 otherwise; -1 until needed. */
   readiness = -1;
   readonly untagged: boolean;
   /** Another tag set with the same hash. */

@@ -254,8 +254,15 @@ export const PlanSchema = z
         count: z.number().int().positive(),
         /** Name of the env var that holds the password; never the password itself. */
         passwordEnv: z.string(),
+        /** Test users logged in before the load for `vu` sessions (absent in older plans: none). */
+        sessions: z.number().int().nonnegative().optional(),
       })
       .strict(),
+    /**
+     * Login strategies whose sessions k6's setup() opens before the load, and how many users
+     * each: the VUs of `vu`-session flows share them. Absent or empty: VUs log in themselves.
+     */
+    sessionPool: z.record(z.string(), z.number().int().positive()).optional(),
     /** Every env var the requests read (auth secrets, `{{env.NAME}}`): names only. */
     env: z.array(z.string()),
     /** Mean HTTP requests one iteration of the scenario makes, logins and refreshes included. */

@@ -200,6 +200,28 @@ function flowCost(plan: Pick<Plan, 'auth' | 'flows'>, byName: Map<string, PlanEn
   return { mean: weights > 0 ? total / weights : 1, max, thinkS };
 }
 
+/** Login strategies that `vu`-session flows (and pick flows) authenticate with: the session pool's. */
+function vuSessionStrategies(flows: Record<string, Flow>, byName: Map<string, PlanEndpoint>, auth: Record<string, AuthStrategy>): string[] {
+  const out = new Set<string>();
+  const add = (name: string) => {
+    const a = byName.get(name)?.auth;
+    if (a && auth[a]?.type === 'login') out.add(a);
+  };
+  for (const f of Object.values(flows)) {
+    if (f.kind === 'steps' && f.session === 'vu') {
+      // A flow that logs in with a step of its own opens its own session.
+      const own = new Set(f.steps.map((s) => s.endpoint));
+      for (const s of f.steps) {
+        const a = byName.get(s.endpoint)?.auth;
+        const strategy = a ? auth[a] : undefined;
+        if (strategy?.type === 'login' && !own.has(strategy.endpoint)) add(s.endpoint);
+      }
+    }
+    if (f.kind === 'pick') for (const e of f.endpoints) add(e.name);
+  }
+  return [...out].sort();
+}
+
 /** Plan auth strategies from the config's (defaults filled in by zod; the standalone bundle has them written out). */
 function resolveAuth(config: Config, used: ReadonlySet<string>): Record<string, AuthStrategy> {
   const out: Record<string, AuthStrategy> = {};
@@ -364,6 +386,8 @@ export function buildPlan(input: PlanInput): Plan {
     }
   }
   const endpoints = all.filter((e) => names.has(e.name));
+  const sessionPool = vuSessionStrategies(flows, byName, auth);
+  const poolSize = Math.min(config.users.count, config.users.sessions ?? 0);
   const planAuth: Pick<Plan, 'auth' | 'flows'> = { auth, flows };
   const cost = flowCost(planAuth, byName, scenario);
   const rpi = cost.mean;
@@ -427,6 +451,7 @@ export function buildPlan(input: PlanInput): Plan {
     auth,
     flows,
     users: { ...config.users },
+    ...(poolSize > 0 && sessionPool.length ? { sessionPool: Object.fromEntries(sessionPool.map((n) => [n, poolSize])) } : {}),
     env: [...env].sort(),
     requestsPerIteration: rpi,
     durationScale: config.load.durationScale,

@@ -3,19 +3,25 @@
  * and one iteration of the readiness checks (the `exec` of the plan's readiness scenario, when
  * the plan has one).
  */
-import { FlowRunner } from './flows.ts';
+import { FlowRunner, type SetupData } from './flows.ts';
 import { Readiness } from './readiness.ts';
 import { Api, loadPlan, tagStage } from './runtime.ts';
 
-export function entry(scenario: string): { options: Record<string, unknown>; iteration: () => void; readiness: () => void } {
+export function entry(scenario: string): {
+  options: Record<string, unknown>;
+  setup: () => SetupData;
+  iteration: (data?: SetupData) => void;
+  readiness: () => void;
+} {
   const plan = loadPlan(scenario);
   const runner = new FlowRunner(new Api(plan), plan);
   const checks = plan.readiness ? new Readiness(plan, plan.readiness) : null;
   return {
     options: plan.k6Options,
-    iteration: () => {
+    setup: () => runner.setup(),
+    iteration: (data?: SetupData) => {
       tagStage(plan);
-      runner.run(plan.scenario);
+      runner.run(plan.scenario, data);
     },
     readiness: () => checks?.iteration(),
   };

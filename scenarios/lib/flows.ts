@@ -5,10 +5,19 @@
 import { sleep } from 'k6';
 import type { Flow, Plan } from '../../lib/plan/schema.ts';
 import { compileJsonPath, isMissing, readJsonPath, type JsonPathStep } from '../../lib/shared/json-path.ts';
-import { userVars, type Api, type Session, type Vars } from './runtime.ts';
+import exec from 'k6/execution';
+import { userVars, userVarsFor, type Api, type Session, type Vars } from './runtime.ts';
 
 /** Login sessions kept for the VU's life (`session: vu`), by strategy. */
 const vuSessions: Record<string, Session | undefined> = {};
+
+/** What k6's setup() hands every VU: the session pool, by login strategy. */
+export interface SetupData {
+  sessions: Record<string, Session[]>;
+}
+
+/** Whether this VU took its sessions from the pool yet (each VU runs its own copy of this module). */
+let seeded = false;
 
 interface Weighted {
   name: string;
@@ -68,13 +77,37 @@ export class FlowRunner {
     for (const [name, f] of Object.entries(plan.flows)) this.flows.set(name, compile(f));
   }
 
-  /** One iteration of flow `name`. */
-  run(name: string): void {
+  /**
+   * k6's setup(): logs in the plan's session pool before the load, so that the VUs of `vu`
+   * flows share those sessions instead of each logging in inside the load.
+   */
+  setup(): SetupData {
+    const sessions: Record<string, Session[]> = {};
+    for (const [strategy, size] of Object.entries(this.api.plan.sessionPool ?? {})) {
+      const list: Session[] = [];
+      for (let i = 1; i <= size; i++) {
+        const s = this.api.login(strategy, userVarsFor(this.api.plan, this.api.password, i));
+        if (s) list.push(s);
+      }
+      sessions[strategy] = list;
+    }
+    return { sessions };
+  }
+
+  /** One iteration of flow `name`; `data` is what setup() returned. */
+  run(name: string, data?: SetupData | null): void {
+    if (!seeded) {
+      seeded = true;
+      for (const [strategy, pool] of Object.entries(data?.sessions ?? {})) {
+        // An empty pool (every login failed) leaves the VU to log in on its own.
+        if (pool.length) vuSessions[strategy] = pool[(exec.vu.idInTest - 1) % pool.length];
+      }
+    }
     const f = this.flows.get(name);
     if (!f) return;
     if (f.kind === 'mix') {
       const choice = pick(f.table);
-      if (choice) this.run(choice);
+      if (choice) this.run(choice, data);
       return;
     }
     const vars = userVars(this.api.plan, this.api.password);

@@ -318,15 +318,17 @@ export class Api {
   }
 }
 
+/** Test user `i` (1-based) of the plan's user pool. */
+export function userVarsFor(plan: Plan, password: string, i: number): Vars {
+  return { email: plan.users.emailTemplate.replace('{{i}}', String(i)), password, vu: 0, iter: 0 };
+}
+
 /** The seeded user for this VU (round-robin over the user pool). */
 export function userVars(plan: Plan, password: string): Vars {
-  const i = ((exec.vu.idInTest - 1) % plan.users.count) + 1;
-  return {
-    email: plan.users.emailTemplate.replace('{{i}}', String(i)),
-    password,
-    vu: exec.vu.idInTest,
-    iter: exec.vu.iterationInScenario,
-  };
+  const vars = userVarsFor(plan, password, ((exec.vu.idInTest - 1) % plan.users.count) + 1);
+  vars['vu'] = exec.vu.idInTest;
+  vars['iter'] = exec.vu.iterationInScenario;
+  return vars;
 }
 
 /**

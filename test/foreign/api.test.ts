@@ -3,7 +3,7 @@
  * (examples/*.yaml) and run with real k6 through `loadgate run`: every auth style, captures,
  * expected 4xx answers, exact counts against k6's raw output, and no secret anywhere.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,8 @@ interface AnalysisFile {
 function countsFromRaw(points: RawPoint[], expected: Record<string, (s: number) => boolean>): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
   for (const p of points) {
-    if (p.metric !== 'http_reqs') continue;
+    // setup()'s session-pool logins come before the load: the analysis keeps them apart.
+    if (p.metric !== 'http_reqs' || p.data.tags?.['group'] === '::setup') continue;
     const name = p.data.tags?.['name'] ?? '?';
     const status = Number(p.data.tags?.['status'] ?? 0);
     const code = p.data.tags?.['error_code'];
@@ -237,14 +238,45 @@ describe('PocketBase: a login, a token by JSON path, nested captures, an expecte
     expectNoSecret(await everyText(dir, r), [server.env['POCKETBASE_PASSWORD'] ?? 'missing']);
   }, 120_000);
 
-  it('one session per VU: each VU logs in on its first authenticated request only', async () => {
+  it('one session per VU: the pool logs in before the load, and no login lands in it', async () => {
     const out = await tempOut();
-    // Two VUs: k6 hands iterations to its pool's VUs in turn, so each VU would otherwise log in once.
+    const r = await cli(
+      ['run', '--config', config('pocketbase'), '--scenario', 'reads', '--profile', 'short', '--target', server.baseUrl, '--out', out],
+      {
+        env: server.env,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const dir = await onlyRunDir(out);
+    const analysis = await checkRun(dir, expected);
+    const requests = (n: string) => analysis.endpoints.find((e) => e.name === n)?.total.requests ?? 0;
+    expect(requests('notes.get')).toBeGreaterThan(10);
+    // The session pool's logins ran in k6's setup(), before the load: none is in the load.
+    expect(requests('users.login')).toBe(0);
+    const plan = await readJson<{ sessionPool?: Record<string, number> }>(dir, 'plan.json');
+    expect(plan.sessionPool).toEqual({ session: 10 });
+    const full = await readJson<{ input: { skipped: { setup?: number } } }>(dir, 'analysis.json');
+    expect(full.input.skipped.setup).toBeGreaterThan(0);
+    const setupLogins = (await rawPoints(dir)).filter((p) => p.metric === 'http_reqs' && p.data.tags?.['group'] === '::setup');
+    expect(setupLogins).toHaveLength(10);
+  }, 120_000);
+
+  it('with the pool off (users.sessions: 0), each VU logs in on its first authenticated request only', async () => {
+    const out = await tempOut();
+    const file = join(out, 'no-pool.yaml');
+    await writeFile(
+      file,
+      (await readFile(config('pocketbase'), 'utf8')).replace(
+        'passwordEnv: POCKETBASE_PASSWORD',
+        'passwordEnv: POCKETBASE_PASSWORD\n  sessions: 0',
+      ),
+    );
+    // Two VUs: k6 hands iterations to its pool's VUs in turn, so each VU logs in once.
     const r = await cli(
       [
         'run',
         '--config',
-        config('pocketbase'),
+        file,
         '--scenario',
         'reads',
         '--profile',
@@ -254,12 +286,14 @@ describe('PocketBase: a login, a token by JSON path, nested captures, an expecte
         '--target',
         server.baseUrl,
         '--out',
-        out,
+        join(out, 'r'),
       ],
-      { env: server.env },
+      {
+        env: server.env,
+      },
     );
     expect(r.code, r.stderr).toBe(0);
-    const dir = await onlyRunDir(out);
+    const dir = await onlyRunDir(join(out, 'r'));
     const analysis = await checkRun(dir, expected);
     const requests = (n: string) => analysis.endpoints.find((e) => e.name === n)?.total.requests ?? 0;
     expect(requests('notes.get')).toBeGreaterThan(10);
