@@ -14,7 +14,7 @@ import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMo
 import { buildAnalysis } from './build.ts';
 import { readLines } from './lines.ts';
 import { HDR_RELATIVE_ERROR } from './percentiles.ts';
-import { ANALYSIS_VERSION, AnalysisSchema, type Analysis, type RunMeta } from './schema.ts';
+import { ANALYSIS_VERSION, AnalysisSchema, type Analysis, type RunMeta, type Segment, type Segments } from './schema.ts';
 import { IsoTime } from './time.ts';
 
 export type { PercentileMode } from './accumulator.ts';
@@ -65,6 +65,7 @@ export async function analyzeRun(runDirs: string | readonly string[], opts: Anal
   let planDir = first;
   const records: RunRecord[] = [];
   const files: string[] = [];
+  const segments: SegmentInput[] = [];
   for (const dir of dirs) {
     if (!existsSync(dir)) throw new DataError(`run directory ${dir} does not exist`);
     const p = readJsonIfExists(join(dir, 'plan.json'), (v) => parsePlan(v));
@@ -80,7 +81,11 @@ export async function analyzeRun(runDirs: string | readonly string[], opts: Anal
     }
     const r = readJsonIfExists(join(dir, 'run.json'), (v) => RunRecordSchema.parse(v));
     if (r !== null) records.push(r);
-    if (opts.files === undefined) files.push(...(await rawFilesOf(dir, r)));
+    if (opts.files === undefined) {
+      const own = await rawFilesOf(dir, r);
+      segments.push(...segmentsOf(dir, r, own, segments.length));
+      files.push(...own);
+    }
   }
   if (opts.files !== undefined) files.push(...opts.files.map((f) => (isAbsolute(f) ? f : join(first, f))));
   if (plan === null) warnings.push('no plan.json: stages, offered load and endpoint metadata come from the samples alone');
@@ -102,7 +107,57 @@ export async function analyzeRun(runDirs: string | readonly string[], opts: Anal
     startedAt: records[0]?.startedAt ?? null,
     endedAt: records[0]?.endedAt ?? null,
   };
-  return analyzeFiles(files, { ...opts, plan, meta, warnings, baseDir: first });
+  const partial = records.some((r) => r.partial === true);
+  return analyzeFiles(files, {
+    ...opts,
+    plan,
+    meta,
+    warnings,
+    baseDir: first,
+    // One process (one file) is no split; several files are the segments of one test.
+    ...(segments.length > 1 || records.some((r) => r.segments !== undefined) ? { segments: { list: segments, partial } } : {}),
+  });
+}
+
+/** What the run records say about one execution segment, before its files are read. */
+export interface SegmentInput {
+  index: number;
+  segment: string | null;
+  /** Its raw files (absolute). */
+  files: string[];
+  status: Segment['status'];
+  k6ExitCode: number | null;
+  signal: string | null;
+  endedAt: string | null;
+}
+
+/**
+ * The segments a run directory holds: those of its run.json (`loadgate run --segments N`), else
+ * each raw file (several directories merged, result files collected from k6-operator runners, a
+ * run.json listing several rawFiles: each file is one process's).
+ */
+function segmentsOf(dir: string, r: RunRecord | null, own: readonly string[], before: number): SegmentInput[] {
+  const status = (s: RunRecord['status'] | undefined): Segment['status'] => (s === undefined || s === 'running' ? 'unknown' : s);
+  if (r?.segments !== undefined && r.segments.length > 0) {
+    return r.segments.map((x, k) => ({
+      index: before + k + 1,
+      segment: x.segment,
+      files: own.filter((f) => f === (isAbsolute(x.rawFile) ? x.rawFile : join(dir, x.rawFile))),
+      status: status(x.status),
+      k6ExitCode: x.k6ExitCode,
+      signal: x.signal,
+      endedAt: x.endedAt,
+    }));
+  }
+  return own.map((f, k) => ({
+    index: before + k + 1,
+    segment: null,
+    files: [f],
+    status: status(r?.status),
+    k6ExitCode: r?.k6ExitCode ?? null,
+    signal: r?.signal ?? null,
+    endedAt: r?.endedAt ?? null,
+  }));
 }
 
 /** What execution segments of one test have in common: the scenario, the load shape and the endpoints. */
@@ -115,7 +170,14 @@ type BuildRunMeta = Omit<RunMeta, 'startedAt' | 'endedAt' | 'durationS'> & { sta
 /** The lower level: raw files plus what is known about the run. */
 export async function analyzeFiles(
   files: readonly string[],
-  opts: AnalyzeOptions & { plan: Plan | null; meta: BuildRunMeta; warnings?: string[]; baseDir?: string },
+  opts: AnalyzeOptions & {
+    plan: Plan | null;
+    meta: BuildRunMeta;
+    warnings?: string[];
+    baseDir?: string;
+    /** The execution segments the files belong to (analysis `segments`). */
+    segments?: { list: SegmentInput[]; partial: boolean };
+  },
 ): Promise<Analysis> {
   const plan = opts.plan;
   const warnings = opts.warnings ?? [];
@@ -139,10 +201,14 @@ export async function analyzeFiles(
   });
   let truncated = false;
   const shown = (f: string) => (opts.baseDir === undefined ? f : relative(opts.baseDir, f) || basename(f));
+  const fileRequests = new Map<string, number>();
+  const requestsSoFar = () => acc.leaves.reduce((n, l) => n + l.requests, 0);
   for (const file of files) {
     acc.beginFile();
     const before = acc.lines;
+    const requestsBefore = requestsSoFar();
     const r = await readLines(file, acc.line);
+    fileRequests.set(file, (fileRequests.get(file) ?? 0) + requestsSoFar() - requestsBefore);
     if (r.truncated) {
       truncated = true;
       warnings.push(
@@ -190,6 +256,35 @@ export async function analyzeFiles(
   }
   if (acc.leaves.every((l) => l.requests === 0)) warnings.push('no HTTP requests were recorded');
 
+  let segments: Segments | undefined;
+  if (opts.segments !== undefined) {
+    const list: Segment[] = opts.segments.list.map((x) => {
+      const ended = x.endedAt === null ? Number.NaN : Date.parse(x.endedAt);
+      return {
+        index: x.index,
+        segment: x.segment,
+        files: x.files.map(shown),
+        status: x.status,
+        k6ExitCode: x.k6ExitCode,
+        signal: x.signal,
+        endedAt: x.endedAt,
+        endedAtS: Number.isFinite(ended) ? Math.round(ended - t0Ms) / 1000 : null,
+        requests: x.files.reduce((n, f) => n + (fileRequests.get(f) ?? 0), 0),
+      };
+    });
+    const failed = list.filter((x) => x.status === 'failed');
+    const partial = opts.segments.partial || (failed.length > 0 && failed.length < list.length);
+    segments = { count: list.length, partial, list };
+    for (const x of failed) {
+      const how = x.signal !== null ? `killed by ${x.signal}` : x.k6ExitCode !== null ? `k6 exit code ${x.k6ExitCode}` : 'k6 failed';
+      const at = x.endedAtS === null ? '' : ` at ${fmtS(x.endedAtS)}`;
+      warnings.push(
+        `partial run: segment ${x.index} of ${list.length}${x.segment === null ? '' : ` (${x.segment})`} failed${at} (${how}); ` +
+          `its share of the load is missing from then on, and every figure covers what the segments wrote (${x.requests} of its requests)`,
+      );
+    }
+  }
+
   const analysis = buildAnalysis({
     acc,
     plan,
@@ -201,6 +296,7 @@ export async function analyzeFiles(
     warnings,
     generatedAt: (opts.now ?? (() => new Date()))().toISOString(),
   });
+  if (segments !== undefined) analysis.segments = segments;
   for (const leaf of acc.leaves) {
     leaf.duration.destroy();
     leaf.waiting.destroy();
@@ -296,6 +392,8 @@ export async function findTestStart(files: readonly string[]): Promise<number | 
         if (q === -1 || q > e) return;
         const ms = time.ms(buf.toString('latin1', ts, q));
         if (Number.isNaN(ms)) return;
+        // setup()'s samples come before the load: they are not its start.
+        if (buf.subarray(s, e).includes(SETUP_TAG)) return;
         times.push(ms);
         if (ms < firstVus && (startsWithBytes(buf, s, e, VUS_LINE) || startsWithBytes(buf, s, e, VUS_MAX_LINE))) firstVus = ms;
       },
@@ -314,6 +412,7 @@ export async function findTestStart(files: readonly string[]): Promise<number | 
 }
 
 const TIME_KEY = Buffer.from('"time":"', 'latin1');
+const SETUP_TAG = Buffer.from('"group":"::setup"', 'latin1');
 const VUS_LINE = Buffer.from('{"metric":"vus","type":"Point"', 'latin1');
 const VUS_MAX_LINE = Buffer.from('{"metric":"vus_max","type":"Point"', 'latin1');
 

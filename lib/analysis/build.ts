@@ -5,6 +5,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { Plan } from '../plan/schema.ts';
 import { type Accumulator, type Leaf, OUTCOME_KEYS, seriesBucketValue, SERIES_BUCKETS } from './accumulator.ts';
+import { READINESS_CHECK_IDS, READINESS_SCENARIO } from '../shared/readiness.ts';
 import {
   EMPTY_DIST,
   encodeHistogram,
@@ -24,6 +25,7 @@ import {
   type Dist,
   type Endpoint,
   type Outcomes,
+  type ReadinessAnalysis,
   type RunMeta,
   type Series,
   type Stage,
@@ -186,6 +188,7 @@ export function buildAnalysis(input: BuildInput): Analysis {
         unknownMetric: acc.unknownMetric,
         untagged: acc.untagged,
         outOfWindow: acc.outOfWindow,
+        ...(acc.setupSamples > 0 ? { setup: acc.setupSamples } : {}),
       },
       truncated: input.truncated,
       warnings: input.warnings,
@@ -195,6 +198,8 @@ export function buildAnalysis(input: BuildInput): Analysis {
       iterations: Math.round(acc.iterations),
       droppedIterations: Math.round(acc.dropped),
       vusMax: Math.round(Math.max(vus.max, vus.peak)),
+      // The highest VUs in use, from the same per-interval figures as the series (summed over segments).
+      vusPeak: Math.round(vus.series.reduce<number>((m, v) => (v !== null && v > m ? v : m), 0)),
       checks: { passes: acc.checksPass, fails: acc.checksFail },
       all,
     },
@@ -206,6 +211,33 @@ export function buildAnalysis(input: BuildInput): Analysis {
       findings,
     },
     series,
+    ...readinessOf(acc, plan),
+  };
+}
+
+/** The readiness section: when the plan asked for the checks, or samples of them came in. */
+function readinessOf(acc: Accumulator, plan: Plan | null): { readiness?: ReadinessAnalysis } {
+  const r = acc.readiness;
+  if (!plan?.readiness && r.samples === 0 && r.requests === 0) return {};
+  const known = READINESS_CHECK_IDS as readonly string[];
+  const ids = [...r.checks.keys()].sort((a, b) => {
+    const ia = known.indexOf(a);
+    const ib = known.indexOf(b);
+    return (ia < 0 ? known.length : ia) - (ib < 0 ? known.length : ib) || a.localeCompare(b);
+  });
+  const counts = (m: Map<string, [number, number]>) =>
+    Object.fromEntries([...m].sort((a, b) => a[0].localeCompare(b[0])).map(([k, [passes, fails]]) => [k, { passes, fails }]));
+  return {
+    readiness: {
+      scenario: plan?.readiness?.scenario ?? READINESS_SCENARIO,
+      requests: r.requests,
+      iterations: Math.round(r.iterations),
+      droppedIterations: Math.round(r.dropped),
+      checks: ids.map((id) => {
+        const t = r.checks.get(id) as NonNullable<ReturnType<typeof r.checks.get>>;
+        return { id, passes: t.passes, fails: t.fails, byEndpoint: counts(t.byEndpoint), byStage: counts(t.byStage) };
+      }),
+    },
   };
 }
 

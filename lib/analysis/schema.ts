@@ -183,6 +183,40 @@ export const SeriesSchema = z
   .strict();
 export type Series = z.infer<typeof SeriesSchema>;
 
+/** Passed and failed samples of a readiness check. */
+export const ReadinessCountSchema = z.object({ passes: z.number().int().nonnegative(), fails: z.number().int().nonnegative() }).strict();
+export type ReadinessCount = z.infer<typeof ReadinessCountSchema>;
+
+/** One readiness check's samples (lib/shared/readiness.ts): in all, by the endpoint it judged, by load stage. */
+export const ReadinessCheckStatsSchema = z
+  .object({
+    id: z.string(),
+    passes: z.number().int().nonnegative(),
+    fails: z.number().int().nonnegative(),
+    byEndpoint: z.record(z.string(), ReadinessCountSchema),
+    byStage: z.record(z.string(), ReadinessCountSchema),
+  })
+  .strict();
+export type ReadinessCheckStats = z.infer<typeof ReadinessCheckStatsSchema>;
+
+/**
+ * The readiness checks that ran beside the load, in the same k6 run (a second k6 scenario).
+ * Their requests, iterations and drops are counted here only: no endpoint, stage, total or
+ * series holds them, so they never change a load figure.
+ */
+export const ReadinessAnalysisSchema = z
+  .object({
+    /** The k6 scenario whose samples these are. */
+    scenario: z.string(),
+    requests: z.number().int().nonnegative(),
+    iterations: z.number().int().nonnegative(),
+    droppedIterations: z.number().int().nonnegative(),
+    /** In the order of lib/shared/readiness.ts READINESS_CHECKS, then unknown ids by name. */
+    checks: z.array(ReadinessCheckStatsSchema),
+  })
+  .strict();
+export type ReadinessAnalysis = z.infer<typeof ReadinessAnalysisSchema>;
+
 export const RunMetaSchema = z
   .object({
     runId: z.string(),
@@ -201,6 +235,46 @@ export const RunMetaSchema = z
   })
   .strict();
 export type RunMeta = z.infer<typeof RunMetaSchema>;
+
+/**
+ * A test split across k6 processes (execution segments): one entry per process, in segment
+ * order. Added in version 1 without a bump (absent: one process, or not recorded).
+ */
+export const SegmentSchema = z
+  .object({
+    /** 1-based. */
+    index: z.number().int().positive(),
+    /** k6's `--execution-segment` (e.g. `1/3:2/3`); null when not recorded (result files collected from elsewhere). */
+    segment: z.string().nullable(),
+    /** This process's raw files, as in `input.files`. */
+    files: z.array(z.string()),
+    /** How the process ended (its run.json); `unknown` when nothing recorded it. */
+    status: z.enum(['completed', 'aborted', 'interrupted', 'failed', 'unknown']),
+    k6ExitCode: z.number().int().nullable(),
+    /** The signal that ended it, if any (e.g. `SIGKILL`). */
+    signal: z.string().nullable(),
+    /** When it ended (ISO-8601), and in seconds from the test start; null when not recorded. */
+    endedAt: z.string().nullable(),
+    endedAtS: z.number().nullable(),
+    /** HTTP requests in its files. */
+    requests: z.number().int().nonnegative(),
+  })
+  .strict();
+export type Segment = z.infer<typeof SegmentSchema>;
+
+export const SegmentsSchema = z
+  .object({
+    /** How many processes the test was split across. */
+    count: z.number().int().positive(),
+    /**
+     * A segment failed (its k6 exited with an error or died) while others ran on: every figure
+     * covers the samples written, the failed segments' only up to their end.
+     */
+    partial: z.boolean(),
+    list: z.array(SegmentSchema),
+  })
+  .strict();
+export type Segments = z.infer<typeof SegmentsSchema>;
 
 export const AnalysisSchema = z
   .object({
@@ -234,6 +308,11 @@ export const AnalysisSchema = z
              * Absent in files written before it existed (version 1 all the same).
              */
             outOfWindow: z.number().int().nonnegative().optional(),
+            /**
+             * Samples of k6's setup() (tag group "::setup": the session pool's logins before the
+             * load): kept out of every load figure and of the run's span. Absent before it existed.
+             */
+            setup: z.number().int().nonnegative().optional(),
           })
           .strict(),
         truncated: z.boolean(),
@@ -245,7 +324,13 @@ export const AnalysisSchema = z
         requests: z.number().int().nonnegative(),
         iterations: z.number().int().nonnegative(),
         droppedIterations: z.number().int().nonnegative(),
+        /** The larger of the VUs k6 allocated (`vus_max`) and the highest `vus` sample. */
         vusMax: z.number().int().nonnegative(),
+        /**
+         * The highest `vus` sample: VUs actually running iterations (an arrival-rate executor
+         * allocates far more than it uses). Absent in files written before it (version 1).
+         */
+        vusPeak: z.number().int().nonnegative().optional(),
         checks: z.object({ passes: z.number().int().nonnegative(), fails: z.number().int().nonnegative() }).strict(),
         /** All endpoints together over the whole run. */
         all: StatsSchema,
@@ -263,6 +348,10 @@ export const AnalysisSchema = z
       })
       .strict(),
     series: SeriesSchema,
+    /** The execution segments the results came from (optional, version 1; see SegmentsSchema). */
+    segments: SegmentsSchema.optional(),
+    /** The readiness checks beside the load; absent when the run had none (and in files written before them). */
+    readiness: ReadinessAnalysisSchema.optional(),
   })
   .strict();
 export type Analysis = z.infer<typeof AnalysisSchema>;

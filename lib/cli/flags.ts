@@ -1,6 +1,6 @@
 /** Flags shared by the commands that run load (run, demo), described once. */
 import { Option, type Command } from 'commander';
-import { UsageError } from './errors.ts';
+import { ExitCode, UsageError } from './errors.ts';
 import type { ConfigFlags } from '../config/load.ts';
 
 export function parseNumberFlag(name: string, opts: { int?: boolean; min?: number } = {}) {
@@ -28,10 +28,16 @@ export interface CommonRunFlags {
   influxDb?: string;
   influxRequired?: boolean;
   progress?: 'tty' | 'plain' | 'none';
+  /** History (issue 13): judge the run against the recent runs of its shape too; exit 98 on a regression. */
+  againstHistory?: boolean;
+  /** k6 processes to split the test across (k6 execution segments); overrides the config's `load.segments`. */
+  segments?: number;
+  /** `run` only: the network namespace that holds the target; each segment's k6 gets a namespace of its own. */
+  segmentsNetns?: string;
 }
 
 export function addCommonRunFlags(cmd: Command): Command {
-  return cmd
+  return addAgainstHistoryFlag(cmd)
     .option('--config <file>', 'config file (JSON or YAML); also LOADGATE_CONFIG')
     .option('--target <url>', 'base URL of the API under test; also LOADGATE_TARGET')
     .option('--out <dir>', 'results directory (one sub-directory per run); also LOADGATE_OUT')
@@ -47,7 +53,36 @@ export function addCommonRunFlags(cmd: Command): Command {
     .option('--influx <url>', 'stream k6 samples and run events to InfluxDB 1.x at this URL (e.g. http://127.0.0.1:8086)')
     .option('--influx-db <name>', 'InfluxDB database', 'k6')
     .option('--influx-required', 'fail (exit 4) instead of warning when InfluxDB is unreachable')
-    .addOption(new Option('--progress <mode>', 'live progress display').choices(['tty', 'plain', 'none']));
+    .addOption(new Option('--progress <mode>', 'live progress display').choices(['tty', 'plain', 'none']))
+    .option(
+      '--segments <n>',
+      "split the test across N k6 processes with k6's execution segments, merged into one analysis (default: the config's load.segments, 1)",
+      parseNumberFlag('segments', { int: true, min: 1 }),
+    );
+}
+
+/** `loadgate run` only: segments as separate hosts, each k6 in a network namespace of its own (docs/scaling.md). */
+export function addSegmentsNetnsFlag(cmd: Command): Command {
+  return cmd.option(
+    '--segments-netns <netns>',
+    "run each segment's k6 in a network namespace of its own, on a veth pair into <netns> (an `ip netns` name), which holds the target; needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN)",
+  );
+}
+
+/** History (issue 13): `--against-history`, for `run`, `demo` and `verdict`. */
+export const AGAINST_HISTORY_HELP = `also judge the run against the recent runs of the same shape in <out>/history.sqlite: exit ${ExitCode.regressed} when it regressed beyond noise (a breach, 99, wins); also LOADGATE_AGAINST_HISTORY=1`;
+
+/**
+ * History (issue 13): adds `--against-history` to `run` and `demo`. Their post-processing
+ * (lib/run/post.ts) reads LOADGATE_AGAINST_HISTORY, which the flag sets when given, so that the
+ * flag reaches it through executeRun unchanged.
+ */
+function addAgainstHistoryFlag(cmd: Command): Command {
+  cmd.option('--against-history', AGAINST_HISTORY_HELP);
+  cmd.on('option:against-history', () => {
+    process.env['LOADGATE_AGAINST_HISTORY'] = '1';
+  });
+  return cmd;
 }
 
 export function configFlagsOf(f: CommonRunFlags): ConfigFlags {

@@ -231,6 +231,79 @@ const ProfileNameSchema = z
 
 const NameSchema = z.string().regex(/^[a-z][a-z0-9_.-]*$/, { error: 'names must be lower-case letters, digits, "_", "." or "-"' });
 
+/** An origin as a browser sends it: scheme, host and an optional port, no path. */
+const OriginSchema = z.string().regex(/^https?:\/\/[^/?#\s]+$/, {
+  error: (issue) => `must be an origin such as "https://app.example.com" (scheme, host, port; no path), got ${JSON.stringify(issue.input)}`,
+});
+
+/** Endpoint names a readiness check uses; null lets the plan pick them (see each check). */
+const ReadinessEndpointsSchema = z.array(z.string().min(1)).nullable();
+
+/**
+ * The readiness checks that run beside the load in the same k6 run (a light second scenario),
+ * and the rules they are judged by (lib/shared/readiness.ts, docs/verdicts.md "Production
+ * readiness"). Every check can be switched off; `enabled: false` switches off the scenario.
+ */
+export const ReadinessConfigSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** Readiness iterations per second; each sends at most four requests, none with credentials. */
+    rate: z
+      .number()
+      .positive({ error: 'must be above 0 (iterations per second)' })
+      .max(20, { error: 'must be at most 20 iterations per second: the checks are meant to be light beside the load' }),
+    /** A readiness request gives up after this long (its answer then fails the checks that need one). */
+    timeout: DurationSchema,
+    securityHeaders: z
+      .object({
+        enabled: z.boolean(),
+        /** Endpoints sampled without credentials for their headers; null: every GET endpoint without placeholders. */
+        endpoints: ReadinessEndpointsSchema,
+        /** Require HSTS: `auto` over https only. */
+        hsts: z.enum(['auto', 'always', 'never']),
+      })
+      .strict(),
+    cors: z
+      .object({
+        enabled: z.boolean(),
+        /** The endpoint whose path the preflights ask about; null: the first authenticated GET endpoint (else the first GET). */
+        endpoint: z.string().min(1).nullable(),
+        allowedOrigin: OriginSchema,
+        refusedOrigin: OriginSchema,
+        /** Headers the preflight asks for (Access-Control-Request-Headers); each must be allowed. */
+        requestHeaders: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name' })),
+      })
+      .strict()
+      .refine((c) => c.allowedOrigin !== c.refusedOrigin, { error: 'allowedOrigin and refusedOrigin must differ' }),
+    compression: z
+      .object({
+        enabled: z.boolean(),
+        /** Answers at least this large (decompressed) must come compressed. */
+        minBytes: z.number().int().positive(),
+      })
+      .strict(),
+    probes: z
+      .object({
+        enabled: z.boolean(),
+        /** null: every endpoint with `probe: true`. */
+        endpoints: ReadinessEndpointsSchema,
+        /** A probe must answer faster than this while the load runs. */
+        maxMs: z.number().positive(),
+      })
+      .strict(),
+    monitoring: z
+      .object({
+        enabled: z.boolean(),
+        /** null: every endpoint of the group `monitoring`. */
+        endpoints: ReadinessEndpointsSchema,
+        /** Endpoints that expose Prometheus text: their answers must be valid exposition. */
+        prometheus: z.array(z.string().min(1)),
+      })
+      .strict(),
+  })
+  .strict();
+export type ReadinessConfig = z.infer<typeof ReadinessConfigSchema>;
+
 export const ConfigSchema = z
   .object({
     /** What the file builds on: the reference API's catalogue (the default) or nothing. */
@@ -259,6 +332,11 @@ export const ConfigSchema = z
         emailTemplate: z.string().includes('{{i}}', { error: 'must contain {{i}}' }),
         count: z.number().int().positive(),
         passwordEnv: EnvName,
+        /**
+         * Test users logged in once in k6's setup(), before the load, whose sessions the VUs of
+         * `vu`-session flows share; 0 makes every VU log in on its first request instead.
+         */
+        sessions: z.number().int().nonnegative(),
       })
       .strict(),
     load: z
@@ -266,6 +344,8 @@ export const ConfigSchema = z
         rps: z.number().positive(),
         durationScale: z.number().positive(),
         maxVUs: z.number().int().positive().nullable(),
+        /** k6 processes the test is split across, with k6's execution segments (docs/scaling.md). */
+        segments: z.number().int().min(1).default(1),
       })
       .strict(),
     /** Load profiles of the config's own, used with `--profile NAME` like the built-in ones. */
@@ -274,6 +354,8 @@ export const ConfigSchema = z
     thresholdSet: z.string().nullable(),
     /** User-defined threshold sets, validated by thresholds/schema.ts. */
     thresholdSets: z.record(z.string(), z.unknown()).optional(),
+    /** The readiness checks beside the load (absent: the defaults' readiness, lib/shared/defaults.ts). */
+    readiness: ReadinessConfigSchema.optional(),
   })
   .strict()
   .superRefine(checkReferences);
@@ -362,6 +444,25 @@ function checkReferences(c: Config, ctx: Ctx): void {
   }
   if (c.scenario !== null && !flowNames(c).includes(c.scenario)) {
     issue(['scenario'], `names no flow "${c.scenario}"; flows: ${flowNames(c).join(', ')}`);
+  }
+  const r = c.readiness;
+  if (r) {
+    const lists: Array<[string[], readonly string[] | null]> = [
+      [['readiness', 'securityHeaders', 'endpoints'], r.securityHeaders.endpoints],
+      [['readiness', 'probes', 'endpoints'], r.probes.endpoints],
+      [['readiness', 'monitoring', 'endpoints'], r.monitoring.endpoints],
+      [['readiness', 'monitoring', 'prometheus'], r.monitoring.prometheus],
+      [['readiness', 'cors', 'endpoint'], r.cors.endpoint === null ? null : [r.cors.endpoint]],
+    ];
+    for (const [path, names] of lists) {
+      (names ?? []).forEach((n, i) => {
+        if (!endpointOk(n))
+          issue(
+            path.length === 3 && path[2] === 'endpoint' ? path : [...path, i],
+            `names no endpoint "${n}"; endpoints: ${endpointList()}`,
+          );
+      });
+    }
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { LoadgateError, ExitCode } from '../cli/errors.ts';
@@ -56,6 +57,22 @@ export interface K6RunArgs {
   redact: string[];
   onLine?: (line: string) => void;
   cwd?: string;
+  /**
+   * This process's share of the test: k6's `--execution-segment` and `--execution-segment-sequence`
+   * (e.g. `1/3:2/3` of `0,1/3,2/3,1`). Absent: the whole test.
+   */
+  segment?: { segment: string; sequence: string } | null;
+  /** Start paused (`--paused`): k6 initialises its VUs, then waits for `resumeK6` (segments start together). */
+  paused?: boolean;
+  /** `--tag name=value` for every sample. */
+  tags?: Record<string, string>;
+  /**
+   * A command k6 runs under, after setpriv (e.g. `ip netns exec NS`): it must exec k6 in place, so
+   * that k6 stays this process's child and the parent-death signal still reaches it.
+   */
+  wrap?: string[];
+  /** Called with the pid once k6 is spawned. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface K6RunResult {
@@ -74,8 +91,22 @@ export function k6Args(a: K6RunArgs): string[] {
   for (const out of a.outputs) args.push('--out', out);
   if (a.summaryExport) args.push('--summary-export', a.summaryExport);
   if (a.apiAddress) args.push('--address', a.apiAddress);
+  if (a.segment) args.push('--execution-segment', a.segment.segment, '--execution-segment-sequence', a.segment.sequence);
+  if (a.paused) args.push('--paused');
+  for (const [name, value] of Object.entries(a.tags ?? {})) args.push('--tag', `${name}=${value}`);
   args.push(a.script);
   return args;
+}
+
+/** The command line that starts k6: under setpriv (parent-death signal) when there is one, and under `wrap`. */
+export function k6Command(
+  a: Pick<K6RunArgs, 'k6' | 'wrap'>,
+  args: string[],
+  setpriv: string | null = existsSync(SETPRIV) ? SETPRIV : null,
+): [string, string[]] {
+  const inner = [...(a.wrap ?? []), a.k6.path, ...args];
+  if (setpriv !== null) return [setpriv, ['--pdeathsig', 'SIGINT', '--', ...inner]];
+  return [inner[0] as string, inner.slice(1)];
 }
 
 export function redactor(secrets: readonly string[]): (line: string) => string {
@@ -107,15 +138,14 @@ export async function runK6(a: K6RunArgs): Promise<K6RunResult> {
   const log = createWriteStream(a.logFile, { flags: 'a' });
   // setpriv --pdeathsig: the kernel sends k6 SIGINT when loadgate dies by any signal, kill -9
   // included, so no load outlives the harness; k6 then stops gracefully and flushes its outputs.
-  const [command, args] = existsSync(SETPRIV)
-    ? [SETPRIV, ['--pdeathsig', 'SIGINT', '--', a.k6.path, ...k6Args(a)]]
-    : [a.k6.path, k6Args(a)];
+  const [command, args] = k6Command(a, k6Args(a));
   const child = spawn(command, args, {
     cwd: a.cwd,
     env: { ...process.env, ...a.env, ...K6_OFFLINE_ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  if (child.pid !== undefined) a.onSpawn?.(child.pid);
   const tail: string[] = [];
   const pump = (stream: NodeJS.ReadableStream, keepTail: boolean) =>
     new Promise<void>((resolve) => {
@@ -167,27 +197,98 @@ export interface LiveMetrics {
 }
 
 /**
+ * One request to k6's REST API. The address is `host:port`, or `unix:PATH` for a Unix socket
+ * relayed to a k6 whose API listens in another network namespace (lib/run/netns.ts). node:http
+ * rather than fetch: fetch knows no Unix sockets, and refuses the Fetch standard's "bad ports",
+ * which a free port may be. Resolves null when k6 does not answer (yet), or answers an error.
+ */
+export function k6Api(apiAddress: string, method: 'GET' | 'PATCH', path: string, body?: unknown, timeoutMs = 800): Promise<unknown> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const where = apiAddress.startsWith('unix:')
+    ? { socketPath: apiAddress.slice('unix:'.length) }
+    : { host: apiAddress.slice(0, apiAddress.lastIndexOf(':')), port: Number(apiAddress.slice(apiAddress.lastIndexOf(':') + 1)) };
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      {
+        ...where,
+        method,
+        path,
+        timeout: timeoutMs,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if ((res.statusCode ?? 500) >= 300) return resolve(null);
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch {
+            resolve(null);
+          }
+        });
+        res.on('error', () => resolve(null));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end(payload);
+  });
+}
+
+export interface K6Status {
+  /** k6's execution status: 4 = initialised and paused before the run, 7 = running, 9 = ended. */
+  status: number;
+  paused: boolean;
+  running: boolean;
+  stopped: boolean;
+  vus: number;
+  vusMax: number;
+}
+
+/** k6's /v1/status; null while k6 is not answering. */
+export async function k6Status(apiAddress: string): Promise<K6Status | null> {
+  const body = (await k6Api(apiAddress, 'GET', '/v1/status')) as { data?: { attributes?: Record<string, unknown> } } | null;
+  const a = body?.data?.attributes;
+  if (a === undefined) return null;
+  return {
+    status: typeof a['status'] === 'number' ? a['status'] : -1,
+    paused: a['paused'] === true,
+    running: a['running'] === true,
+    stopped: a['stopped'] === true,
+    vus: typeof a['vus'] === 'number' ? a['vus'] : 0,
+    vusMax: typeof a['vus-max'] === 'number' ? a['vus-max'] : 0,
+  };
+}
+
+/** k6's execution status once its VUs are initialised and it waits, paused, for the start (lib/execution). */
+export const K6_STATUS_PAUSED_BEFORE_RUN = 4;
+
+/**
+ * Sets a k6's `paused` or `stopped` through its REST API (PATCH /v1/status), as the k6-operator's
+ * starter does for its runners; true when k6 took it.
+ */
+export async function setK6Status(apiAddress: string, attributes: { paused?: boolean; stopped?: boolean }): Promise<boolean> {
+  const body = { data: { type: 'status', id: 'default', attributes } };
+  return (await k6Api(apiAddress, 'PATCH', '/v1/status', body, 3000)) !== null;
+}
+
+/**
  * Has k6 started executing (VUs initialised, setup done)? From its REST API's /v1/status;
  * false while k6 is still starting or not answering yet.
  */
 export async function k6HasStarted(apiAddress: string): Promise<boolean> {
-  try {
-    const res = await fetch(`http://${apiAddress}/v1/status`, { signal: AbortSignal.timeout(800) });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { data?: { attributes?: { running?: boolean; stopped?: boolean } } };
-    const a = body.data?.attributes;
-    return a?.running === true || a?.stopped === true;
-  } catch {
-    return false;
-  }
+  const s = await k6Status(apiAddress);
+  return s !== null && (s.running || s.stopped);
 }
 
 /** Reads k6's REST API (/v1/metrics); null while k6 is not answering yet. */
 export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics | null> {
   try {
-    const res = await fetch(`http://${apiAddress}/v1/metrics`, { signal: AbortSignal.timeout(800) });
-    if (!res.ok) return null;
-    const body = (await res.json()) as { data?: Array<{ id: string; attributes?: { sample?: Record<string, number> } }> };
+    const body = (await k6Api(apiAddress, 'GET', '/v1/metrics')) as {
+      data?: Array<{ id: string; attributes?: { sample?: Record<string, number> } }>;
+    } | null;
+    if (body === null) return null;
     const sample = (id: string) => body.data?.find((m) => m.id === id)?.attributes?.sample ?? {};
     // Rate metrics expose only their rate here; both have one sample per request.
     const requests = sample('http_reqs')['count'] ?? 0;

@@ -3,7 +3,7 @@
  * the exit code. Results already collected are kept whatever fails later: each step after
  * k6 runs on its own, and a failing step is reported, never allowed to hide the others.
  */
-import { ExitCode, LoadgateError } from '../cli/errors.ts';
+import { ExitCode, LoadgateError, UsageError } from '../cli/errors.ts';
 import { K6Error } from '../k6/runner.ts';
 import type { CommonRunFlags } from '../cli/flags.ts';
 import type { Config } from '../config/schema.ts';
@@ -13,6 +13,7 @@ import { runTest, type RunOutcome } from './run.ts';
 import { chooseThresholdSet, userSets } from './targets.ts';
 import type { RunRecord } from './schema.ts';
 import { postProcess } from './post.ts';
+import { segmentEnd } from './segments.ts';
 
 export interface ExecuteOptions {
   config: Config;
@@ -34,7 +35,15 @@ export interface ExecuteResult {
 
 export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
   const env = o.env ?? process.env;
-  const thresholds = chooseThresholdSet(o.config, o.phase);
+  // --segments beats the config's load.segments (flags > config file > defaults).
+  const config = o.flags.segments === undefined ? o.config : { ...o.config, load: { ...o.config.load, segments: o.flags.segments } };
+  if (o.flags.segmentsNetns !== undefined && o.flags.influx) {
+    throw new UsageError(
+      "--segments-netns with --influx: k6 in the segment namespaces cannot reach InfluxDB, which listens in loadgate's own; " +
+        'run without --influx (the analysis has every sample), or without --segments-netns',
+    );
+  }
+  const thresholds = chooseThresholdSet(config, o.phase);
   const observers = [...(o.observers ?? [])];
   const extraOutputs: string[] = [];
   const extraEnv: Record<string, string> = {};
@@ -46,7 +55,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
       database: o.flags.influxDb ?? 'k6',
       required: o.flags.influxRequired === true,
       log: o.log,
-      sets: userSets(o.config),
+      sets: userSets(config),
     });
     influxRecord = influx.record;
     observers.push(influx.observer);
@@ -55,7 +64,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
   }
 
   const outcome = await runTest({
-    config: o.config,
+    config,
     scenario: o.scenario,
     profile: o.profile,
     phase: o.phase,
@@ -66,6 +75,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
     extraEnv,
     influx: influxRecord,
     progress: o.flags.progress ?? progressMode(process.stderr, env),
+    segmentsNetns: o.flags.segmentsNetns ?? null,
     log: o.log,
   });
 
@@ -87,6 +97,30 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
  */
 export function exitCodeFor(outcome: RunOutcome, verdictExitCode: number, log: (l: string) => void): number {
   if (outcome.record.status === 'interrupted') return ExitCode.interrupted;
+  if (outcome.record.status === 'failed' && outcome.segments) {
+    // A segmented run: name each failed process; the others' data was analysed and reported.
+    const failed = outcome.segments.filter((x) => x.record.status === 'failed');
+    for (const x of failed) {
+      const r = x.record;
+      // From the synchronised start (the test's), else from when loadgate began the run.
+      const from = Date.parse(r.startedAt ?? outcome.record.startedAt);
+      const at =
+        r.endedAt === null
+          ? ''
+          : ` ${((Date.parse(r.endedAt) - from) / 1000).toFixed(1)} s ${r.startedAt ? 'into the test' : 'after the run started'}`;
+      const how = x.result ? `k6 ${segmentEnd(x.result)}` : (x.error?.message ?? 'k6 did not start');
+      log(
+        `segment ${r.index} of ${outcome.segments.length} (${r.segment}) failed${at}: ${how}${x.result?.tail.length ? `: ${x.result.tail.slice(-2).join(' | ')}` : ''}`,
+      );
+    }
+    if (outcome.record.partial) {
+      log(
+        `partial run: ${outcome.segments.length - failed.length} of ${outcome.segments.length} segments ran to the end; ` +
+          'the analysis and report cover every sample written, the failed segments\' up to their end (run.json "partial": true)',
+      );
+    }
+    return new K6Error('a k6 segment failed', outcome.k6.exitCode).exitCode;
+  }
   if (outcome.record.status === 'failed') {
     const err = new K6Error(
       `k6 exited with code ${outcome.k6.exitCode ?? outcome.k6.signal}: ${outcome.k6.tail.slice(-3).join(' | ')}`,

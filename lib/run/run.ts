@@ -3,7 +3,7 @@
  * Nothing here is ever overwritten: each run gets a new directory named by a unique run id.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureBundle } from '../../build/bundle.ts';
 import { ConfigError, UsageError } from '../cli/errors.ts';
@@ -12,7 +12,18 @@ import { REFERENCE_PASSWORD } from '../../target/users.ts';
 import { preflight, type PreflightResult } from './preflight.ts';
 import type { Config } from '../config/schema.ts';
 import { locateK6, type K6Binary } from '../k6/locate.ts';
-import { freePort, K6_EXIT, k6HasStarted, readLiveMetrics, runK6, type K6RunResult } from '../k6/runner.ts';
+import { freePort, K6_EXIT, k6HasStarted, runK6, type K6RunResult } from '../k6/runner.ts';
+import { setupNetns } from './netns.ts';
+import {
+  combinedResult,
+  combineStatus,
+  LiveTotals,
+  runSegments,
+  segmentFiles,
+  segmentSpecs,
+  type SegmentLaunch,
+  type SegmentOutcome,
+} from './segments.ts';
 import { PlanSchema, type Plan, type PlanStage } from '../plan/schema.ts';
 import { buildPlan, PlanError } from '../shared/plan.ts';
 import { findProfile, profileNames } from '../shared/profiles.ts';
@@ -42,6 +53,11 @@ export interface RunOptions {
   /** Where k6 streams to, if anywhere (recorded in run.json). */
   influx?: RunRecord['influx'];
   progress: ProgressMode;
+  /**
+   * `--segments-netns`: the network namespace that holds the target; each of the
+   * `config.load.segments` k6 processes then runs in a namespace of its own (lib/run/netns.ts).
+   */
+  segmentsNetns?: string | null;
   now?: () => Date;
   /** Where messages for the user go. */
   log: (line: string) => void;
@@ -54,6 +70,8 @@ export interface RunOutcome {
   k6: K6RunResult;
   /** The pre-flight's answer (a run whose target does not answer never starts). */
   preflight: PreflightResult;
+  /** Each k6 process of a segmented run (`--segments N`, `--segments-netns`); null for one process. */
+  segments: SegmentOutcome[] | null;
 }
 
 /** The scenario is a flow of the config (built-in ones included); the profile a built-in one or the config's own. */
@@ -135,8 +153,12 @@ export function secretsFor(
   return { env: values, redact: [...new Set(redact)] };
 }
 
+/** Writes run.json atomically (a temp file, then rename): it is rewritten while the run goes, and read meanwhile. */
 export async function writeRecord(runDir: string, record: RunRecord): Promise<void> {
-  await writeFile(join(runDir, 'run.json'), JSON.stringify(record, null, 2) + '\n');
+  const file = join(runDir, 'run.json');
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
+  await rename(tmp, file);
 }
 
 function stageAt(plan: Plan, elapsedS: number): PlanStage {
@@ -192,93 +214,151 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
     if (err instanceof PlanError) throw new UsageError(err.message);
     throw err;
   }
-  // Before any file or load: a target that does not answer, or a credential that is not set,
-  // stops the run here (exit 4 or 2), with no run directory half made.
-  const pre = await preflight(plan.baseUrl, opts.config.target.preflight);
-  const secrets = secretsFor(plan, opts.env ?? process.env, {
-    password: opts.password ?? null,
-    referenceApi: pre.referenceApi,
-    log: opts.log,
-  });
-  const runDir = await createRunDir(opts.config.outDir, runId);
-  const planPath = join(runDir, 'plan.json');
-  await writeFile(planPath, JSON.stringify(plan, null, 2) + '\n');
-  const script = await ensureBundle('flow', 'run');
-
-  const apiAddress = `127.0.0.1:${await freePort()}`;
-  const record: RunRecord = {
-    kind: 'loadgate.run',
-    version: 1,
-    runId,
-    status: 'running',
-    k6Version: k6.version,
-    k6ExitCode: null,
-    signal: null,
-    startedAt: now().toISOString(),
-    endedAt: null,
-    rawFiles: ['raw.ndjson.gz'],
-    influx: opts.influx ?? null,
-  };
-  await writeRecord(runDir, record);
-  opts.log(`run ${runId}: ${scenario}/${profile} against ${plan.baseUrl} → ${runDir}`);
-  await notify(opts.observers, opts.log, (o) => o.onStart?.(plan, record));
-
-  const totalS = plan.stages[plan.stages.length - 1]?.endS ?? 0;
-  const progress = createProgress(opts.progress, process.stderr);
-  // The stage clock starts when k6 starts executing, not when it is spawned: initialising
-  // hundreds of pre-allocated VUs takes a while, and the stages are k6's, not the wall's.
-  let startedMs: number | null = null;
-  let finished = false;
-  let lastStage: string | null = null;
-  let lastRequests = 0;
-  let lastPollMs = Date.now();
-  const timer = setInterval(() => {
-    void (async () => {
-      if (startedMs === null) {
-        if (!(await k6HasStarted(apiAddress))) return;
-        startedMs ??= Date.now();
-      }
-      if (finished) return;
-      const elapsedS = (Date.now() - startedMs) / 1000;
-      const stage = stageAt(plan, elapsedS);
-      if (stage.name !== lastStage) {
-        lastStage = stage.name;
-        await notify(opts.observers, opts.log, (o) => o.onStage?.(plan, stage, Date.now()));
-      }
-      const live = await readLiveMetrics(apiAddress);
-      // A poll still in flight when k6 ends must not draw on a stopped display.
-      if (!live || finished) return;
-      const nowMs = Date.now();
-      const rps = ((live.requests - lastRequests) * 1000) / Math.max(1, nowMs - lastPollMs);
-      lastRequests = live.requests;
-      lastPollMs = nowMs;
-      progress.update({ ...live, elapsedS, totalS, stage: stage.name, rps });
-    })();
-  }, 1000);
-
-  let result: K6RunResult;
+  const count = opts.config.load.segments;
+  // Segments as separate hosts: the namespaces exist before the pre-flight, which is sent from one.
+  const topology =
+    opts.segmentsNetns == null
+      ? null
+      : await setupNetns({ hub: opts.segmentsNetns, count, baseUrl: plan.baseUrl, tag: runId.slice(-6), log: opts.log });
   try {
-    result = await runK6({
-      k6,
-      script,
-      env: { LOADGATE_PLAN: planPath, ...secrets.env, ...opts.extraEnv },
-      outputs: [`json=${join(runDir, 'raw.ndjson.gz')}`, ...opts.extraOutputs],
-      summaryExport: join(runDir, 'summary.json'),
-      apiAddress,
-      logFile: join(runDir, 'k6.log'),
-      redact: secrets.redact,
+    // Before any file or load: a target that does not answer, or a credential that is not set,
+    // stops the run here (exit 4 or 2), with no run directory half made.
+    const pre = topology
+      ? await topology.preflight(plan.baseUrl, opts.config.target.preflight)
+      : await preflight(plan.baseUrl, opts.config.target.preflight);
+    const secrets = secretsFor(plan, opts.env ?? process.env, {
+      password: opts.password ?? null,
+      referenceApi: pre.referenceApi,
+      log: opts.log,
     });
-  } finally {
-    finished = true;
-    clearInterval(timer);
-    progress.stop();
-  }
+    const runDir = await createRunDir(opts.config.outDir, runId);
+    const planPath = join(runDir, 'plan.json');
+    await writeFile(planPath, JSON.stringify(plan, null, 2) + '\n');
+    const script = await ensureBundle('flow', 'run');
+    if (topology) await topology.startRelays();
+    const segmented = count > 1 || topology !== null;
 
-  record.status = statusFrom(result);
-  record.k6ExitCode = result.exitCode;
-  record.signal = result.forwarded ?? result.signal;
-  record.endedAt = now().toISOString();
-  await writeRecord(runDir, record);
-  await notify(opts.observers, opts.log, (o) => o.onEnd?.(plan, record));
-  return { runDir, plan, record, k6: result, preflight: pre };
+    const launches: SegmentLaunch[] = [];
+    for (const spec of segmentSpecs(count)) {
+      const ns = topology?.segments[spec.index - 1];
+      const address = ns ? null : `127.0.0.1:${await freePort()}`;
+      launches.push({
+        spec,
+        files: segmentFiles(spec.index, count),
+        k6ApiAddress: ns?.k6ApiAddress ?? (address as string),
+        apiClient: ns?.apiClient ?? (address as string),
+        wrap: ns?.wrap ?? [],
+        netns: ns ? { namespace: ns.namespace, address: ns.address } : null,
+      });
+    }
+    const record: RunRecord = {
+      kind: 'loadgate.run',
+      version: 1,
+      runId,
+      status: 'running',
+      k6Version: k6.version,
+      k6ExitCode: null,
+      signal: null,
+      startedAt: now().toISOString(),
+      endedAt: null,
+      rawFiles: launches.map((l) => l.files.rawFile),
+      influx: opts.influx ?? null,
+    };
+    await writeRecord(runDir, record);
+    const split = segmented
+      ? ` in ${count} segment${count > 1 ? 's' : ''}${topology ? ` (network namespaces into ${topology.hub})` : ''}`
+      : '';
+    opts.log(`run ${runId}: ${scenario}/${profile} against ${plan.baseUrl}${split} → ${runDir}`);
+    await notify(opts.observers, opts.log, (o) => o.onStart?.(plan, record));
+
+    const apis = launches.map((l) => l.apiClient);
+    const live = new LiveTotals(apis);
+    const totalS = plan.stages[plan.stages.length - 1]?.endS ?? 0;
+    const progress = createProgress(opts.progress, process.stderr);
+    // The stage clock starts when k6 starts executing, not when it is spawned: initialising
+    // hundreds of pre-allocated VUs takes a while, and the stages are k6's, not the wall's.
+    // Segments start together (runSegments resumes them at once): the first one's start is the test's.
+    let startedMs: number | null = null;
+    let finished = false;
+    let lastStage: string | null = null;
+    let lastRequests = 0;
+    let lastPollMs = Date.now();
+    const timer = setInterval(() => {
+      void (async () => {
+        if (startedMs === null) {
+          if (!(await Promise.all(apis.map((a) => k6HasStarted(a)))).some(Boolean)) return;
+          startedMs ??= Date.now();
+        }
+        if (finished) return;
+        const elapsedS = (Date.now() - startedMs) / 1000;
+        const stage = stageAt(plan, elapsedS);
+        if (stage.name !== lastStage) {
+          lastStage = stage.name;
+          await notify(opts.observers, opts.log, (o) => o.onStage?.(plan, stage, Date.now()));
+        }
+        const totals = await live.read();
+        // A poll still in flight when k6 ends must not draw on a stopped display.
+        if (!totals || finished) return;
+        const nowMs = Date.now();
+        const rps = ((totals.requests - lastRequests) * 1000) / Math.max(1, nowMs - lastPollMs);
+        lastRequests = totals.requests;
+        lastPollMs = nowMs;
+        progress.update({ ...totals, elapsedS, totalS, stage: stage.name, rps });
+      })();
+    }, 1000);
+
+    const env = { LOADGATE_PLAN: planPath, ...secrets.env, ...opts.extraEnv };
+    let result: K6RunResult;
+    let segments: SegmentOutcome[] | null = null;
+    try {
+      if (!segmented) {
+        const only = launches[0] as SegmentLaunch;
+        result = await runK6({
+          k6,
+          script,
+          env,
+          outputs: [`json=${join(runDir, only.files.rawFile)}`, ...opts.extraOutputs],
+          summaryExport: join(runDir, only.files.summaryFile),
+          apiAddress: only.k6ApiAddress,
+          logFile: join(runDir, only.files.logFile),
+          redact: secrets.redact,
+        });
+      } else {
+        segments = await runSegments({
+          launches,
+          runDir,
+          base: { k6, script, env, redact: secrets.redact, outputs: opts.extraOutputs },
+          onChange: async (list) => {
+            record.segments = list;
+            await writeRecord(runDir, record);
+          },
+          onStart: (atMs) => (startedMs ??= atMs),
+          now,
+          log: opts.log,
+        });
+        result = combinedResult(segments);
+      }
+    } finally {
+      finished = true;
+      clearInterval(timer);
+      progress.stop();
+    }
+
+    if (segments === null) {
+      record.status = statusFrom(result);
+    } else {
+      record.segments = segments.map((x) => x.record);
+      const combined = combineStatus(record.segments);
+      record.status = result.forwarded ? 'interrupted' : combined.status;
+      if (combined.partial) record.partial = true;
+    }
+    record.k6ExitCode = result.exitCode;
+    record.signal = result.forwarded ?? result.signal;
+    record.endedAt = now().toISOString();
+    await writeRecord(runDir, record);
+    await notify(opts.observers, opts.log, (o) => o.onEnd?.(plan, record));
+    return { runDir, plan, record, k6: result, preflight: pre, segments };
+  } finally {
+    await topology?.teardown();
+  }
 }

@@ -101,6 +101,9 @@ export const TIMEOUT_METRIC = 'loadgate_timeouts';
 /** A header every answer of the reference API carries (target/server.ts), so the pre-flight knows it. */
 export const REFERENCE_API_HEADER = 'X-Loadgate-Reference-Api';
 
+/** The origin the reference API's CORS allows (target/profiles.ts), and the readiness check asks for by default. */
+export const REFERENCE_API_ORIGIN = 'https://app.example.test';
+
 /** The `phase` tag of a run given no phase (InfluxDB has no empty tag values; Grafana filters on it). */
 export const NO_PHASE = 'none';
 
@@ -146,7 +149,11 @@ export const DEFAULT_CONFIG = {
     journey: { mix: { auth: 2, user: 5, monitoring: 3 } },
   } as Record<string, unknown>,
   scenario: 'journey' as string | null,
-  users: { emailTemplate: 'user{{i}}@example.test', count: 200, passwordEnv: 'LOADGATE_PASSWORD' },
+  /**
+   * The test users. `sessions` of them log in once before the load (k6's setup()); the VUs of
+   * `vu`-session flows share those sessions, so no login lands in the load the plan offers.
+   */
+  users: { emailTemplate: 'user{{i}}@example.test', count: 200, passwordEnv: 'LOADGATE_PASSWORD', sessions: 10 },
   load: {
     /** The target request rate the profiles scale (their 100 %). */
     rps: 100,
@@ -154,6 +161,8 @@ export const DEFAULT_CONFIG = {
     durationScale: 1,
     /** VU cap for arrival-rate executors; null derives it from the rate and the timeouts. */
     maxVUs: null as number | null,
+    /** k6 processes the test is split across (k6 execution segments); 1 runs one process. */
+    segments: 1,
   },
   /**
    * Load profiles of the config's own, beside the built-in ones (lib/shared/profiles.ts), which
@@ -163,6 +172,32 @@ export const DEFAULT_CONFIG = {
   outDir: 'results',
   /** The threshold set verdicts use; null picks the run's phase, else `production`. */
   thresholdSet: null as string | null,
+  /**
+   * The readiness checks that run beside the load (lib/config/schema.ts ReadinessConfigSchema,
+   * docs/verdicts.md "Production readiness"). They fit the reference API: its CORS allows
+   * REFERENCE_API_ORIGIN, and monitoring.metrics is its Prometheus endpoint.
+   */
+  readiness: {
+    /**
+     * Off by default: the checks add requests to every run (about four a second, beside the
+     * load). `loadgate demo` switches them on; a config turns them on with `readiness: { enabled: true }`.
+     */
+    enabled: false,
+    /** Iterations per second of the readiness scenario: at most four requests each. */
+    rate: 1,
+    timeout: '2s',
+    securityHeaders: { enabled: true, endpoints: null as string[] | null, hsts: 'auto' as 'auto' | 'always' | 'never' },
+    cors: {
+      enabled: true,
+      endpoint: null as string | null,
+      allowedOrigin: REFERENCE_API_ORIGIN,
+      refusedOrigin: 'https://elsewhere.example.test',
+      requestHeaders: ['authorization', 'content-type'],
+    },
+    compression: { enabled: true, minBytes: 1024 },
+    probes: { enabled: true, endpoints: null as string[] | null, maxMs: 100 },
+    monitoring: { enabled: true, endpoints: null as string[] | null, prometheus: ['monitoring.metrics'] as string[] },
+  },
 };
 export type DefaultConfig = typeof DEFAULT_CONFIG;
 
@@ -174,5 +209,8 @@ export function emptyCatalogue(): DefaultConfig {
   c.endpoints = {};
   c.flows = {};
   c.scenario = null;
+  // The readiness defaults name the reference API's Prometheus endpoint: another API names its
+  // own when it opts in (`readiness: { enabled: true, cors: { allowedOrigin: … }, monitoring: { prometheus: [...] } }`).
+  c.readiness.monitoring.prometheus = [];
   return c;
 }

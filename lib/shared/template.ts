@@ -26,11 +26,11 @@ function isVarName(name: string): boolean {
 /** The variable names a text uses (`env.NAME` included as such). */
 export function templateVars(text: string): string[] {
   const out: string[] = [];
-  compileTemplate(text, 'raw', (name) => {
+  const names = compileTemplate(text, 'raw', (name) => {
     out.push(`env.${name}`);
     return '';
-  }).names.forEach((n) => out.push(n));
-  return out;
+  }).names;
+  return [...out, ...names];
 }
 
 /** How a value is written where the placeholder stands. */

@@ -15,7 +15,8 @@ export function entry(scenario: string): {
 } {
   const plan = loadPlan(scenario);
   const runner = new FlowRunner(new Api(plan), plan);
-  const checks = plan.readiness ? new Readiness(plan, plan.readiness) : null;
+  // Built on a VU's first readiness iteration: the VUs that only run the load never pay for it.
+  let checks: Readiness | null = null;
   return {
     options: plan.k6Options,
     setup: () => runner.setup(),
@@ -23,6 +24,10 @@ export function entry(scenario: string): {
       tagStage(plan);
       runner.run(plan.scenario, data);
     },
-    readiness: () => checks?.iteration(),
+    readiness: () => {
+      if (!plan.readiness) return;
+      checks ??= new Readiness(plan, plan.readiness);
+      checks.iteration();
+    },
   };
 }

@@ -349,8 +349,13 @@ describe('a generated run against the naive reference', () => {
     const m = await analyzeRun(d);
     // Lines and points differ (the VU gauges are in both files); means may differ in the last
     // bit (the values are summed in another order); everything else is the same.
-    const strip = (x: Analysis) => ({ ...x, generatedAt: '', input: { ...x.input, files: [], lines: 0, points: 0 } });
+    const strip = (x: Analysis) => ({ ...x, generatedAt: '', input: { ...x.input, files: [], lines: 0, points: 0 }, segments: undefined });
     expectClose(strip(m), strip(a), '');
+    // Each file is one segment of the test.
+    expect(m.segments?.list.map((s) => [s.index, s.files, s.requests > 0])).toEqual([
+      [1, ['raw-1.ndjson.gz'], true],
+      [2, ['raw-2.ndjson.gz'], true],
+    ]);
   });
 
   it('hdr mode: percentiles within the stated relative error (plus one rank), the same counts', async () => {

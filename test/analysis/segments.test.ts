@@ -98,8 +98,20 @@ describe('execution segments in separate run directories', () => {
     expect(merged.series).toEqual(one.series);
   });
 
-  it('the whole analysis is the same, but for which files were read', () => {
-    const strip = (a: Analysis) => ({ ...a, generatedAt: '', input: { ...a.input, files: [], lines: 0, points: 0 } });
+  it('records each directory as a segment: its files and its requests, which add up to the total', () => {
+    expect(one.segments).toBeUndefined();
+    expect(merged.segments?.count).toBe(2);
+    expect(merged.segments?.partial).toBe(false);
+    expect(merged.segments?.list.map((x) => [x.index, x.segment, x.files.length, x.status])).toEqual([
+      [1, null, 1, 'completed'],
+      [2, null, 1, 'completed'],
+    ]);
+    const req = (ls: readonly string[]) => ls.filter((l) => l.startsWith('{"metric":"http_req_duration"')).length;
+    expect(merged.segments?.list.map((x) => x.requests)).toEqual([req(seg0.lines), req(seg1.lines)]);
+  });
+
+  it('the whole analysis is the same, but for which files were read (and the segments they came from)', () => {
+    const strip = (a: Analysis) => ({ ...a, generatedAt: '', input: { ...a.input, files: [], lines: 0, points: 0 }, segments: undefined });
     expect(strip(merged)).toEqual(strip(one));
     // The VU gauges are in both files: more lines and points than one process writes.
     expect(merged.input.points).toBeGreaterThan(one.input.points);
@@ -109,7 +121,7 @@ describe('execution segments in separate run directories', () => {
     const h1 = await analyzeRun(oneDir, { percentiles: 'hdr' });
     const hm = await analyzeRun([dir0, dir1], { percentiles: 'hdr' });
     expect(hm.settings.percentiles).toBe('hdr');
-    const strip = (a: Analysis) => ({ ...a, generatedAt: '', input: { ...a.input, files: [], lines: 0, points: 0 } });
+    const strip = (a: Analysis) => ({ ...a, generatedAt: '', input: { ...a.input, files: [], lines: 0, points: 0 }, segments: undefined });
     expect(strip(hm)).toEqual(strip(h1));
   });
 

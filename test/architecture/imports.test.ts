@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Value imports of a TypeScript file (`import type …` and `import { type A, type B }` skipped). */
-export function valueImports(source: string): string[] {
+function valueImports(source: string): string[] {
   const out: string[] = [];
   const re = /^\s*(import|export)\s+(type\s+)?([^'"]*?)\s*from\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
   for (const m of source.matchAll(re)) {

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { SCENARIO_NAMES } from '../../shared/defaults.ts';
 import { LOAD_PROFILE_NAMES } from '../../shared/profiles.ts';
-import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
+import { addCommonRunFlags, addSegmentsNetnsFlag, configFlagsOf, type CommonRunFlags } from '../flags.ts';
 import { setOutcome } from '../outcome.ts';
 import { UsageError } from '../errors.ts';
 
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     )
     .addOption(new Option('-p, --profile <name>', `load profile: ${LOAD_PROFILE_NAMES.join(', ')} or the config's own`).default('load'))
     .option('--phase <label>', 'phase label of this run (baseline, phase1 …); also picks the threshold set of that name');
-  addCommonRunFlags(cmd).action(async (flags: RunFlags, command: Command) => {
+  addSegmentsNetnsFlag(addCommonRunFlags(cmd)).action(async (flags: RunFlags, command: Command) => {
     // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
     const [{ loadConfig }, { executeRun }] = await Promise.all([import('../../config/load.ts'), import('../../run/execute.ts')]);
     const config = await loadConfig({ configPath: flags.config, flags: configFlagsOf(flags) });
