@@ -60,9 +60,11 @@ describe('loadgate demo', () => {
     expect(score(base)).toBeLessThan(0.5);
     expect(score(p3)).toBeGreaterThan(0.9);
     expect(score(p3)).toBeGreaterThan(score(base));
-    // The baseline is not production-ready for real reasons: no security headers, CORS or gzip; probes slow under load.
+    // The baseline is not production-ready for real reasons: no security headers, CORS or gzip
+    // (its profile switches them off). Whether its probes are slow under load depends on the
+    // machine, so that check is not asserted here.
     const failing = base.readiness!.checks.filter((c) => c.status === 'fail').map((c) => c.id);
-    expect(failing).toEqual(expect.arrayContaining(['security.content-type-options', 'cors.allowed', 'compression', 'probes.latency']));
+    expect(failing).toEqual(expect.arrayContaining(['security.content-type-options', 'cors.allowed', 'compression']));
     // A system that served far less than it was offered is saturated, not "valid".
     expect(base.validity.saturated).toBe(true);
 
