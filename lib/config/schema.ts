@@ -11,6 +11,7 @@ import { compileJsonPath } from '../shared/json-path.ts';
 import { BodyCheckSchema, BodyTypeSchema, HttpMethodSchema, TokenSourceSchema } from '../plan/schema.ts';
 import { LOAD_PROFILE_NAMES } from '../shared/profiles.ts';
 import { BUILTIN_VARS, templateVars } from '../shared/template.ts';
+import { groupOf } from '../shared/endpoint.ts';
 
 export const DurationSchema = z.string().refine(
   (v) => {
@@ -360,16 +361,6 @@ export const ConfigSchema = z
   .strict()
   .superRefine(checkReferences);
 export type Config = z.infer<typeof ConfigSchema>;
-
-/** The group an endpoint belongs to. */
-export function groupOf(name: string, e: Pick<EndpointConfig, 'group'>): string {
-  return e.group ?? name.split('.')[0] ?? name;
-}
-
-/** The auth strategy an endpoint uses: its own, else its group's, else none. */
-export function authOf(config: Pick<Config, 'groups'>, name: string, e: Pick<EndpointConfig, 'group' | 'auth'>): string {
-  return e.auth ?? config.groups[groupOf(name, e)]?.auth ?? 'none';
-}
 
 type Ctx = z.RefinementCtx<Config>;
 

@@ -2,12 +2,13 @@
  * Builds the resolved plan from a validated config. Pure and free of Node APIs: the CLI calls
  * it before spawning k6, and the k6 scripts call it themselves when run without the CLI.
  */
-import type { Config, EndpointConfig, FlowConfig } from '../config/schema.ts';
+import type { Config, FlowConfig } from '../config/schema.ts';
 import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanReadiness, PlanStage } from '../plan/schema.ts';
 import { NO_PHASE, TIMEOUT_METRIC } from './defaults.ts';
 import { READINESS_SCENARIO } from './readiness.ts';
 import { parseDuration, k6Duration } from './duration.ts';
 import { findProfile, profileNames, type LoadProfile } from './profiles.ts';
+import { authOf, groupOf } from './endpoint.ts';
 import { resolveStatus } from './status.ts';
 import { envNames } from './template.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
@@ -30,10 +31,6 @@ export interface PlanInput {
 /** A plan error: the scenario or a flow cannot be built. The CLI turns it into a usage error. */
 export class PlanError extends Error {}
 
-function groupOf(name: string, e: Pick<EndpointConfig, 'group'>): string {
-  return e.group ?? name.split('.')[0] ?? name;
-}
-
 /** Every enabled endpoint of the config, resolved (the scenario picks its own from these). */
 export function resolveEndpoints(config: Config): PlanEndpoint[] {
   const defaultMs = parseDuration(config.defaultTimeout) ?? 2000;
@@ -51,7 +48,7 @@ export function resolveEndpoints(config: Config): PlanEndpoint[] {
       // null removes a body (a default one included); absent means none.
       ...(e.body === undefined || e.body === null ? {} : { body: e.body }),
       bodyType: e.bodyType ?? 'json',
-      auth: e.auth ?? config.groups?.[group]?.auth ?? 'none',
+      auth: authOf(config.groups, name, e),
       timeoutMs: e.timeout === null || e.timeout === undefined ? defaultMs : (parseDuration(e.timeout) ?? defaultMs),
       weight: e.weight ?? 1,
       expectStatus: (e.expectStatus ?? ['2xx']).map(resolveStatus),
@@ -66,7 +63,7 @@ export function resolveEndpoints(config: Config): PlanEndpoint[] {
 export function resolveFlows(config: Config, endpoints: readonly PlanEndpoint[]): Record<string, Flow> {
   const enabled = new Map(endpoints.map((e) => [e.name, e]));
   const flows: Record<string, Flow> = {};
-  const resolve = (name: string, f: FlowConfig): Flow | null => {
+  const resolve = (f: FlowConfig): Flow | null => {
     if (f.steps) {
       const defaultThink = f.think === undefined ? 0 : (parseDuration(f.think) ?? 0);
       const steps = f.steps
@@ -87,12 +84,11 @@ export function resolveFlows(config: Config, endpoints: readonly PlanEndpoint[])
       const list = [...picked].map(([n, weight]) => ({ name: n, weight }));
       return list.length ? { kind: 'pick', endpoints: list } : null;
     }
-    void name;
     return null; // mixes are resolved below, once every flow they name is known
   };
   const configured = (config.flows ?? {}) as Record<string, FlowConfig>;
   for (const [name, f] of Object.entries(configured)) {
-    const flow = resolve(name, f);
+    const flow = resolve(f);
     if (flow) flows[name] = flow;
   }
   for (const e of endpoints) {

@@ -120,17 +120,20 @@ export class FlowRunner {
     for (const step of f.steps) {
       const res = this.send(step.endpoint, vars, sessions);
       if (!res) return; // no session could be had, or the request's answer cannot carry the flow on
-      for (const [k, path] of step.captures) {
+      if (step.captures.length) {
+        // k6 caches the parsed body, but one parse per step is all a capture needs.
         let body: unknown;
         try {
           body = res.json();
         } catch {
           return;
         }
-        const v = readJsonPath(body, path);
-        // A capture that is not there would send nonsense on: the iteration stops here.
-        if (isMissing(v) || v === null) return;
-        vars[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+        for (const [k, path] of step.captures) {
+          const v = readJsonPath(body, path);
+          // A capture that is not there would send nonsense on: the iteration stops here.
+          if (isMissing(v) || v === null) return;
+          vars[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+        }
       }
       if (step.thinkS > 0) sleep(step.thinkS);
     }

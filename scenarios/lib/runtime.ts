@@ -246,10 +246,6 @@ export class Api {
     this.password = password ?? '';
   }
 
-  has(name: string): boolean {
-    return this.prepared.has(name);
-  }
-
   endpoint(name: string): PreparedEndpoint | undefined {
     return this.prepared.get(name);
   }
