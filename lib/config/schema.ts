@@ -269,7 +269,8 @@ export const ReadinessConfigSchema = z
         enabled: z.boolean(),
         /** The endpoint whose path the preflights ask about; null: the first authenticated GET endpoint (else the first GET). */
         endpoint: z.string().min(1).nullable(),
-        allowedOrigin: OriginSchema,
+        /** The origin a preflight must be allowed for; null (the default with `extends: none`) skips the CORS checks. */
+        allowedOrigin: OriginSchema.nullable(),
         refusedOrigin: OriginSchema,
         /** Headers the preflight asks for (Access-Control-Request-Headers); each must be allowed. */
         requestHeaders: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name' })),

@@ -173,7 +173,9 @@ export type PlanStage = z.infer<typeof PlanStageSchema>;
 /**
  * The readiness checks the run makes beside the load (a second k6 scenario, `scenario`, whose
  * samples the analysis keeps apart): which endpoints each check asks, and its settings. A check
- * that is off is null. Resolved from the config's `readiness` by lib/shared/plan.ts.
+ * that is off, or has nothing to ask (then named in `skipped`), is null; with nothing to ask at
+ * all there are no targets and no k6 scenario. Resolved from the config's `readiness` by
+ * lib/shared/plan.ts.
  */
 export const PlanReadinessSchema = z
   .object({
@@ -223,6 +225,12 @@ export const PlanReadinessSchema = z
       .object({ endpoints: z.array(z.string()).min(1), prometheus: z.array(z.string()) })
       .strict()
       .nullable(),
+    /**
+     * Checks switched on that have nothing to ask, by check id, and why (`no probe endpoint
+     * configured (…)`): the verdict states the reason instead of "switched off". Optional:
+     * plans written before it lack it.
+     */
+    skipped: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 export type PlanReadiness = z.infer<typeof PlanReadinessSchema>;

@@ -168,7 +168,7 @@ export function readinessView(analysis: Analysis, verdict: Verdict | null) {
     reason: c.reason ?? '',
   }));
   const note = !r.measured
-    ? 'No readiness checks ran beside the load (switched off, or a run from before them): monitoring and security are not judged.'
+    ? 'No readiness checks ran beside the load (switched off, nothing to ask: see each check, or a run from before them): monitoring and security are not judged.'
     : verdict?.production || verdict?.set.name === 'production'
       ? ''
       : 'Not judged against the production gate: performance, errors and timeouts are not scored.';

@@ -5,7 +5,7 @@
 import type { Config, FlowConfig } from '../config/schema.ts';
 import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanReadiness, PlanStage } from '../plan/schema.ts';
 import { NO_PHASE, TIMEOUT_METRIC } from './defaults.ts';
-import { READINESS_SCENARIO } from './readiness.ts';
+import { READINESS_SCENARIO, type ReadinessCheckId } from './readiness.ts';
 import { parseDuration, k6Duration } from './duration.ts';
 import { findProfile, profileNames, type LoadProfile } from './profiles.ts';
 import { authOf, groupOf } from './endpoint.ts';
@@ -264,8 +264,11 @@ function readinessEligible(e: PlanEndpoint): boolean {
 
 /**
  * The readiness checks of a plan, from the config's `readiness` and every enabled endpoint of the
- * config (a check may ask endpoints the scenario does not call): null when switched off or when
- * no check has anything to ask. Endpoint lists left null are picked here (docs/verdicts.md).
+ * config (a check may ask endpoints the scenario does not call): null when switched off. Endpoint
+ * lists left null are picked here (docs/verdicts.md). A check switched on with nothing to ask (an
+ * API without probes, monitoring endpoints or a configured origin) is null and named in
+ * `skipped` with the reason, which the verdict states; with nothing to ask at all the plan keeps
+ * the reasons and no target, and the run has no readiness scenario (hasReadinessRequests).
  */
 export function resolveReadiness(config: Config, all: readonly PlanEndpoint[]): PlanReadiness | null {
   const r = config.readiness;
@@ -275,29 +278,58 @@ export function resolveReadiness(config: Config, all: readonly PlanEndpoint[]): 
     (names === null ? all.filter(auto) : names.map((n) => byName.get(n)).filter((e): e is PlanEndpoint => e !== undefined)).filter(
       readinessEligible,
     );
+  const skipped: Partial<Record<ReadinessCheckId, string>> = {};
+  const skip = (ids: readonly ReadinessCheckId[], why: string) => {
+    for (const id of ids) skipped[id] = why;
+  };
+  const eligible = 'a GET endpoint without placeholders';
   const probes = r.probes.enabled ? pick(r.probes.endpoints, (e) => e.probe) : [];
+  if (r.probes.enabled && !probes.length) {
+    skip(['probes.latency'], `no probe endpoint configured (probe: true on ${eligible}, or readiness.probes.endpoints)`);
+  }
   const prometheus = r.monitoring.enabled ? pick(r.monitoring.prometheus, () => false) : [];
   const monitoring = r.monitoring.enabled ? pick(r.monitoring.endpoints, (e) => e.group === 'monitoring') : [];
   for (const p of prometheus) if (!monitoring.includes(p)) monitoring.push(p);
+  if (r.monitoring.enabled && !monitoring.length) {
+    skip(
+      ['monitoring.answering'],
+      `no monitoring endpoint configured (${eligible} in the group monitoring, or readiness.monitoring.endpoints)`,
+    );
+  }
+  if (r.monitoring.enabled && !prometheus.length) {
+    skip(['monitoring.prometheus'], 'no Prometheus endpoint configured (readiness.monitoring.prometheus)');
+  }
   const special = new Set([...probes, ...monitoring].map((e) => e.name));
   const headers = r.securityHeaders.enabled ? pick(r.securityHeaders.endpoints, (e) => !e.probe && !special.has(e.name)) : [];
+  if (r.securityHeaders.enabled && !headers.length) {
+    skip(
+      ['security.content-type-options', 'security.frame-options', 'security.referrer-policy', 'security.hsts'],
+      `no endpoint to sample for security headers (${eligible} that is not a probe, or readiness.securityHeaders.endpoints)`,
+    );
+  }
   const corsCandidates = all.filter(readinessEligible).filter((e) => !e.probe && !special.has(e.name));
   const corsEndpoint = !r.cors.enabled
     ? undefined
     : r.cors.endpoint !== null
       ? byName.get(r.cors.endpoint)
       : (corsCandidates.find((e) => e.auth !== 'none') ?? corsCandidates[0]);
-  const cors = corsEndpoint
-    ? {
-        endpoint: corsEndpoint.name,
-        path: corsEndpoint.path,
-        method: corsEndpoint.method,
-        allowedOrigin: r.cors.allowedOrigin,
-        refusedOrigin: r.cors.refusedOrigin,
-        requestHeaders: [...r.cors.requestHeaders],
-      }
-    : null;
-  if (probes.length + monitoring.length + headers.length === 0 && !cors) return null;
+  const allowedOrigin = r.cors.allowedOrigin;
+  if (r.cors.enabled && allowedOrigin === null) {
+    skip(['cors.allowed', 'cors.refused'], 'no allowed origin configured (readiness.cors.allowedOrigin)');
+  } else if (r.cors.enabled && !corsEndpoint) {
+    skip(['cors.allowed', 'cors.refused'], `no endpoint for the CORS preflight (${eligible}, or readiness.cors.endpoint)`);
+  }
+  const cors =
+    corsEndpoint && allowedOrigin !== null
+      ? {
+          endpoint: corsEndpoint.name,
+          path: corsEndpoint.path,
+          method: corsEndpoint.method,
+          allowedOrigin,
+          refusedOrigin: r.cors.refusedOrigin,
+          requestHeaders: [...r.cors.requestHeaders],
+        }
+      : null;
   const targets = [...new Map([...probes, ...monitoring, ...headers].map((e) => [e.name, e])).values()].map((e) => {
     const query = Object.entries(e.query)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
@@ -310,6 +342,10 @@ export function resolveReadiness(config: Config, all: readonly PlanEndpoint[]): 
       expectBody: e.expectBody,
     };
   });
+  // Compression is judged on the answers of the other checks' GETs (a preflight has no body).
+  if (r.compression.enabled && !targets.length) {
+    skip(['compression'], 'no readiness request with an answer to judge (no probe, monitoring or header endpoint)');
+  }
   const https = /^https:/i.test(config.target.baseUrl);
   return {
     scenario: READINESS_SCENARIO,
@@ -320,10 +356,16 @@ export function resolveReadiness(config: Config, all: readonly PlanEndpoint[]): 
       ? { endpoints: headers.map((e) => e.name), hsts: r.securityHeaders.hsts === 'always' || (r.securityHeaders.hsts === 'auto' && https) }
       : null,
     cors,
-    compression: r.compression.enabled ? { minBytes: r.compression.minBytes } : null,
+    compression: r.compression.enabled && targets.length ? { minBytes: r.compression.minBytes } : null,
     probes: probes.length ? { endpoints: probes.map((e) => e.name), maxMs: r.probes.maxMs } : null,
     monitoring: monitoring.length ? { endpoints: monitoring.map((e) => e.name), prometheus: prometheus.map((e) => e.name) } : null,
+    ...(Object.keys(skipped).length ? { skipped } : {}),
   };
+}
+
+/** Whether the readiness checks send anything: without a target or a preflight the run has no readiness scenario. */
+export function hasReadinessRequests(r: PlanReadiness): boolean {
+  return r.targets.length > 0 || r.cors !== null;
 }
 
 /** Requests one readiness iteration sends at most: a probe, a monitoring endpoint, a header sample, a preflight. */
@@ -457,7 +499,9 @@ export function buildPlan(input: PlanInput): Plan {
       scenarios: {
         [scenario.replace(/[^A-Za-z0-9_-]/g, '_')]: k6Scenario,
         // The readiness checks beside the load, in the same k6 run; the analysis keeps their samples apart.
-        ...(readiness ? { [readiness.scenario]: readinessK6Scenario(readiness, stages[stages.length - 1]?.endS ?? 0) } : {}),
+        ...(readiness && hasReadinessRequests(readiness)
+          ? { [readiness.scenario]: readinessK6Scenario(readiness, stages[stages.length - 1]?.endS ?? 0) }
+          : {}),
       },
       thresholds: input.thresholds
         ? toK6Thresholds(input.thresholds.set, endpoints, {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../config/load.ts';
+import { join } from 'node:path';
+import { readConfigFile, resolveConfig } from '../config/load.ts';
+import { ROOT } from '../root.ts';
 import { ConfigError } from '../cli/errors.ts';
 import { PlanSchema } from '../plan/schema.ts';
 import { buildPlan } from './plan.ts';
@@ -114,10 +116,21 @@ describe('readiness in the config and the plan', () => {
   const on = (readiness: Record<string, unknown> = {}) =>
     resolveConfig({ file: { path: 'c.yaml', data: { readiness: { enabled: true, ...readiness } } } });
 
-  it('is off by default: a run sends the load only', () => {
+  it('is on by default (every run answers how far from production); `enabled: false` sends the load only', () => {
     const plan = buildPlan({ ...base, config: resolveConfig({}), scenario: 'auth', profile: 'load' });
-    expect(plan.readiness).toBeUndefined();
-    expect(Object.keys(plan.k6Options['scenarios'] as object)).toEqual(['auth']);
+    expect(plan.readiness?.scenario).toBe(READINESS_SCENARIO);
+    expect(plan.readiness?.skipped).toBeUndefined();
+    expect(Object.keys(plan.k6Options['scenarios'] as object)).toEqual(['auth', READINESS_SCENARIO]);
+    const off = buildPlan({
+      ...base,
+      config: resolveConfig({ file: { path: 'c.yaml', data: { readiness: { enabled: false } } } }),
+      scenario: 'auth',
+      profile: 'load',
+    });
+    expect(off.readiness).toBeUndefined();
+    expect(Object.keys(off.k6Options['scenarios'] as object)).toEqual(['auth']);
+    // The env and flag layers leave it alone: only the config file switches it.
+    expect(resolveConfig({ env: { LOADGATE_RPS: '5' }, flags: { target: 'http://127.0.0.1:1' } }).readiness?.enabled).toBe(true);
   });
 
   it('switched on against the reference API: a second k6 scenario with its own exec, and what each check asks', () => {
@@ -170,22 +183,83 @@ describe('readiness in the config and the plan', () => {
     );
   });
 
-  it('another API (extends: none) opts in with its own settings; HSTS is asked of an https target', () => {
+  it('another API (extends: none): what it has is asked, what it lacks is skipped with the reason; HSTS is asked of an https target', () => {
     const data = {
       extends: 'none',
       target: { baseUrl: 'https://api.example.test' },
       endpoints: { 'things.list': { path: '/things' }, 'ops.health': { path: '/healthz', probe: true } },
     };
-    const none = buildPlan({ ...base, config: resolveConfig({ file: { path: 'c.yaml', data } }), scenario: 'things', profile: 'smoke' });
-    expect(none.readiness).toBeUndefined();
-    const on = buildPlan({
+    const plan = PlanSchema.parse(
+      buildPlan({ ...base, config: resolveConfig({ file: { path: 'c.yaml', data } }), scenario: 'things', profile: 'smoke' }),
+    );
+    const r = plan.readiness;
+    expect(r?.probes?.endpoints).toEqual(['ops.health']);
+    expect(r?.monitoring).toBeNull();
+    expect(r?.securityHeaders).toEqual({ endpoints: ['things.list'], hsts: true });
+    expect(r?.compression).toEqual({ minBytes: 1024 });
+    // The reference API's origin and Prometheus endpoint are not this API's: no CORS until it names its origin.
+    expect(r?.cors).toBeNull();
+    expect(r?.skipped).toEqual({
+      'monitoring.answering': expect.stringMatching(/^no monitoring endpoint configured \(.*readiness\.monitoring\.endpoints\)$/),
+      'monitoring.prometheus': 'no Prometheus endpoint configured (readiness.monitoring.prometheus)',
+      'cors.allowed': 'no allowed origin configured (readiness.cors.allowedOrigin)',
+      'cors.refused': 'no allowed origin configured (readiness.cors.allowedOrigin)',
+    });
+    expect(Object.keys(plan.k6Options['scenarios'] as object)).toEqual(['things', READINESS_SCENARIO]);
+    const own = buildPlan({
       ...base,
-      config: resolveConfig({ file: { path: 'c.yaml', data: { ...data, readiness: { enabled: true } } } }),
+      config: resolveConfig({
+        file: {
+          path: 'c.yaml',
+          data: {
+            ...data,
+            endpoints: { ...data.endpoints, 'ops.metrics': { path: '/metrics' } },
+            readiness: { cors: { allowedOrigin: 'https://web.example.test' }, monitoring: { prometheus: ['ops.metrics'] } },
+          },
+        },
+      }),
       scenario: 'things',
       profile: 'smoke',
     });
-    expect(on.readiness?.probes?.endpoints).toEqual(['ops.health']);
-    expect(on.readiness?.monitoring).toBeNull();
-    expect(on.readiness?.securityHeaders).toEqual({ endpoints: ['things.list'], hsts: true });
+    expect(own.readiness?.cors).toMatchObject({ endpoint: 'things.list', allowedOrigin: 'https://web.example.test' });
+    expect(own.readiness?.monitoring).toEqual({ endpoints: ['ops.metrics'], prometheus: ['ops.metrics'] });
+    expect(own.readiness?.securityHeaders?.endpoints).toEqual(['things.list']);
+    expect(own.readiness?.skipped).toBeUndefined();
+  });
+
+  it('an API with nothing the checks can ask: every check skipped with its reason, and no readiness scenario in k6', () => {
+    const data = {
+      extends: 'none',
+      endpoints: { 'things.create': { method: 'POST', path: '/things', body: { a: 1 } }, 'things.get': { path: '/things/{{id}}' } },
+      flows: { make: { steps: ['things.create'] } },
+    };
+    const plan = PlanSchema.parse(
+      buildPlan({ ...base, config: resolveConfig({ file: { path: 'c.yaml', data } }), scenario: 'make', profile: 'smoke' }),
+    );
+    const r = plan.readiness;
+    expect(r?.targets).toEqual([]);
+    expect([r?.probes, r?.monitoring, r?.securityHeaders, r?.cors, r?.compression]).toEqual([null, null, null, null, null]);
+    expect(Object.keys(r?.skipped ?? {}).sort()).toEqual([...Object.keys(READINESS_CHECKS)].sort());
+    expect(r?.skipped?.['probes.latency']).toMatch(/^no probe endpoint configured/);
+    expect(r?.skipped?.['security.content-type-options']).toMatch(/^no endpoint to sample for security headers/);
+    expect(r?.skipped?.['compression']).toMatch(/^no readiness request with an answer to judge/);
+    expect(Object.keys(plan.k6Options['scenarios'] as object)).toEqual(['make']);
+  });
+
+  it.each([
+    ['examples/miniflux.yaml', 'health.check', ['feeds.list', 'entries.missing', 'account.me', 'account.anonymous']],
+    ['examples/pocketbase.yaml', 'probes.health', ['notes.list']],
+  ])('%s: its probe and GET endpoints are asked, monitoring, Prometheus and CORS skipped with reasons', async (path, probe, headers) => {
+    const file = await readConfigFile(join(ROOT, path));
+    const config = resolveConfig({ file });
+    const plan = PlanSchema.parse(buildPlan({ ...base, config, scenario: config.scenario ?? '', profile: 'smoke' }));
+    const r = plan.readiness;
+    expect(r?.probes?.endpoints).toEqual([probe]);
+    expect(r?.securityHeaders?.endpoints).toEqual(headers);
+    expect(r?.securityHeaders?.hsts).toBe(false);
+    expect(Object.keys(r?.skipped ?? {}).sort()).toEqual(['cors.allowed', 'cors.refused', 'monitoring.answering', 'monitoring.prometheus']);
+    // The readiness targets never carry credentials, and none is an endpoint row of the load.
+    expect(r?.targets.map((t) => t.name)).toEqual([probe, ...headers]);
+    expect(Object.keys(plan.k6Options['scenarios'] as object)).toContain(READINESS_SCENARIO);
   });
 });

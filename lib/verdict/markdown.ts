@@ -148,6 +148,11 @@ function readinessSection(verdict: Verdict): string[] {
       lines.push(`| ${READINESS_ICON[c.status]} | ${checkTitle(c.id)} | ${c.category} | ${share} | ${formatValue(c.required, 'ratio')} |`);
     }
   } else lines.push('', 'No readiness checks ran beside the load: monitoring and security are not judged.');
+  // Checks left out of the score, each with why (switched off, not required, nothing to ask).
+  const off = r.checks.filter((c) => c.status === 'off');
+  if (off.length && (ran.length || off.some((c) => c.reason !== 'switched off'))) {
+    lines.push('', `Not run: ${off.map((c) => `${checkTitle(c.id)} (${c.reason ?? 'switched off'})`).join('; ')}.`);
+  }
   return lines;
 }
 

@@ -5,7 +5,9 @@ import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict } from './compute.ts';
 import { healthyRun, makeAnalysis } from './fixtures.ts';
 import { fmtScore, loadView, readinessSentence } from './headline.ts';
+import { renderMarkdown } from './markdown.ts';
 import { scoreReadiness } from './readiness.ts';
+import { renderTerminal } from './terminal.ts';
 import { VerdictSchema } from './schema.ts';
 
 const { phase3, production, baseline } = BUILTIN_THRESHOLDS.sets;
@@ -117,6 +119,72 @@ describe('the production readiness score', () => {
     // Without the production gate only the checks score.
     expect(r.categories.find((c) => c.name === 'errors')?.score).toBeNull();
     expect(r.score).toBe(1);
+  });
+
+  it("a check with nothing to ask is off with the plan's reason, not failed; the rest are judged as usual", () => {
+    const a = withReadiness(healthyRun(120), { 'probes.latency': 1, 'security.content-type-options': 0 });
+    const noProbe = 'no probe endpoint configured (probe: true on a GET endpoint without placeholders, or readiness.probes.endpoints)';
+    const plan = {
+      scenario: 'loadgate_readiness',
+      rate: 1,
+      timeoutMs: 2000,
+      targets: [],
+      securityHeaders: { endpoints: ['things.list'], hsts: false },
+      cors: null,
+      compression: null,
+      probes: null,
+      monitoring: null,
+      skipped: { 'probes.latency': noProbe, 'cors.allowed': 'no allowed origin configured (readiness.cors.allowedOrigin)' },
+    };
+    const r = scoreReadiness(a, null, plan);
+    const byId = Object.fromEntries(r.checks.map((c) => [c.id, c]));
+    // Samples of a skipped check (none should come) do not make it judged.
+    expect(byId['probes.latency']).toMatchObject({ status: 'off', reason: noProbe, share: null });
+    expect(byId['cors.allowed']).toMatchObject({ status: 'off', reason: 'no allowed origin configured (readiness.cors.allowedOrigin)' });
+    expect(byId['cors.refused']).toMatchObject({ status: 'off', reason: 'switched off' });
+    expect(byId['security.hsts']?.reason).toBe('not required: the target is not https');
+    expect(byId['security.content-type-options']?.status).toBe('fail');
+    expect(r.categories.find((c) => c.name === 'monitoring')?.judged).toBe(0);
+    expect(r.measured).toBe(true);
+    // summary.md lists what did not run, each with its reason.
+    const v = computeVerdict(a, phase3, { setName: 'phase3', production: PROD, readiness: plan });
+    expect(renderMarkdown(v, a)).toContain(`Probes fast under load (${noProbe})`);
+  });
+
+  it('nothing to ask at all: the terminal and summary.md say why instead of pointing at readiness.enabled', () => {
+    const a = {
+      ...healthyRun(120),
+      readiness: { scenario: 'loadgate_readiness', requests: 0, iterations: 0, droppedIterations: 0, checks: [] },
+    };
+    const skipped = Object.fromEntries(Object.keys(ALL_GOOD).map((id) => [id, `no ${id} endpoint configured`]));
+    const plan = {
+      scenario: 'loadgate_readiness',
+      rate: 1,
+      timeoutMs: 2000,
+      targets: [],
+      securityHeaders: null,
+      cors: null,
+      compression: null,
+      probes: null,
+      monitoring: null,
+      skipped,
+    };
+    const v = computeVerdict(a, phase3, { setName: 'phase3', production: PROD, readiness: plan });
+    expect(v.readiness?.measured).toBe(false);
+    // One line, however the terminal wraps it.
+    const out = renderTerminal(a, v, { color: false }).replace(/\n +/g, ' ');
+    expect(out).toMatch(
+      /\(no readiness checks ran beside the load: no security\.content-type-options endpoint configured; \+8 more reasons in verdict\.json\)/,
+    );
+    expect(out).not.toContain('readiness.enabled');
+    const md = renderMarkdown(v, a);
+    expect(md).toContain('No readiness checks ran beside the load');
+    expect(md).toContain('Compression (no compression endpoint configured)');
+    // Switched off in the config: the terminal names the setting.
+    const off = computeVerdict(a, phase3, { setName: 'phase3', production: PROD, readiness: null });
+    expect(renderTerminal(a, off, { color: false }).replace(/\n +/g, ' ')).toContain(
+      '(no readiness checks ran beside the load: config readiness.enabled)',
+    );
   });
 });
 

@@ -8,7 +8,8 @@
  *   - monitoring: probes fast under load, monitoring endpoints answering, Prometheus valid;
  *   - security: security headers, CORS allowed for the configured origin and refused for another.
  *
- * Each item is met or not (inconclusive and switched-off items are left out); a category's score
+ * Each item is met or not (inconclusive, switched-off and skipped items are left out: a check with
+ * nothing to ask, such as probes on an API without one, is `off` with the plan's reason); a category's score
  * is the share of its judged items met, and the overall score the mean of the judged categories.
  */
 import type { Analysis, ReadinessCheckStats } from '../analysis/schema.ts';
@@ -81,12 +82,14 @@ export function readinessChecks(analysis: Analysis, plan?: PlanReadiness | null)
     const samples = c ? c.passes + c.fails : 0;
     const base = { id, category: def.category, passes: c?.passes ?? 0, fails: c?.fails ?? 0, required: def.minShare };
     if (on === false || (on === undefined && samples === 0)) {
+      // A check switched on with nothing to ask says why (`no probe endpoint configured (…)`).
       const why =
-        id === 'security.hsts' && plan?.securityHeaders
+        plan?.skipped?.[id] ??
+        (id === 'security.hsts' && plan?.securityHeaders
           ? 'not required: the target is not https'
           : analysis.readiness || plan
             ? 'switched off'
-            : 'no readiness checks ran beside the load';
+            : 'no readiness checks ran beside the load');
       return { ...base, status: 'off', share: null, reason: why };
     }
     if (samples === 0 || !c) {

@@ -128,7 +128,7 @@ export const ProductionJudgementSchema = z
   .strict();
 export type ProductionJudgement = z.infer<typeof ProductionJudgementSchema>;
 
-/** A readiness item's outcome; `off`: the check was switched off (or does not apply, e.g. HSTS over http). */
+/** A readiness item's outcome; `off`: the check was switched off, has nothing to ask or does not apply (e.g. HSTS over http); its reason says which. */
 export const ReadinessStatusSchema = z.enum(['pass', 'fail', 'inconclusive', 'off']);
 export type ReadinessStatus = z.infer<typeof ReadinessStatusSchema>;
 

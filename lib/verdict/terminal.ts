@@ -23,7 +23,7 @@ import {
   type Judgement,
   type JudgementStatus,
 } from './headline.ts';
-import type { Verdict, VerdictRow, VerdictStatus } from './schema.ts';
+import type { ReadinessScore, Verdict, VerdictRow, VerdictStatus } from './schema.ts';
 
 export const MAX_WIDTH = 120;
 export const MIN_WIDTH = 80;
@@ -243,6 +243,14 @@ function table(columns: Column[], rows: Cell[][][], width: number, paint: Painte
 // ---------------------------------------------------------------------------------------------
 // The run's verdict.
 
+/** Why no readiness check ran: switched off, or nothing to ask (then the first reason given, and how many more). */
+function notRunWhy(rd: ReadinessScore): string {
+  const skipped = rd.checks.filter((c) => c.status === 'off' && c.reason?.startsWith('no ') && !c.reason.startsWith('no readiness'));
+  const reasons = [...new Set(skipped.map((c) => c.reason as string))];
+  if (!reasons.length) return 'config readiness.enabled';
+  return `${reasons[0]}${reasons.length > 1 ? `; +${reasons.length - 1} more reasons in verdict.json` : ''}`;
+}
+
 function clampWidth(w: number | undefined): number {
   const n = w && Number.isFinite(w) ? Math.floor(w) : DEFAULT_WIDTH;
   return Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, n));
@@ -380,7 +388,7 @@ export function renderTerminal(analysis: Analysis, verdict: Verdict | null, opts
           label('readiness'),
           { text: fmtScore(rd.score), tone: scoreTone(rd.score) === 'none' ? 'dim' : (scoreTone(rd.score) as Tone) },
           { text: ` ${readinessSentence(rd).replace(/^readiness [^:]*:/, ' ·')}` },
-          ...(rd.measured ? [] : [{ text: ' (no readiness checks ran beside the load: config readiness.enabled)', tone: 'dim' as Tone }]),
+          ...(rd.measured ? [] : [{ text: ` (no readiness checks ran beside the load: ${notRunWhy(rd)})`, tone: 'dim' as Tone }]),
           ...(failing.length ? [{ text: `; failing: ${failing.join(', ')}`, tone: 'fail' as Tone }] : []),
         ],
         under,

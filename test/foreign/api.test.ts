@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd, type InfluxdHandle } from '../../lib/influx/server.ts';
-import { cli, onlyRunDir, rawPoints, tempOut, type CliResult, type RawPoint } from '../run/helpers.ts';
+import { cli, isReadiness, onlyRunDir, rawPoints, tempOut, type CliResult, type RawPoint } from '../run/helpers.ts';
 import { influxQuery } from '../influx/helpers.ts';
 import { ROOT, startMiniflux, startPocketBase, type ForeignServer } from './servers.ts';
 
@@ -28,8 +28,8 @@ interface AnalysisFile {
 function countsFromRaw(points: RawPoint[], expected: Record<string, (s: number) => boolean>): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
   for (const p of points) {
-    // setup()'s session-pool logins come before the load: the analysis keeps them apart.
-    if (p.metric !== 'http_reqs' || p.data.tags?.['group'] === '::setup') continue;
+    // setup()'s session-pool logins come before the load, the readiness checks beside it: the analysis keeps both apart.
+    if (p.metric !== 'http_reqs' || p.data.tags?.['group'] === '::setup' || isReadiness(p)) continue;
     const name = p.data.tags?.['name'] ?? '?';
     const status = Number(p.data.tags?.['status'] ?? 0);
     const code = p.data.tags?.['error_code'];
@@ -150,9 +150,28 @@ describe('Miniflux: API key and basic auth, by config alone', () => {
     // The step profile: each stage offered its own rate (5 and 15 requests/s for 6 s).
     const perStage = new Map<string, number>();
     for (const p of await rawPoints(dir))
-      if (p.metric === 'http_reqs') perStage.set(p.data.tags?.['stage'] ?? '', (perStage.get(p.data.tags?.['stage'] ?? '') ?? 0) + 1);
+      if (p.metric === 'http_reqs' && !isReadiness(p))
+        perStage.set(p.data.tags?.['stage'] ?? '', (perStage.get(p.data.tags?.['stage'] ?? '') ?? 0) + 1);
     expect(Math.abs((perStage.get('low') ?? 0) - 30), `low: ${perStage.get('low')}`).toBeLessThanOrEqual(5);
     expect(Math.abs((perStage.get('high') ?? 0) - 90), `high: ${perStage.get('high')}`).toBeLessThanOrEqual(5);
+    // The readiness checks ran beside it (on by default): its probe and GET endpoints judged, what
+    // Miniflux's config does not name (monitoring, Prometheus, a CORS origin) skipped with the reason.
+    type Check = { id: string; status: string; passes: number; fails: number; reason: string | null };
+    const checks = new Map(
+      (await readJson<{ readiness: { checks: Check[] } }>(dir, 'verdict.json')).readiness.checks.map((c) => [c.id, c]),
+    );
+    for (const id of ['probes.latency', 'security.content-type-options']) {
+      expect(checks.get(id)?.status, id).toMatch(/^(pass|fail)$/);
+      expect((checks.get(id)?.passes ?? 0) + (checks.get(id)?.fails ?? 0), id).toBeGreaterThan(3);
+    }
+    expect(checks.get('monitoring.answering')).toMatchObject({
+      status: 'off',
+      reason: expect.stringMatching(/^no monitoring endpoint configured/),
+    });
+    expect(checks.get('cors.allowed')).toMatchObject({
+      status: 'off',
+      reason: 'no allowed origin configured (readiness.cors.allowedOrigin)',
+    });
     expectNoSecret(await everyText(dir, r), [server.env['MINIFLUX_API_KEY'] ?? 'missing']);
   }, 120_000);
 

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { READINESS_REQUEST_NAME, READINESS_SCENARIO } from '../../lib/shared/readiness.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -55,6 +56,14 @@ export interface RawPoint {
   metric: string;
   type: string;
   data: { time: string; value: number; tags?: Record<string, string> };
+}
+
+/**
+ * A sample of the readiness checks beside the load (lib/shared/readiness.ts; on by default): no
+ * load count, endpoint or stage includes them, so a count of k6's raw samples leaves them out.
+ */
+export function isReadiness(p: RawPoint): boolean {
+  return p.data.tags?.['scenario'] === READINESS_SCENARIO || p.data.tags?.['name'] === READINESS_REQUEST_NAME;
 }
 
 /** Every Point in a run's raw results (test-sized runs only). */
