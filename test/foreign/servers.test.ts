@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, type ForeignServer, startMiniflux, startPocketBase } from './servers.ts';
+import { basicAuth, type ForeignServer, startMiniflux, startPocketBase, startWriteFreely } from './servers.ts';
 
 interface Answer {
   status: number;
@@ -460,5 +460,309 @@ describe('PocketBase: login answering {token, record:{id}}, token sent as Author
     await pb.stop();
     await expect(fetch(`${pb.baseUrl}/api/health`)).rejects.toThrow();
     expect(existsSync(pb.info['dataDir'] as string)).toBe(false);
+  });
+});
+
+// --- WriteFreely --------------------------------------------------------------------------------
+
+describe('WriteFreely: login answering {code, data:{access_token, user}}, token sent as Authorization: Token', () => {
+  let wf: ForeignServer;
+  let login: Answer;
+  let token = '';
+  let ids: Record<string, string | number> = {};
+  const loginAs = (alias: string, pass: string) => send(wf, 'POST', '/api/auth/login', {}, { alias, pass });
+  const auth: Record<string, () => Record<string, string>> = {
+    none: () => ({}),
+    token: () => ({ authorization: `Token ${token}` }),
+    'bare token': () => ({ authorization: token }),
+    'Bearer token': () => ({ authorization: `Bearer ${token}` }),
+    'unknown token': () => ({ authorization: 'Token 00000000-0000-4000-8000-000000000000' }),
+    // Without Accept (or Content-Type) application/json WriteFreely takes the browser's path.
+    'token, no JSON Accept': () => ({ authorization: `Token ${token}`, accept: '*/*' }),
+  };
+
+  beforeAll(async () => {
+    wf = await startWriteFreely();
+    const postIds = wf.info['postIds'] as string[];
+    ids = {
+      collection: wf.info['collection'] as string,
+      postID: postIds[0] as string,
+      slug: (wf.info['postSlugs'] as string[])[0] as string,
+      draftID: wf.info['draftId'] as string,
+    };
+    // The one login of lg-writer-1: WriteFreely refuses a second attempt for an alias within 3 s.
+    login = await loginAs(wf.env['WRITEFREELY_ALIAS'] as string, wf.env['WRITEFREELY_PASSWORD'] as string);
+    token = (login.json as { data?: { access_token?: string } } | undefined)?.data?.access_token ?? '';
+  });
+  afterAll(async () => {
+    await wf?.stop();
+  });
+
+  it('seeds writers whose password has the special characters the secret-leak checks look for', () => {
+    expect(wf.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(wf.env['WRITEFREELY_PASSWORD']).toMatch(/%.*\/.*@.*:.*ü/);
+    expect(wf.info['aliases']).toEqual(['lg-writer-1', 'lg-writer-2', 'lg-writer-3']);
+    expect(wf.info['postIds']).toHaveLength(2);
+    expect(wf.info['draftId']).toMatch(/^[a-z0-9]{10}$/);
+  });
+
+  it('login: the token is nested (data.access_token), and Authorization: Token <t> opens GET /api/me', async () => {
+    expect(login.status, login.text).toBe(200);
+    expect(login.json).toEqual({
+      code: 200,
+      data: {
+        access_token: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+        user: { username: 'lg-writer-1', has_pass: false, email: '', created: expect.any(String), status: 0 },
+      },
+    });
+    const me = await send(wf, 'GET', '/api/me', auth['token']!());
+    expect(me.status, me.text).toBe(200);
+    expect(me.json).toEqual({ code: 200, data: { username: 'lg-writer-1' } });
+    const bearer = await send(wf, 'GET', '/api/me', auth['Bearer token']!());
+    expect(bearer.status).toBe(400);
+    expect(bearer.json).toEqual({ code: 400, error_msg: 'Authorization token required.' });
+  });
+
+  it('login: a wrong password answers 401, an unknown alias 404', async () => {
+    const wrong = await loginAs('lg-writer-2', 'not-the-password');
+    expect(wrong.status, wrong.text).toBe(401);
+    expect(wrong.json).toEqual({ code: 401, error_msg: 'Incorrect password.' });
+    const unknown = await loginAs('lg-nobody', 'not-the-password');
+    expect(unknown.status, unknown.text).toBe(404);
+    expect(unknown.json).toEqual({ code: 404, error_msg: "User doesn't exist." });
+  });
+
+  it('login throttle: of two attempts for one alias at once, one gets a token and the other 429', async () => {
+    const password = wf.env['WRITEFREELY_PASSWORD'] as string;
+    const answers = await Promise.all([loginAs('lg-writer-3', password), loginAs('lg-writer-3', password)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 429]);
+    expect(answers.find((a) => a.status === 429)?.json).toEqual({ code: 429, error_msg: "You're doing that too much." });
+  });
+
+  const postShape = {
+    id: expect.stringMatching(/^[a-z0-9]{10}$/),
+    title: expect.any(String),
+    body: expect.any(String),
+    created: expect.any(String),
+    tags: [],
+  };
+  // README.md's WriteFreely table, row for row (in this order: the writes come last).
+  const endpoints: Endpoint[] = [
+    {
+      method: 'GET',
+      path: '/.well-known/nodeinfo',
+      auth: 'none',
+      status: 200,
+      shape: (a) => expect(a.json).toMatchObject({ links: [{ rel: expect.any(String), href: expect.stringContaining('/api/nodeinfo') }] }),
+    },
+    {
+      method: 'GET',
+      path: '/api/nodeinfo',
+      auth: 'none',
+      status: 200,
+      shape: (a) =>
+        expect(a.json).toMatchObject({
+          software: { name: 'writefreely', version: '0.15.1' },
+          openRegistrations: true,
+          usage: { users: { total: 3 } },
+        }),
+    },
+    {
+      method: 'GET',
+      path: '/api/me',
+      auth: 'token',
+      status: 200,
+      shape: (a) => expect(a.json).toEqual({ code: 200, data: { username: 'lg-writer-1' } }),
+    },
+    {
+      method: 'GET',
+      path: '/api/me',
+      auth: 'bare token',
+      status: 200,
+      shape: (a) => expect(a.json).toEqual({ code: 200, data: { username: 'lg-writer-1' } }),
+    },
+    {
+      method: 'GET',
+      path: '/api/me',
+      auth: 'Bearer token',
+      status: 400,
+      shape: (a) => expect(a.json).toEqual({ code: 400, error_msg: 'Authorization token required.' }),
+    },
+    {
+      method: 'GET',
+      path: '/api/me',
+      auth: 'none',
+      status: 400,
+      shape: (a) => expect(a.json).toEqual({ code: 400, error_msg: 'Authorization token required.' }),
+    },
+    {
+      method: 'GET',
+      path: '/api/me',
+      auth: 'unknown token',
+      status: 401,
+      shape: (a) => expect(a.json).toEqual({ code: 401, error_msg: 'Invalid access token.' }),
+    },
+    {
+      method: 'GET',
+      path: '/api/me',
+      auth: 'token, no JSON Accept',
+      status: 200,
+      shape: (a) => expect(a.json).toEqual({ code: 200, data: {} }),
+    },
+    {
+      method: 'GET',
+      path: '/api/me/posts',
+      auth: 'token',
+      status: 200,
+      shape: (a) => {
+        const posts = (a.json as { data: unknown[] }).data;
+        expect(posts).toHaveLength(3);
+        for (const p of posts) expect(p).toMatchObject(postShape);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/me/posts',
+      auth: 'none',
+      status: 400,
+      shape: (a) => expect(a.json).toEqual({ code: 400, error_msg: 'Authorization token required.' }),
+    },
+    {
+      method: 'GET',
+      path: '/api/me/posts',
+      auth: 'token, no JSON Accept',
+      status: 406,
+      shape: (a) => expect(a.json).toEqual({ code: 406, error_msg: 'Bad requested Content-Type.' }),
+    },
+    {
+      method: 'GET',
+      path: '/api/me/collections',
+      auth: 'token',
+      status: 200,
+      shape: (a, v) => expect(a.json).toMatchObject({ code: 200, data: [{ alias: v['collection'], title: expect.any(String) }] }),
+    },
+    {
+      method: 'GET',
+      path: '/api/collections/{collection}',
+      auth: 'none',
+      status: 200,
+      shape: (a, v) => expect(a.json).toMatchObject({ code: 200, data: { alias: v['collection'], total_posts: 2 } }),
+    },
+    {
+      method: 'GET',
+      path: '/api/collections/{collection}/posts',
+      auth: 'none',
+      status: 200,
+      shape: (a, v) => {
+        expect(a.json).toMatchObject({ code: 200, data: { alias: v['collection'], total_posts: 2 } });
+        const posts = (a.json as { data: { posts: unknown[] } }).data.posts;
+        expect(posts).toHaveLength(2);
+        for (const p of posts) expect(p).toMatchObject({ ...postShape, slug: expect.any(String) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/collections/{collection}/posts/{slug}',
+      auth: 'none',
+      status: 200,
+      shape: (a, v) => expect(a.json).toMatchObject({ code: 200, data: { ...postShape, id: v['postID'], slug: v['slug'] } }),
+    },
+    {
+      method: 'GET',
+      path: '/api/collections/lg-nobody',
+      auth: 'none',
+      status: 404,
+      shape: (a) => expect(a.json).toEqual({ code: 404, error_msg: "Collection doesn't exist." }),
+    },
+    {
+      method: 'GET',
+      path: '/api/posts/{postID}',
+      auth: 'none',
+      status: 200,
+      shape: (a, v) => expect(a.json).toMatchObject({ code: 200, data: { ...postShape, id: v['postID'] } }),
+    },
+    {
+      method: 'GET',
+      path: '/api/posts/{draftID}',
+      auth: 'token',
+      status: 200,
+      shape: (a, v) => expect(a.json).toMatchObject({ code: 200, data: { ...postShape, id: v['draftID'], slug: null } }),
+    },
+    {
+      method: 'GET',
+      path: '/api/posts/zzzzzzzzzz',
+      auth: 'none',
+      status: 404,
+      shape: (a) => expect(a.json).toEqual({ code: 404, error_msg: 'Post not found.' }),
+    },
+    {
+      method: 'POST',
+      path: '/api/posts',
+      auth: 'token',
+      body: { title: 'Made by the test', body: 'x' },
+      status: 201,
+      shape: (a) => expect(a.json).toMatchObject({ code: 201, data: { ...postShape, title: 'Made by the test', slug: null } }),
+    },
+    {
+      method: 'POST',
+      path: '/api/posts',
+      auth: 'none',
+      body: { title: 'Anonymous', body: 'x' },
+      status: 401,
+      shape: (a) => expect(a.json).toEqual({ code: 401, error_msg: 'Not logged in.' }),
+    },
+    {
+      method: 'POST',
+      path: '/api/collections/{collection}/posts',
+      auth: 'token',
+      body: { title: 'Published by the test', body: 'x' },
+      status: 201,
+      shape: (a, v) =>
+        expect(a.json).toMatchObject({
+          code: 201,
+          data: { ...postShape, slug: 'published-by-the-test', collection: { alias: v['collection'] } },
+        }),
+    },
+    {
+      method: 'POST',
+      path: '/api/posts/{draftID}',
+      auth: 'token',
+      body: { title: 'Edited by the test', body: 'y' },
+      status: 200,
+      shape: (a, v) => expect(a.json).toMatchObject({ code: 200, data: { id: v['draftID'], title: 'Edited by the test', body: 'y' } }),
+    },
+    {
+      method: 'DELETE',
+      path: '/api/posts/{draftID}',
+      auth: 'none',
+      status: 400,
+      shape: (a) => expect(a.json).toEqual({ code: 400, error_msg: 'Authorization token required.' }),
+    },
+    { method: 'DELETE', path: '/api/posts/{draftID}', auth: 'token', status: 204, shape: (a) => expect(a.text).toBe('') },
+    { method: 'GET', path: '/api/posts/{draftID}', auth: 'none', status: 404 },
+    { method: 'DELETE', path: '/api/auth/me', auth: 'token', status: 204, shape: (a) => expect(a.text).toBe('') },
+    {
+      method: 'GET',
+      path: '/api/me',
+      auth: 'token',
+      status: 401,
+      shape: (a) => expect(a.json).toEqual({ code: 401, error_msg: 'Invalid access token.' }),
+    },
+  ];
+
+  for (const e of endpoints) {
+    it(`${e.method} ${e.path} (${e.auth}) → ${e.status}`, async () => {
+      // Every row with a token uses lg-writer-1's one login (beforeAll): a second would be throttled.
+      if (e.auth.includes('token') && e.auth !== 'unknown token') expect(token, 'the login in beforeAll gave no token').not.toBe('');
+      const a = await send(wf, e.method, fill(e.path, ids), auth[e.auth]!(), fillBody(e.body, ids));
+      expect(a.status, a.text).toBe(e.status);
+      e.shape?.(a, ids);
+    });
+  }
+
+  it('stop() ends WriteFreely and removes the data directory', async () => {
+    await wf.stop();
+    await expect(fetch(`${wf.baseUrl}/.well-known/nodeinfo`)).rejects.toThrow();
+    expect(existsSync(wf.info['dataDir'] as string)).toBe(false);
   });
 });

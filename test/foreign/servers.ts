@@ -13,9 +13,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from '../../lib/k6/runner.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -51,7 +51,7 @@ export function foreignVersions(): Record<string, string> {
   return out;
 }
 
-export type ForeignName = 'miniflux' | 'pocketbase';
+export type ForeignName = 'miniflux' | 'pocketbase' | 'writefreely';
 
 /** The installed binary of a pinned server, or a ForeignServerError that says how to install it. */
 export function foreignBinary(name: ForeignName): { path: string; version: string } {
@@ -531,6 +531,146 @@ export async function startPocketBase(): Promise<ForeignServer> {
         POCKETBASE_ADMIN_PASSWORD: adminPassword,
       },
       info: { version: binary.version, userId: login.record.id, collection: 'notes', noteIds, dataDir: dir },
+      stop,
+    };
+  } catch (err) {
+    return failStart(stop, err);
+  }
+}
+
+// --- WriteFreely --------------------------------------------------------------------------------
+
+/** WriteFreely's answer envelope: `{code, data}` on success, `{code, error_msg}` otherwise. */
+interface WfAnswer<T> {
+  code: number;
+  data: T;
+}
+
+interface WfSignup {
+  access_token: string;
+  user: { username: string };
+  collections: Array<{ alias: string }>;
+}
+
+/** The seeded writers: `lg-writer-1` … `lg-writer-3`, one password (loadgate's user pool: `lg-writer-{{i}}`). */
+export const WRITEFREELY_WRITERS = 3;
+
+/**
+ * WriteFreely's config.ini for a throw-away instance: loopback only, SQLite in `dir`, every
+ * outward-facing function off (federation, update checks, Gopher, the public timeline and stats).
+ * Registration is open because its API's signup is the only way to create a user without the
+ * password on a command line (`writefreely user create` takes `alias:password` as an argument).
+ */
+function writeFreelyConfig(dir: string, installDir: string, port: number): string {
+  return [
+    '[server]',
+    'bind = 127.0.0.1',
+    `port = ${port}`,
+    `templates_parent_dir = ${installDir}`,
+    `pages_parent_dir = ${installDir}`,
+    `static_parent_dir = ${installDir}`,
+    `keys_parent_dir = ${dir}`,
+    'gopher_port = 0',
+    '',
+    '[database]',
+    'type = sqlite3',
+    `filename = ${join(dir, 'writefreely.db')}`,
+    '',
+    '[app]',
+    'site_name = loadgate',
+    `host = http://127.0.0.1:${port}`,
+    'single_user = false',
+    'open_registration = true',
+    'min_username_len = 3',
+    'max_blogs = 1',
+    'federation = false',
+    'public_stats = false',
+    'monetization = false',
+    'update_checks = false',
+    'local_timeline = false',
+    '',
+  ].join('\n');
+}
+
+/**
+ * WriteFreely (federated blogging platform, AGPL-3.0) on SQLite. Seeds, through its API's signup
+ * (`POST /api/auth/signup`): writers `lg-writer-1` … `lg-writer-3` with one password (each gets a
+ * blog of the same alias; `lg-writer-1`, user id 1, is the instance admin), then as `lg-writer-1`
+ * two posts in its blog and one draft; the seeding sessions are logged out. No login is made, so
+ * WriteFreely's per-alias login throttle starts empty. Login: POST /api/auth/login
+ * {alias, pass} → {code:200, data:{access_token, user:{username}}}; then `Authorization: Token <t>`.
+ * env: WRITEFREELY_ALIAS (`lg-writer-1`), WRITEFREELY_PASSWORD.
+ * info: aliases[3], collection ('lg-writer-1'), postIds[2] (in the blog), postSlugs[2], draftId, version, dataDir.
+ */
+export async function startWriteFreely(): Promise<ForeignServer> {
+  const binary = foreignBinary('writefreely');
+  const installDir = dirname(binary.path);
+  for (const sub of ['templates', 'pages', 'static']) {
+    if (!existsSync(join(installDir, sub))) {
+      throw new ForeignServerError(
+        `writefreely ${binary.version} has no ${sub}/ in ${installDir}: run \`bash scripts/foreign-servers.sh\``,
+      );
+    }
+  }
+  const dir = await tempDir('writefreely');
+  let wf: Proc | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (wf) await stopProc(wf, 'SIGTERM');
+    await removeDir(dir);
+  };
+  try {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const config = join(dir, 'config.ini');
+    await writeFile(config, writeFreelyConfig(dir, installDir, port));
+    // Go's HTTP client sends everything but loopback through these: an outward request that some
+    // code path might still make goes to a closed loopback port instead of the network.
+    const env = { HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9' };
+    await runToEnd('writefreely keys generate', binary.path, ['-c', config, 'keys', 'generate'], { cwd: dir, env });
+    await runToEnd('writefreely db init', binary.path, ['-c', config, 'db', 'init'], { cwd: dir, env });
+    wf = spawnOwned('writefreely', binary.path, ['-c', config, 'serve'], { cwd: dir, env });
+    await waitUntil(`WriteFreely answers ${baseUrl}/.well-known/nodeinfo`, [wf], () => answers(`${baseUrl}/.well-known/nodeinfo`));
+
+    const password = specialPassword('Wf');
+    const aliases: string[] = [];
+    const tokens: string[] = [];
+    for (let i = 1; i <= WRITEFREELY_WRITERS; i++) {
+      const signup = await call<WfAnswer<WfSignup>>(baseUrl, 'POST', '/api/auth/signup', {
+        body: { alias: `lg-writer-${i}`, pass: password },
+        expect: 201,
+      });
+      aliases.push(signup.data.user.username);
+      tokens.push(signup.data.access_token);
+    }
+    const collection = aliases[0] as string;
+    const asFirst = { authorization: `Token ${tokens[0]}` };
+    const postIds: string[] = [];
+    const postSlugs: string[] = [];
+    for (let i = 1; i <= 2; i++) {
+      const post = await call<WfAnswer<{ id: string; slug: string }>>(baseUrl, 'POST', `/api/collections/${collection}/posts`, {
+        headers: asFirst,
+        body: { title: `Post ${i}`, body: `Seeded post ${i}.` },
+        expect: 201,
+      });
+      postIds.push(post.data.id);
+      postSlugs.push(post.data.slug);
+    }
+    const draft = await call<WfAnswer<{ id: string }>>(baseUrl, 'POST', '/api/posts', {
+      headers: asFirst,
+      body: { title: 'Draft', body: 'A seeded draft, in no blog.' },
+      expect: 201,
+    });
+    for (const token of tokens) {
+      await call(baseUrl, 'DELETE', '/api/auth/me', { headers: { authorization: `Token ${token}` }, expect: 204 });
+    }
+    return {
+      name: 'writefreely',
+      baseUrl,
+      env: { WRITEFREELY_ALIAS: collection, WRITEFREELY_PASSWORD: password },
+      info: { version: binary.version, aliases, collection, postIds, postSlugs, draftId: draft.data.id, dataDir: dir },
       stop,
     };
   } catch (err) {
