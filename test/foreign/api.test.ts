@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd, type InfluxdHandle } from '../../lib/influx/server.ts';
 import { cli, isReadiness, onlyRunDir, rawPoints, tempOut, type CliResult, type RawPoint } from '../run/helpers.ts';
 import { influxQuery } from '../influx/helpers.ts';
-import { ROOT, startMiniflux, startPocketBase, type ForeignServer } from './servers.ts';
+import { ROOT, startMiniflux, startPocketBase, startWriteFreely, type ForeignServer } from './servers.ts';
 
 interface Outcomes {
   ok: number;
@@ -329,4 +329,136 @@ describe('PocketBase: a login, a token by JSON path, nested captures, an expecte
     expect(r.stderr).toMatch(/read POCKETBASE_PASSWORD, which is not set/);
     expect(await readdir(out)).toEqual([]);
   }, 60_000);
+});
+
+/** Every UUID-shaped string in the texts: WriteFreely's access tokens are UUIDs. */
+function uuidsIn(texts: Array<[string, string]>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [where, text] of texts)
+    for (const m of text.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi)) out.set(m[0], where);
+  return out;
+}
+
+/**
+ * The tokens k6's logins got are not known outside k6, so every UUID a run left anywhere is
+ * shown to WriteFreely: none may be a live access token (each must answer 401).
+ */
+async function expectNoLiveToken(server: ForeignServer, texts: Array<[string, string]>): Promise<void> {
+  for (const [uuid, where] of uuidsIn(texts)) {
+    const res = await fetch(`${server.baseUrl}/api/me`, {
+      headers: { accept: 'application/json', authorization: `Token ${uuid}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+    await res.arrayBuffer();
+    expect(res.status, `a UUID in ${where} is a live WriteFreely access token`).toBe(401);
+  }
+}
+
+describe('WriteFreely: a login with a nested token (data.access_token), Authorization: Token, a captured post id', () => {
+  let server: ForeignServer;
+  beforeAll(async () => {
+    server = await startWriteFreely();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const expected = {
+    'auth.login': (s: number) => s === 200,
+    'account.me': (s: number) => s === 200,
+    'account.posts': (s: number) => s === 200,
+    'account.anonymous': (s: number) => s === 400,
+    'posts.create': (s: number) => s === 201,
+    'posts.get': (s: number) => s === 200,
+    'posts.delete': (s: number) => s === 204,
+    'posts.gone': (s: number) => s === 404,
+    'probes.nodeinfo': (s: number) => s === 200,
+  };
+
+  /** The pooled run's directory and texts, for the test of its summary.json below. */
+  let pooled: { dir: string; texts: Array<[string, string]> } | null = null;
+
+  it('three pooled sessions write, read back by the captured id and delete posts; counts equal k6 raw output; no password or live token in its files but summary.json', async () => {
+    const out = await tempOut();
+    const r = await cli(['run', '--config', config('writefreely'), '--profile', 'short', '--target', server.baseUrl, '--out', out], {
+      env: server.env,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const dir = await onlyRunDir(out);
+    const analysis = await checkRun(dir, expected);
+    const total = (n: string) => analysis.endpoints.find((e) => e.name === n)?.total;
+    // Every step of every iteration succeeded with the nested token and the captured id.
+    expect(total('posts.create')?.outcomes.ok).toBeGreaterThan(4);
+    for (const n of ['posts.create', 'posts.get', 'account.me', 'posts.delete', 'posts.gone', 'account.anonymous']) {
+      expect(total(n)?.outcomes.ok, n).toBe(total('posts.create')?.requests);
+      expect(total(n)?.requests, n).toBe(total('posts.create')?.requests);
+    }
+    // The session pool: setup() logged each of the three writers in once, before the load.
+    const plan = await readJson<{ sessionPool?: Record<string, number>; requestsPerIteration: number }>(dir, 'plan.json');
+    expect(plan.sessionPool).toEqual({ writer: 3 });
+    expect(plan.requestsPerIteration).toBe(6);
+    const setupLogins = (await rawPoints(dir)).filter((p) => p.metric === 'http_reqs' && p.data.tags?.['group'] === '::setup');
+    expect(setupLogins.map((p) => [p.data.tags?.['name'], p.data.tags?.['status']])).toEqual([
+      ['auth.login', '200'],
+      ['auth.login', '200'],
+      ['auth.login', '200'],
+    ]);
+    expect(total('auth.login')?.requests ?? 0).toBe(0);
+    // The posts were deleted: only the seeded ones are left.
+    const blog = await fetch(`${server.baseUrl}/api/collections/${server.info['collection']}`, { headers: { accept: 'application/json' } });
+    expect(await blog.json()).toMatchObject({ data: { total_posts: 2 } });
+    const texts = await everyText(dir, r);
+    pooled = { dir, texts };
+    expectNoSecret(texts, [server.env['WRITEFREELY_PASSWORD'] ?? 'missing']);
+    await expectNoLiveToken(
+      server,
+      texts.filter(([where]) => where !== 'summary.json'),
+    );
+  }, 120_000);
+
+  it("the pooled run's summary.json holds no live token either (k6's --summary-export writes setup()'s data: the session pool)", async () => {
+    expect(pooled, 'the pooled run above did not finish').not.toBeNull();
+    const summary = pooled?.texts.filter(([where]) => where === 'summary.json') ?? [];
+    expect(summary).toHaveLength(1);
+    await expectNoLiveToken(server, summary);
+  });
+
+  it('with the pool off (users.sessions: 0), each VU logs in inside the load, as its own writer', async () => {
+    const out = await tempOut();
+    const file = join(out, 'no-pool.yaml');
+    await writeFile(file, (await readFile(config('writefreely'), 'utf8')).replace('  sessions: 3\n', '  sessions: 0\n'));
+    // Two VUs, two writers (VU n logs in as lg-writer-n): no alias is tried twice within WriteFreely's 3 s throttle.
+    const r = await cli(
+      [
+        'run',
+        '--config',
+        file,
+        '--scenario',
+        'reading',
+        '--profile',
+        'short',
+        '--max-vus',
+        '2',
+        '--target',
+        server.baseUrl,
+        '--out',
+        join(out, 'r'),
+      ],
+      { env: server.env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const dir = await onlyRunDir(join(out, 'r'));
+    const analysis = await checkRun(dir, expected);
+    const total = (n: string) => analysis.endpoints.find((e) => e.name === n)?.total;
+    expect(total('account.me')?.outcomes.ok).toBeGreaterThan(10);
+    for (const n of ['account.me', 'account.posts', 'probes.nodeinfo']) expect(total(n)?.outcomes.http4xx, n).toBe(0);
+    // The logins are in the load now, each answered with a token the later steps used.
+    expect(total('auth.login')?.requests).toBeGreaterThan(0);
+    expect(total('auth.login')?.requests).toBeLessThanOrEqual(2);
+    expect(total('auth.login')?.outcomes.ok).toBe(total('auth.login')?.requests);
+    const plan = await readJson<{ sessionPool?: Record<string, number> }>(dir, 'plan.json');
+    expect(plan.sessionPool ?? {}).toEqual({});
+    const texts = await everyText(dir, r);
+    expectNoSecret(texts, [server.env['WRITEFREELY_PASSWORD'] ?? 'missing']);
+    await expectNoLiveToken(server, texts);
+  }, 120_000);
 });
