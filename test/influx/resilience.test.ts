@@ -83,10 +83,12 @@ describe('loadgate run --influx when InfluxDB fails', () => {
       expect(analysis.run.status).toBe('completed');
       expect(analysis.input.truncated).toBe(false);
       expect(analysis.input.skipped).toEqual({ badJson: 0, tornLastLine: 0, unknownMetric: 0, untagged: 0, outOfWindow: 0 });
-      // k6's own count (its end-of-test summary) equals what the local raw results hold.
+      // k6's own count (its end-of-test summary) equals what the local raw results hold: the load's
+      // requests and, kept apart, those of the readiness checks beside it (on by default).
       const k6Summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as { metrics: { http_reqs: { count: number } } };
       expect(analysis.totals.requests).toBeGreaterThan(60);
-      expect(analysis.totals.requests).toBe(k6Summary.metrics.http_reqs.count);
+      expect(analysis.readiness?.requests).toBeGreaterThan(0);
+      expect(analysis.totals.requests + (analysis.readiness?.requests ?? 0)).toBe(k6Summary.metrics.http_reqs.count);
       expect(result.stderr).toMatch(/InfluxDB at http:\/\/127\.0\.0\.1:\d+ stopped accepting writes/);
     } finally {
       await influxd.stop();

@@ -16,7 +16,7 @@ import { PlanSchema } from '../../lib/plan/schema.ts';
 import { buildPlan } from '../../lib/shared/plan.ts';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
 import { REFERENCE_PASSWORD } from '../../target/users.ts';
-import { cli, onlyRunDir, rawPoints, ROOT, tempOut, type RawPoint } from './helpers.ts';
+import { cli, isReadiness, onlyRunDir, rawPoints, ROOT, tempOut, type RawPoint } from './helpers.ts';
 
 let k6 = '';
 let target: RunningTarget;
@@ -246,7 +246,14 @@ describe("a config file's own load profile", () => {
 
     // What k6 did: each stage sent its offered rate × its length, within counting noise
     // (an iteration on a stage boundary may land on either side of it).
-    const byStage = countBy(await rawPoints(runDir), 'http_reqs', 'stage');
+    // The readiness checks beside the load (on by default) are tagged with the stage too: not the load.
+    const points = await rawPoints(runDir);
+    expect(points.some((p) => p.metric === 'http_reqs' && isReadiness(p))).toBe(true);
+    const byStage = countBy(
+      points.filter((p) => !isReadiness(p)),
+      'http_reqs',
+      'stage',
+    );
     expect(new Set(byStage.keys())).toEqual(new Set(['low', 'high']));
     const low = byStage.get('low') ?? 0;
     const high = byStage.get('high') ?? 0;

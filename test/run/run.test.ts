@@ -6,7 +6,8 @@ import { readdir, readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
-import { cli, onlyRunDir, rawPoints, tempOut } from './helpers.ts';
+import { READINESS_REQUEST_NAME } from '../../lib/shared/readiness.ts';
+import { cli, isReadiness, onlyRunDir, rawPoints, tempOut } from './helpers.ts';
 
 let target: RunningTarget;
 
@@ -43,7 +44,11 @@ describe('loadgate run against the reference API', () => {
     for (const f of ['plan.json', 'run.json', 'raw.ndjson.gz', 'summary.json', 'k6.log']) await access(join(dir, f));
 
     const points = await rawPoints(dir);
-    const reqs = points.filter((p) => p.metric === 'http_reqs');
+    // The readiness checks ran beside the load (on by default), under their own name: no endpoint's.
+    const readiness = points.filter((p) => p.metric === 'http_reqs' && isReadiness(p));
+    expect(readiness.length).toBeGreaterThan(0);
+    expect(new Set(readiness.map((p) => p.data.tags?.['name']))).toEqual(new Set([READINESS_REQUEST_NAME]));
+    const reqs = points.filter((p) => p.metric === 'http_reqs' && !isReadiness(p));
     const byName = new Map<string, number>();
     for (const p of reqs) byName.set(p.data.tags?.['name'] ?? '?', (byName.get(p.data.tags?.['name'] ?? '?') ?? 0) + 1);
     // Every request is named after its endpoint; the journey touches all three groups.
@@ -67,9 +72,9 @@ describe('loadgate run against the reference API', () => {
     const passRate = checks.filter((p) => p.data.value === 1).length / checks.length;
     expect(passRate).toBeGreaterThan(0.99);
 
-    // k6's own summary agrees on the request count.
+    // k6's own summary agrees on the request count (its own counts the readiness requests too).
     const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as { metrics: Record<string, { count?: number }> };
-    expect(summary.metrics['http_reqs']?.count).toBe(reqs.length);
+    expect(summary.metrics['http_reqs']?.count).toBe(reqs.length + readiness.length);
 
     const record = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: string; k6Version: string };
     expect(record.status).toBe('completed');
@@ -117,7 +122,9 @@ describe('loadgate run against the reference API', () => {
       ]);
       expect(r.code, `${scenario}: ${r.stderr}`).toBe(0);
       const names = new Set(
-        (await rawPoints(await onlyRunDir(out))).filter((p) => p.metric === 'http_reqs').map((p) => p.data.tags?.['name']),
+        (await rawPoints(await onlyRunDir(out)))
+          .filter((p) => p.metric === 'http_reqs' && !isReadiness(p))
+          .map((p) => p.data.tags?.['name']),
       );
       const prefix = scenario === 'monitoring' ? /^(monitoring|probes)\./ : scenario === 'auth' ? /^auth\./ : /^(user\.|auth\.login$)/;
       expect(
@@ -201,15 +208,16 @@ describe('interruption', () => {
         onSpawn: (p) => (pid = p),
       },
     );
-    // Wait until k6 is producing results, then interrupt.
-    await new Promise((r) => setTimeout(r, 9000));
+    // Wait until k6 is producing results, then interrupt (the load ramps up from 0, and the
+    // readiness checks' requests are not counted as the load's below).
+    await new Promise((r) => setTimeout(r, 12_000));
     process.kill(pid, 'SIGINT');
     const r = await running;
     expect(r.code, r.stderr).toBe(130);
     const dir = await onlyRunDir(out);
     const record = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: string; signal: string };
     expect(record).toMatchObject({ status: 'interrupted', signal: 'SIGINT' });
-    expect((await rawPoints(dir)).filter((p) => p.metric === 'http_reqs').length).toBeGreaterThan(10);
+    expect((await rawPoints(dir)).filter((p) => p.metric === 'http_reqs' && !isReadiness(p)).length).toBeGreaterThan(10);
     const analysis = JSON.parse(await readFile(join(dir, 'analysis.json'), 'utf8')) as { run: { status: string } };
     expect(analysis.run.status).toBe('interrupted');
   });
