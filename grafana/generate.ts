@@ -49,6 +49,7 @@ import { HISTORY_RP } from '../lib/influx/client.ts';
 import { ROOT } from '../lib/root.ts';
 import { MEASUREMENTS } from '../lib/influx/points.ts';
 import { DEFAULT_ENDPOINTS, TIMEOUT_METRIC, type EndpointDefaults } from '../lib/shared/defaults.ts';
+import { READINESS_SCENARIO } from '../lib/shared/readiness.ts';
 import { resolveTarget } from '../thresholds/k6.ts';
 import type { ThresholdSet } from '../thresholds/schema.ts';
 import { findSet } from '../thresholds/sets.ts';
@@ -123,6 +124,8 @@ const nameRegex = (names: readonly string[]) => `/^(${names.map(reEscape).join('
 const HISTORY = (m: string) => `${q(HISTORY_RP)}.${q(m)}`;
 const RUN = `"testid" = '$testid'`;
 const TREND_FILTER = `"phase" =~ /^$phase$/ AND "scenario" =~ /^$scenario$/`;
+/** The load's samples: not those of the readiness checks beside it (their own k6 scenario, in no load figure). */
+const LOAD = `"scenario" != '${READINESS_SCENARIO}'`;
 
 const COLORS = { ok: 'green', target: 'red', warn: 'orange', none: 'text' };
 
@@ -278,8 +281,8 @@ function liveDashboard(opts: GenerateOptions): Dashboard {
       new QueryVariableBuilder('endpoint')
         .label('Endpoint')
         .datasource(DATASOURCE)
-        .query(`SHOW TAG VALUES FROM "http_reqs" WITH KEY = "name" WHERE ${RUN}`)
-        .definition(`SHOW TAG VALUES FROM "http_reqs" WITH KEY = "name" WHERE ${RUN}`)
+        .query(`SHOW TAG VALUES FROM "http_reqs" WITH KEY = "name" WHERE ${RUN} AND ${LOAD}`)
+        .definition(`SHOW TAG VALUES FROM "http_reqs" WITH KEY = "name" WHERE ${RUN} AND ${LOAD}`)
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc)
         .multi(true)
@@ -301,9 +304,9 @@ function liveDashboard(opts: GenerateOptions): Dashboard {
   d.withPanel(
     statPanel(
       'Requests',
-      'HTTP requests so far in this run',
+      'HTTP requests of the load so far in this run (the readiness checks beside it left out)',
       'short',
-      `SELECT count("value") FROM "http_reqs" WHERE ${RUN} AND $timeFilter`,
+      `SELECT count("value") FROM "http_reqs" WHERE ${RUN} AND ${LOAD} AND $timeFilter`,
     ),
   )
     .withPanel(
@@ -311,7 +314,7 @@ function liveDashboard(opts: GenerateOptions): Dashboard {
         'Error rate',
         'Share of requests k6 counts as failed (http_req_failed)',
         'percentunit',
-        `SELECT mean("value") FROM "http_req_failed" WHERE ${RUN} AND $timeFilter`,
+        `SELECT mean("value") FROM "http_req_failed" WHERE ${RUN} AND ${LOAD} AND $timeFilter`,
       ),
     )
     .withPanel(
@@ -348,7 +351,7 @@ function liveDashboard(opts: GenerateOptions): Dashboard {
       .withTarget(
         new InfluxQL(
           'A',
-          `SELECT mean("n") FROM (SELECT count("value") AS "n" FROM "http_reqs" WHERE ${RUN} AND ${EP} AND $timeFilter GROUP BY time(1s) fill(0)) WHERE $timeFilter GROUP BY time(${interval})`,
+          `SELECT mean("n") FROM (SELECT count("value") AS "n" FROM "http_reqs" WHERE ${RUN} AND ${LOAD} AND ${EP} AND $timeFilter GROUP BY time(1s) fill(0)) WHERE $timeFilter GROUP BY time(${interval})`,
           'time_series',
           'all endpoints',
         ),
@@ -356,7 +359,7 @@ function liveDashboard(opts: GenerateOptions): Dashboard {
       .withTarget(
         new InfluxQL(
           'B',
-          `SELECT mean("n") FROM (SELECT count("value") AS "n" FROM "http_reqs" WHERE ${RUN} AND ${EP} AND $timeFilter GROUP BY time(1s), "name" fill(0)) WHERE $timeFilter GROUP BY time(${interval}), "name"`,
+          `SELECT mean("n") FROM (SELECT count("value") AS "n" FROM "http_reqs" WHERE ${RUN} AND ${LOAD} AND ${EP} AND $timeFilter GROUP BY time(1s), "name" fill(0)) WHERE $timeFilter GROUP BY time(${interval}), "name"`,
           'time_series',
           '$tag_name',
         ),
@@ -421,7 +424,7 @@ function liveDashboard(opts: GenerateOptions): Dashboard {
       .withTarget(
         new InfluxQL(
           'A',
-          `SELECT mean("value") FROM "http_req_failed" WHERE ${RUN} AND ${EP} AND $timeFilter GROUP BY time(${interval}), "name" fill(none)`,
+          `SELECT mean("value") FROM "http_req_failed" WHERE ${RUN} AND ${LOAD} AND ${EP} AND $timeFilter GROUP BY time(${interval}), "name" fill(none)`,
           'time_series',
           '$tag_name',
         ),
@@ -468,7 +471,7 @@ function liveDashboard(opts: GenerateOptions): Dashboard {
       .withTarget(
         new InfluxQL(
           'A',
-          `SELECT count("value") AS "requests", percentile("value", 95) AS "p95", mean("value") AS "mean" FROM "http_req_duration" WHERE ${RUN} AND ${EP} AND $timeFilter GROUP BY "name"`,
+          `SELECT count("value") AS "requests", percentile("value", 95) AS "p95", mean("value") AS "mean" FROM "http_req_duration" WHERE ${RUN} AND ${LOAD} AND ${EP} AND $timeFilter GROUP BY "name"`,
           'table',
         ),
       )

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { LoadgateError, ExitCode } from '../cli/errors.ts';
 import type { K6Binary } from './locate.ts';
 import { TIMEOUT_METRIC } from '../shared/defaults.ts';
+import { READINESS_LIVE_METRICS } from '../shared/readiness.ts';
 
 /** Every k6 process gets these: k6 stays offline (no usage report, no extension resolution). */
 export const K6_OFFLINE_ENV = { K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' } as const;
@@ -290,14 +291,20 @@ export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics |
     } | null;
     if (body === null) return null;
     const sample = (id: string) => body.data?.find((m) => m.id === id)?.attributes?.sample ?? {};
-    // Rate metrics expose only their rate here; both have one sample per request.
-    const requests = sample('http_reqs')['count'] ?? 0;
+    // Rate metrics expose only their rate here; http_req_failed has one sample per request, the
+    // timeouts one per request of the load. The readiness checks beside the load are left out
+    // (their submetrics, READINESS_LIVE_METRICS; absent without them).
+    const all = sample('http_reqs')['count'] ?? 0;
+    const readiness = sample(READINESS_LIVE_METRICS.requests)['count'] ?? 0;
+    const requests = Math.max(0, all - readiness);
+    const failedAll = (sample('http_req_failed')['rate'] ?? 0) * all;
+    const failedReadiness = (sample(READINESS_LIVE_METRICS.failed)['rate'] ?? 0) * readiness;
     return {
       vus: sample('vus')['value'] ?? 0,
       requests,
-      failed: Math.round((sample('http_req_failed')['rate'] ?? 0) * requests),
+      failed: Math.max(0, Math.round(failedAll - failedReadiness)),
       timeouts: Math.round((sample(TIMEOUT_METRIC)['rate'] ?? 0) * requests),
-      droppedIterations: sample('dropped_iterations')['count'] ?? 0,
+      droppedIterations: Math.max(0, (sample('dropped_iterations')['count'] ?? 0) - (sample(READINESS_LIVE_METRICS.dropped)['count'] ?? 0)),
     };
   } catch {
     return null;

@@ -5,7 +5,7 @@
 import type { Config, FlowConfig } from '../config/schema.ts';
 import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanReadiness, PlanStage } from '../plan/schema.ts';
 import { NO_PHASE, TIMEOUT_METRIC } from './defaults.ts';
-import { READINESS_SCENARIO, type ReadinessCheckId } from './readiness.ts';
+import { READINESS_LIVE_METRICS, READINESS_SCENARIO, type ReadinessCheckId } from './readiness.ts';
 import { parseDuration, k6Duration } from './duration.ts';
 import { findProfile, profileNames, type LoadProfile } from './profiles.ts';
 import { authOf, groupOf } from './endpoint.ts';
@@ -431,6 +431,8 @@ export function buildPlan(input: PlanInput): Plan {
   const rpi = cost.mean;
   const stages = buildStages(profile, config.load.rps, config.load.durationScale);
   const readiness = resolveReadiness(config, all);
+  const readinessScenario =
+    readiness && hasReadinessRequests(readiness) ? readinessK6Scenario(readiness, stages[stages.length - 1]?.endS ?? 0) : null;
 
   // Iterations per minute: k6 arrival rates are integers per timeUnit, so a minute gives 1/60 it/s resolution.
   const perMinute = (rps: number) => Math.round((rps / rpi) * 60);
@@ -499,16 +501,19 @@ export function buildPlan(input: PlanInput): Plan {
       scenarios: {
         [scenario.replace(/[^A-Za-z0-9_-]/g, '_')]: k6Scenario,
         // The readiness checks beside the load, in the same k6 run; the analysis keeps their samples apart.
-        ...(readiness && hasReadinessRequests(readiness)
-          ? { [readiness.scenario]: readinessK6Scenario(readiness, stages[stages.length - 1]?.endS ?? 0) }
-          : {}),
+        ...(readinessScenario ? { [READINESS_SCENARIO]: readinessScenario } : {}),
       },
-      thresholds: input.thresholds
-        ? toK6Thresholds(input.thresholds.set, endpoints, {
-            abortOnFail: profile.abortOnFail,
-            timeoutRateMetric: TIMEOUT_METRIC,
-          })
-        : {},
+      thresholds: {
+        ...(input.thresholds
+          ? toK6Thresholds(input.thresholds.set, endpoints, {
+              abortOnFail: profile.abortOnFail,
+              timeoutRateMetric: TIMEOUT_METRIC,
+            })
+          : {}),
+        // No rule, never failing: they only make k6 track the readiness scenario's submetrics,
+        // which the live progress subtracts so its RPS is the load's.
+        ...(readinessScenario ? Object.fromEntries(Object.values(READINESS_LIVE_METRICS).map((m) => [m, []])) : {}),
+      },
       tags,
       // Without `url`: a query-string API key would land in every sample, raw file and InfluxDB
       // point; the `name` tag identifies the endpoint, and the analysis reads nothing else.

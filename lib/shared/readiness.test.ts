@@ -9,6 +9,7 @@ import { checkExposition } from './prometheus.ts';
 import {
   READINESS_CATEGORIES,
   READINESS_CHECKS,
+  READINESS_LIVE_METRICS,
   READINESS_SCENARIO,
   compressionResult,
   corsAllowedResult,
@@ -129,6 +130,9 @@ describe('readiness in the config and the plan', () => {
     });
     expect(off.readiness).toBeUndefined();
     expect(Object.keys(off.k6Options['scenarios'] as object)).toEqual(['auth']);
+    // The readiness submetrics the live progress subtracts: rule-less k6 thresholds, only beside the checks.
+    expect(plan.k6Options['thresholds']).toMatchObject(Object.fromEntries(Object.values(READINESS_LIVE_METRICS).map((m) => [m, []])));
+    expect(Object.keys(off.k6Options['thresholds'] as object).filter((k) => k.includes(READINESS_SCENARIO))).toEqual([]);
     // The env and flag layers leave it alone: only the config file switches it.
     expect(resolveConfig({ env: { LOADGATE_RPS: '5' }, flags: { target: 'http://127.0.0.1:1' } }).readiness?.enabled).toBe(true);
   });

@@ -16,6 +16,17 @@ export const READINESS_METRIC = 'loadgate_readiness';
 /** The `name` tag of the readiness requests: never an endpoint's name, so no endpoint figure or k6 threshold counts them. */
 export const READINESS_REQUEST_NAME = 'loadgate.readiness';
 
+/**
+ * k6 submetrics of the readiness scenario that the live progress subtracts from k6's totals, so
+ * its RPS and error share are the load's. k6 tracks a submetric only for a threshold key: the
+ * plan gives each one a threshold without a rule (it never fails); k6's REST API then reports it.
+ */
+export const READINESS_LIVE_METRICS = {
+  requests: `http_reqs{scenario:${READINESS_SCENARIO}}`,
+  failed: `http_req_failed{scenario:${READINESS_SCENARIO}}`,
+  dropped: `dropped_iterations{scenario:${READINESS_SCENARIO}}`,
+} as const;
+
 /** The score's categories, in the order every rendering lists them. */
 export const READINESS_CATEGORIES = ['performance', 'errors', 'timeouts', 'monitoring', 'security'] as const;
 export type ReadinessCategory = (typeof READINESS_CATEGORIES)[number];

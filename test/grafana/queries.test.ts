@@ -17,7 +17,9 @@ import { HISTORY_RP } from '../../lib/influx/client.ts';
 import { startInfluxd, type InfluxdHandle } from '../../lib/influx/server.ts';
 import { DASHBOARD_FILES, generateDashboards } from '../../grafana/generate.ts';
 import { ALL, listDashboardQueries, substituteMacros, unresolved, type VariableValue } from '../../grafana/queries.ts';
+import { READINESS_REQUEST_NAME, READINESS_SCENARIO } from '../../lib/shared/readiness.ts';
 import { influxQuery, runCli, runDirOf, seriesWithData } from '../influx/helpers.ts';
+import { isReadiness, rawPoints } from '../run/helpers.ts';
 
 const DB = 'k6';
 
@@ -148,12 +150,40 @@ describe('Grafana dashboards against a real k6 run streamed to a real InfluxDB',
     expect(failures.length).toBeGreaterThan(0);
   });
 
+  it('the live dashboard counts the load: the readiness checks beside it are in no request count, error rate or endpoint list', async () => {
+    const raw = (await rawPoints(runDir)).filter((p) => p.metric === 'http_reqs');
+    expect(raw.some(isReadiness)).toBe(true);
+    const live = JSON.parse(generateDashboards()[DASHBOARD_FILES.live] as string) as Dashboard;
+    const vars: Record<string, VariableValue> = { testid: analysis.run.runId, endpoint: ALL, phase: 'phase2', scenario: ALL };
+    const ctx = { from: new Date(startedMs - 60_000), to: new Date(endedMs + 60_000), intervalMs: 1000, vars };
+    const run = async (where: string) => {
+      const item = listDashboardQueries(live).find((i) => i.where === where);
+      if (!item)
+        throw new Error(
+          `no query at ${where}: ${listDashboardQueries(live)
+            .map((i) => i.where)
+            .join(', ')}`,
+        );
+      return influxQuery(influxd.url, DB, substituteMacros(item.query, ctx));
+    };
+    const requests = await run('panel "Requests" A');
+    expect(requests[0]?.values[0]?.[1]).toBe(raw.filter((p) => !isReadiness(p)).length);
+    const names = (await run('variable endpoint')).flatMap((s) => s.values.map((v) => String(v[1])));
+    expect(names).not.toContain(READINESS_REQUEST_NAME);
+    expect(names.sort()).toEqual(
+      analysis.endpoints
+        .filter((e) => e.total.requests > 0)
+        .map((e) => e.name)
+        .sort(),
+    );
+  });
+
   it('every endpoint the run called has a P95 series on the live dashboard', async () => {
     const called = analysis.endpoints.filter((e) => e.total.requests > 0).map((e) => e.name);
     const series = await influxQuery(
       influxD(),
       DB,
-      `SELECT percentile("value", 95) FROM "http_req_duration" WHERE "testid" = '${analysis.run.runId}' GROUP BY "name"`,
+      `SELECT percentile("value", 95) FROM "http_req_duration" WHERE "testid" = '${analysis.run.runId}' AND "scenario" != '${READINESS_SCENARIO}' GROUP BY "name"`,
     );
     expect(
       seriesWithData(series)

@@ -1,0 +1,92 @@
+/**
+ * The live progress reads k6's REST API: its request count, error share and drops are the
+ * load's, without the readiness checks beside it (their k6 submetrics, subtracted). Real k6 on
+ * the run bundle with `--linger`, so its API still answers once the test is over and the live
+ * figures can be compared with the raw results exactly.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundle } from '../../build/bundle.ts';
+import { resolveConfig } from '../../lib/config/load.ts';
+import { freePort, k6Api, k6Status, readLiveMetrics } from '../../lib/k6/runner.ts';
+import { PlanSchema } from '../../lib/plan/schema.ts';
+import { buildPlan } from '../../lib/shared/plan.ts';
+import { READINESS_LIVE_METRICS } from '../../lib/shared/readiness.ts';
+import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { isReadiness, rawPoints, ROOT, tempOut } from './helpers.ts';
+
+const K6 = join(ROOT, '.tools/k6/v2.2.0/k6');
+/** k6's execution status once the test has ended (lib/k6/runner.ts K6Status). */
+const K6_STATUS_ENDED = 9;
+let target: RunningTarget;
+
+beforeAll(async () => {
+  target = await startTarget({ profile: 'phase3', port: 0 });
+});
+afterAll(async () => {
+  await target?.close();
+});
+
+describe('live metrics from k6 REST API', () => {
+  it('count the load only: k6 total minus the readiness submetrics equals the raw load requests', async () => {
+    if (!existsSync(K6)) throw new Error(`k6 v2.2.0 is missing at ${K6}: install it with \`bash scripts/setup.sh\``);
+    const dir = await tempOut('loadgate-live-');
+    const config = resolveConfig({
+      file: {
+        path: 'live.yaml',
+        data: { target: { baseUrl: target.url }, load: { rps: 200, durationScale: 0.15 }, readiness: { rate: 3 } },
+      },
+    });
+    const plan = PlanSchema.parse(
+      buildPlan({ config, scenario: 'monitoring', profile: 'smoke', phase: null, runId: 'live', now: new Date().toISOString() }),
+    );
+    expect(Object.keys(plan.k6Options['thresholds'] as object)).toEqual(expect.arrayContaining(Object.values(READINESS_LIVE_METRICS)));
+    await writeFile(join(dir, 'plan.json'), JSON.stringify(plan));
+    const script = await ensureBundle('flow', 'run');
+    const address = `127.0.0.1:${await freePort()}`;
+    const child = spawn(
+      K6,
+      ['run', '--no-color', '--linger', '--address', address, '--out', `json=${join(dir, 'raw.ndjson.gz')}`, script],
+      {
+        env: { ...process.env, LOADGATE_PLAN: join(dir, 'plan.json'), K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    let live: Awaited<ReturnType<typeof readLiveMetrics>> = null;
+    let k6Counts: Record<string, number> = {};
+    try {
+      // Lingering: the test is over when k6's execution status says ended; its API still answers.
+      const deadline = Date.now() + 60_000;
+      while ((await k6Status(address))?.status !== K6_STATUS_ENDED) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`k6 did not finish its test:\n${out.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      live = await readLiveMetrics(address);
+      const metrics = (await k6Api(address, 'GET', '/v1/metrics')) as {
+        data: Array<{ id: string; attributes: { sample: Record<string, number> } }>;
+      };
+      k6Counts = Object.fromEntries(metrics.data.map((m) => [m.id, m.attributes.sample['count'] ?? Number.NaN]));
+    } finally {
+      child.kill('SIGTERM');
+      await closed;
+    }
+    // The raw results are complete once k6 has ended.
+    const points = (await rawPoints(dir)).filter((p) => p.metric === 'http_reqs');
+    const load = points.filter((p) => !isReadiness(p)).length;
+    const readiness = points.filter(isReadiness).length;
+    expect(load).toBeGreaterThan(5);
+    expect(readiness).toBeGreaterThan(5);
+    expect(k6Counts[READINESS_LIVE_METRICS.requests]).toBe(readiness);
+    expect(k6Counts['http_reqs']).toBe(load + readiness);
+    expect(live?.requests).toBe(load);
+    expect(live?.failed).toBe(0);
+    expect(live?.droppedIterations).toBe(0);
+  }, 120_000);
+});
