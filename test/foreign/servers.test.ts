@@ -503,6 +503,7 @@ describe('WriteFreely: login answering {code, data:{access_token, user}}, token 
     expect(wf.env['WRITEFREELY_PASSWORD']).toMatch(/%.*\/.*@.*:.*ü/);
     expect(wf.info['aliases']).toEqual(['lg-writer-1', 'lg-writer-2', 'lg-writer-3']);
     expect(wf.info['postIds']).toHaveLength(2);
+    expect(wf.info['postSlugs']).toEqual(['post-1', 'post-2']);
     expect(wf.info['draftId']).toMatch(/^[a-z0-9]{10}$/);
   });
 
