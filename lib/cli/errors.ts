@@ -6,11 +6,17 @@
 export const ExitCode = {
   /** Everything passed. */
   ok: 0,
-  /** Bad flags, unknown scenario or profile, invalid config. */
+  /**
+   * Bad flags, unknown scenario or profile, invalid config, a target outside loopback that is not
+   * allowed, a results directory (`--out`) that cannot be created or written.
+   */
   usage: 2,
   /** At least one verdict is inconclusive (the generator never offered the load), and --fail-on-inconclusive is set. */
   inconclusive: 3,
-  /** Infrastructure failure: k6 missing or crashed, target unreachable at the start, InfluxDB required but down. */
+  /**
+   * Infrastructure failure: k6 missing or crashed, target unreachable at the start, InfluxDB
+   * required but down, a port the reference API cannot listen on, a disk full at the start.
+   */
   infra: 4,
   /** Results unreadable: empty or corrupt beyond recovery. */
   data: 5,
@@ -21,6 +27,11 @@ export const ExitCode = {
   regressed: 98,
   /** A target was breached (the code k6 itself uses for a threshold breach). */
   breach: 99,
+  /**
+   * An internal error: something loadgate did not expect (a bug). One line says what failed;
+   * `--debug` (or LOADGATE_DEBUG=1) prints the stack trace. sysexits.h's EX_SOFTWARE.
+   */
+  internal: 70,
   /** Interrupted by SIGINT/SIGTERM; results collected so far are kept. */
   interrupted: 130,
 } as const;
@@ -63,4 +74,22 @@ export class DataError extends LoadgateError {
   constructor(message: string) {
     super(message, ExitCode.data);
   }
+}
+
+/** An error from a system call (Node's SystemError): an errno code and the call's name. */
+export function isSystemError(err: unknown): err is Error & { code: string; syscall: string; path?: string } {
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & { code?: unknown; syscall?: unknown };
+  return typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code) && typeof e.syscall === 'string';
+}
+
+/**
+ * The exit code of an error, whoever caught it: a typed error carries its own; an
+ * operating-system error nobody foresaw (a disk full, a file loadgate may not write) is
+ * infrastructure; anything else is an internal error, never Node's own 1.
+ */
+export function exitCodeOf(err: unknown): ExitCodeValue {
+  if (err instanceof LoadgateError) return err.exitCode;
+  if (isSystemError(err)) return ExitCode.infra;
+  return ExitCode.internal;
 }

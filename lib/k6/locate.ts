@@ -26,10 +26,28 @@ export interface K6Binary {
 
 /** Version as `k6 version` prints it ("k6 v2.2.0 (go1.26…)" → "v2.2.0"). */
 export async function k6VersionOf(path: string): Promise<string> {
-  const { stdout } = await run(path, ['version'], {
-    timeout: 15_000,
-    env: { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' },
-  });
+  let stdout: string;
+  try {
+    ({ stdout } = await run(path, ['version'], {
+      timeout: 15_000,
+      env: { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false' },
+    }));
+  } catch (err) {
+    // A binary that crashes, hangs or is not k6 at all: what it did, in one line, and the fix.
+    const e = err as { code?: unknown; signal?: unknown; killed?: boolean; stderr?: string };
+    const how = e.killed
+      ? 'did not answer within 15 s'
+      : typeof e.code === 'number'
+        ? `exited with code ${e.code}`
+        : typeof e.signal === 'string'
+          ? `was killed by ${e.signal}`
+          : `could not be started (${String(e.code ?? (err as Error).message)})`;
+    const said = e.stderr?.trim().split('\n').pop();
+    throw new InfraError(
+      `the k6 at ${path} failed: \`${path} version\` ${how}${said ? `: ${said}` : ''}. Is it k6? Install the pinned one with: ${SETUP_COMMAND}`,
+      { cause: err },
+    );
+  }
   const m = /k6 (v\d+\.\d+\.\d+\S*)/.exec(stdout);
   if (!m?.[1]) throw new InfraError(`${path} did not report a k6 version: ${stdout.trim()}`);
   return m[1];

@@ -4,10 +4,10 @@
  */
 import type { Command } from 'commander';
 import type { RunningTarget } from '../../../target/server.ts';
-import { isLoopback } from '../../../target/loopback.ts';
+import { isLoopbackHost } from '../../shared/loopback.ts';
 import { isProfileName, profileNames, type ProfileName } from '../../../target/profiles.ts';
 import { parseNumberFlag } from '../flags.ts';
-import { ConfigError, InfraError, UsageError } from '../errors.ts';
+import { ConfigError, InfraError, isSystemError, UsageError } from '../errors.ts';
 
 export interface TargetFlags {
   profile: string;
@@ -22,7 +22,7 @@ export function parseTargetFlags(flags: TargetFlags): { profile: ProfileName; po
     throw new UsageError(`unknown profile "${flags.profile}"; valid profiles: ${profileNames.join(', ')}`);
   }
   if (flags.port > 65_535) throw new UsageError(`--port must be between 0 and 65535, got ${flags.port}`);
-  if (!isLoopback(flags.host)) {
+  if (!isLoopbackHost(flags.host)) {
     throw new UsageError(
       `--host must be a loopback address (127.0.0.1, ::1, localhost): the reference API never listens beyond this machine; got "${flags.host}"`,
     );
@@ -46,9 +46,10 @@ export function register(program: Command): void {
       try {
         target = await startTarget(opts);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES')
-          throw new InfraError(`cannot listen on ${opts.host}:${opts.port}: ${code}`, { cause: err });
+        // The address or port is not this machine's to listen on (in use, not permitted, not
+        // configured, e.g. ::1 with IPv6 off): where, and the OS's word.
+        if (isSystemError(err))
+          throw new InfraError(`cannot listen on ${opts.host} port ${opts.port}: ${err.code} (${err.syscall})`, { cause: err });
         if (err instanceof Error && err.name === 'ProfileError') throw new ConfigError(err.message);
         throw err;
       }
