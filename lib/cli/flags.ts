@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from './errors.ts';
 import type { ConfigFlags } from '../config/load.ts';
+import { HOST_HINT, isHost } from '../shared/loopback.ts';
 
 export function parseNumberFlag(name: string, opts: { int?: boolean; min?: number } = {}) {
   return (raw: string): number => {
@@ -34,12 +35,26 @@ export interface CommonRunFlags {
   segments?: number;
   /** `run` only: the network namespace that holds the target; each segment's k6 gets a namespace of its own. */
   segmentsNetns?: string;
+  /** Hosts outside loopback the load may go to, beside the config's `target.allow` (lib/run/guard.ts). */
+  allowTarget?: string[];
+}
+
+/** `--allow-target HOST`, repeatable: each value checked like the config's `target.allow` entries. */
+export function collectAllowTarget(raw: string, previous: string[] | undefined): string[] {
+  const host = raw.trim();
+  if (!isHost(host)) throw new UsageError(`--allow-target ${HOST_HINT}, got ${JSON.stringify(raw)}`);
+  return [...(previous ?? []), host];
 }
 
 export function addCommonRunFlags(cmd: Command): Command {
   return addAgainstHistoryFlag(cmd)
     .option('--config <file>', 'config file (JSON or YAML); also LOADGATE_CONFIG')
     .option('--target <url>', 'base URL of the API under test; also LOADGATE_TARGET')
+    .option(
+      '--allow-target <host>',
+      "let the load go to this host outside loopback (a name or an IP, as in the target URL); repeatable; adds to the config's target.allow",
+      collectAllowTarget,
+    )
     .option('--out <dir>', 'results directory (one sub-directory per run); also LOADGATE_OUT')
     .option('--rps <n>', 'the rate the profiles scale (their 100 %), requests/s; also LOADGATE_RPS', parseNumberFlag('rps', { min: 0.01 }))
     .option(

@@ -12,6 +12,7 @@ import { BodyCheckSchema, BodyTypeSchema, HttpMethodSchema, TokenSourceSchema } 
 import { LOAD_PROFILE_NAMES } from '../shared/profiles.ts';
 import { BUILTIN_VARS, templateVars } from '../shared/template.ts';
 import { groupOf } from '../shared/endpoint.ts';
+import { HOST_HINT, isHost } from '../shared/loopback.ts';
 
 export const DurationSchema = z.string().refine(
   (v) => {
@@ -44,6 +45,9 @@ const BaseUrlSchema = z
       ctx.addIssue({ code: 'custom', message: `must be an http:// or https:// URL, got the scheme ${JSON.stringify(`${scheme}:`)}` });
     }
   });
+
+/** A host name or an IP address, as `target.baseUrl` spells it: no scheme, port or path. */
+const AllowedHostSchema = z.string().refine(isHost, { error: (issue) => `${HOST_HINT}, got ${JSON.stringify(issue.input)}` });
 
 const HeaderValue = z
   .string()
@@ -317,6 +321,8 @@ export const ConfigSchema = z
         headers: HeadersSchema,
         /** The path probed once before any load (any HTTP answer will do); null probes the base URL. */
         preflight: z.string().startsWith('/', { error: 'must be a path starting with "/"' }).nullable(),
+        /** Hosts outside loopback that load may go to (names or IPs, as in baseUrl; lib/run/guard.ts). */
+        allow: z.array(AllowedHostSchema).default([]),
       })
       .strict(),
     defaultTimeout: DurationSchema,

@@ -3,7 +3,7 @@
  * the exit code. Results already collected are kept whatever fails later: each step after
  * k6 runs on its own, and a failing step is reported, never allowed to hide the others.
  */
-import { ExitCode, LoadgateError, UsageError } from '../cli/errors.ts';
+import { ExitCode, UsageError } from '../cli/errors.ts';
 import { K6Error } from '../k6/runner.ts';
 import type { CommonRunFlags } from '../cli/flags.ts';
 import type { Config } from '../config/schema.ts';
@@ -13,6 +13,7 @@ import { runTest, type RunOutcome } from './run.ts';
 import { chooseThresholdSet, userSets } from './targets.ts';
 import type { RunRecord } from './schema.ts';
 import { postProcess } from './post.ts';
+import { checkOutDir, checkTarget, outDirSource } from './guard.ts';
 import { segmentEnd } from './segments.ts';
 
 export interface ExecuteOptions {
@@ -43,6 +44,10 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
         'run without --influx (the analysis has every sample), or without --segments-netns',
     );
   }
+  // Before anything starts (InfluxDB, k6, the pre-flight request, the network namespaces): where
+  // the load may go, and whether the results can be kept.
+  checkTarget(config.target.baseUrl, [...config.target.allow, ...(o.flags.allowTarget ?? [])]);
+  await checkOutDir(config.outDir, outDirSource(o.flags.out, env));
   const thresholds = chooseThresholdSet(config, o.phase);
   const observers = [...(o.observers ?? [])];
   const extraOutputs: string[] = [];
@@ -123,15 +128,11 @@ export function exitCodeFor(outcome: RunOutcome, verdictExitCode: number, log: (
   }
   if (outcome.record.status === 'failed') {
     const err = new K6Error(
-      `k6 exited with code ${outcome.k6.exitCode ?? outcome.k6.signal}: ${outcome.k6.tail.slice(-3).join(' | ')}`,
+      `k6 failed (${segmentEnd(outcome.k6)})${outcome.k6.tail.length ? `: ${outcome.k6.tail.slice(-3).join(' | ')}` : ''}`,
       outcome.k6.exitCode,
     );
     log(err.message);
     return err.exitCode;
   }
   return verdictExitCode;
-}
-
-export function errorExitCode(err: unknown): number {
-  return err instanceof LoadgateError ? err.exitCode : 1;
 }

@@ -34,10 +34,13 @@ export function register(program: Command): void {
     .option('--quiet', 'print nothing but warnings')
     .action(async (runDirs: string[], flags: AnalyzeFlags) => {
       // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
-      const [{ analyzeRun, writeAnalysis }, { formatSummary }] = await Promise.all([
+      const [{ analyzeRun, writeAnalysis }, { formatSummary }, { checkOutFile }] = await Promise.all([
         import('../../analysis/analyze.ts'),
         import('../../analysis/summary.ts'),
+        import('../../run/guard.ts'),
       ]);
+      // Before reading the raw results: a directory --out cannot be written in is said at once.
+      if (flags.out !== undefined) await checkOutFile(flags.out, '--out');
       const analysis = await analyzeRun(runDirs, { percentiles: flags.percentiles, intervalS: flags.interval });
       const file = await writeAnalysis(runDirs[0] as string, analysis, flags.out);
       for (const w of analysis.input.warnings) process.stderr.write(`loadgate: warning: ${w}\n`);

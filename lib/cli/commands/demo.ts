@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { profileNames, type ProfileName } from '../../../target/profiles.ts';
 import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
-import { ExitCode, LoadgateError, UsageError } from '../errors.ts';
+import { ExitCode, exitCodeOf, UsageError } from '../errors.ts';
 import { setOutcome } from '../outcome.ts';
 import type { PhaseResult } from '../../verdict/terminal.ts';
 
@@ -32,6 +32,13 @@ export function register(program: Command): void {
   addCommonRunFlags(cmd).action(async (flags: DemoFlags, command: Command) => {
     const log = onceLog((line: string) => process.stderr.write(`loadgate: ${line}\n`));
     const phases = parsePhases(flags.phases);
+    // Before the first phase starts: whether the results can be kept (each phase's run checks again).
+    const [{ loadConfig }, { checkOutDir, outDirSource }] = await Promise.all([
+      import('../../config/load.ts'),
+      import('../../run/guard.ts'),
+    ]);
+    const outDir = (await loadConfig({ configPath: flags.config, flags: configFlagsOf(flags) })).outDir;
+    await checkOutDir(outDir, outDirSource(flags.out, process.env));
     // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
     const [{ ANALYSIS_FILE }, { writeComparison }, { printRunVerdict, useColor }, { renderPhaseTable }, { setProgressContext }] =
       await Promise.all([
@@ -93,7 +100,7 @@ export function register(program: Command): void {
       } catch (err) {
         results.push({ label: phase, analysis: null, verdict: null });
         log(`phase ${phase} failed: ${err instanceof Error ? err.message : String(err)}`);
-        worst = Math.max(worst, err instanceof LoadgateError ? err.exitCode : ExitCode.infra);
+        worst = Math.max(worst, exitCodeOf(err));
       }
     }
     setProgressContext(null);

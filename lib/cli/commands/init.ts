@@ -40,7 +40,11 @@ export function register(program: Command): void {
     .option('--no-validate', 'map a document that does not validate against the OpenAPI schema, as far as it can be read')
     .action(async (flags: InitFlags) => {
       // Loaded when the command runs: `loadgate <other command>` and --help do not pay for the parser.
-      const { initFromOpenApi, formatSummary } = await import('../../init/init.ts');
+      const [{ initFromOpenApi, formatSummary }, { checkOutFile }] = await Promise.all([
+        import('../../init/init.ts'),
+        import('../../run/guard.ts'),
+      ]);
+      await checkOutFile(flags.out, '--out');
       const outcome = await initFromOpenApi({
         openapi: flags.openapi,
         out: flags.out,

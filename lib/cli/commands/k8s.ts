@@ -64,8 +64,14 @@ export function register(program: Command): void {
     .option('--separate', "one runner per node (the TestRun's spec.separate)")
     .action(async (flags: RenderFlags) => {
       // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
-      const [{ loadConfig }, { renderK8sForConfig }] = await Promise.all([import('../../config/load.ts'), import('../../k8s/cli.ts')]);
+      const [{ loadConfig }, { renderK8sForConfig }, { checkOutDir, outDirSource, OUTPUT_DIR, RESULTS_DIR }] = await Promise.all([
+        import('../../config/load.ts'),
+        import('../../k8s/cli.ts'),
+        import('../../run/guard.ts'),
+      ]);
       const config = await loadConfig({ configPath: flags.config, flags: configFlagsOf(flags) });
+      // Before rendering: the directory written to (or the results directory that holds the default one).
+      await checkOutDir(flags.out ?? config.outDir, outDirSource(flags.out, process.env), flags.out ? OUTPUT_DIR : RESULTS_DIR);
       const scenario = flags.scenario ?? config.scenario;
       if (!scenario) throw new UsageError('no scenario: pass --scenario NAME or set `scenario:` in the config (a flow name)');
       const r = await renderK8sForConfig({

@@ -37,7 +37,12 @@ export async function reportAction(runDirs: string[], flags: ReportFlags, now: D
   const labels = parseLabels(flags.labels);
   const seed = parseSeed(flags.seed);
   // Loaded when the command runs: `loadgate <other command>` and --help do not pay for it.
-  const { writeComparison, writeRunReport } = await import('../../report/index.ts');
+  const [{ writeComparison, writeRunReport }, { checkOutFile }] = await Promise.all([
+    import('../../report/index.ts'),
+    import('../../run/guard.ts'),
+  ]);
+  // Before any rendering: a directory --out cannot be written in is said at once, with the OS's word.
+  if (flags.out !== undefined) await checkOutFile(flags.out, '--out');
   if (runDirs.length === 1) {
     if (labels) throw new UsageError('--labels applies to comparisons (two or more run directories)');
     const [dir] = runDirs as [string];
