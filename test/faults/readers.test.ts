@@ -1,0 +1,108 @@
+/**
+ * A corrupt plan.json or analysis.json given to each reader (`analyze`, `verdict`, `report`):
+ * a reader of the file stops with exit 5 naming it and leaves every file as it was; a command
+ * that does not read it (analyze writes analysis.json, report reads no plan) is not disturbed.
+ * The run directory is a real one (real k6, the reference API). Corrupt and torn raw results:
+ * test/analysis/bad-input.test.ts; a corrupt history: test/history/bad-input.test.ts.
+ */
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startTarget } from '../../target/server.ts';
+import { cli, onlyRunDir, tempOut } from '../run/helpers.ts';
+import { readAnalysis, runArgs, shortConfig, STACK } from './helpers.ts';
+
+let good: string;
+
+beforeAll(async () => {
+  const target = await startTarget({ profile: 'phase3', port: 0 });
+  try {
+    const out = await tempOut('loadgate-faults-');
+    const r = await cli(runArgs(await shortConfig(10, 2), target.url, out));
+    if (r.code !== 0) throw new Error(`the run to damage failed (${r.code}): ${r.stderr}`);
+    good = await onlyRunDir(out);
+  } finally {
+    await target.close();
+  }
+});
+
+/** A copy of the good run with one file damaged; returns its directory. */
+async function damaged(file: string, text: string): Promise<string> {
+  const dir = join(await tempOut('loadgate-faults-damaged-'), 'run');
+  await cp(good, dir, { recursive: true });
+  await writeFile(join(dir, file), text);
+  return dir;
+}
+
+const FILES = ['analysis.json', 'verdict.json', 'report.html', 'junit.xml', 'summary.md'] as const;
+const snapshot = async (dir: string) => Promise.all(FILES.map((f) => readFile(join(dir, f), 'utf8')));
+
+const DAMAGE = {
+  torn: (text: string) => text.slice(0, Math.floor(text.length / 2)),
+  'of another kind': (text: string) => JSON.stringify({ ...(JSON.parse(text) as object), version: 999 }),
+};
+
+describe.each(Object.entries(DAMAGE))('a plan.json %s', (_how, damage) => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await damaged('plan.json', damage(await readFile(join(good, 'plan.json'), 'utf8')));
+  });
+
+  it.each([['analyze'], ['verdict']])('%s: exit 5 naming the file, nothing rewritten', async (command) => {
+    const before = await snapshot(dir);
+    const r = await cli([command, dir]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(
+      new RegExp(`^loadgate: ${join(dir, 'plan.json')} (is not valid JSON|is not a valid plan|does not match its schema)`, 'm'),
+    );
+    expect(r.stderr).not.toMatch(STACK);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('report reads no plan: the report is made', async () => {
+    const r = await cli(['report', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(join(dir, 'report.html'));
+  });
+});
+
+describe.each(Object.entries(DAMAGE))('an analysis.json %s', (_how, damage) => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await damaged('analysis.json', damage(await readFile(join(good, 'analysis.json'), 'utf8')));
+  });
+
+  it.each([['verdict'], ['report']])('%s: exit 5 naming the file, nothing rewritten', async (command) => {
+    const before = await snapshot(dir);
+    const r = await cli([command, dir]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(join(dir, 'analysis.json'));
+    expect(r.stderr).not.toMatch(STACK);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('report comparing it with a good run: exit 5 naming it', async () => {
+    const r = await cli(['report', good, dir, '--out', join(dir, '..', 'comparison.html')]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(join(dir, 'analysis.json'));
+  });
+
+  it('analyze writes it anew from the raw results: exit 0, the analysis whole again', async () => {
+    const copy = await damaged('analysis.json', damage(await readFile(join(good, 'analysis.json'), 'utf8')));
+    const r = await cli(['analyze', copy, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const again = await readAnalysis(copy);
+    const original = await readAnalysis(good);
+    expect(again.endpoints.map((e) => [e.name, e.total.requests])).toEqual(original.endpoints.map((e) => [e.name, e.total.requests]));
+  });
+});
+
+describe('a verdict.json torn', () => {
+  it('report: exit 5 naming it', async () => {
+    const dir = await damaged('verdict.json', '{"kind":"loadgate.verdict","vers');
+    const r = await cli(['report', dir]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(join(dir, 'verdict.json'));
+    expect(r.stderr).not.toMatch(STACK);
+  });
+});
