@@ -3,10 +3,15 @@
  * client timeout. The analysis must report exactly the timeouts k6 recorded, and per
  * endpoint the same count, p50/p90/p95/p99, min, max and mean of http_req_duration as k6's
  * own end-of-test summary (asked for through sub-metric thresholds).
+ *
+ * k6 runs under TZ=Europe/Berlin, so it stamps its samples with a UTC offset
+ * (`…T11:00:00.123456789+01:00`): the analysis of those lines must equal, figure for figure
+ * and second for second, the analysis of the same lines restamped in UTC.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeRun, writeAnalysis, readAnalysis } from '../../lib/analysis/analyze.ts';
@@ -34,6 +39,8 @@ let target: RunningTarget;
 let dir: string;
 let summary: Summary;
 let analysis: Analysis;
+let utcAnalysis: Analysis;
+let rawText = '';
 let k6Output = '';
 
 beforeAll(async () => {
@@ -56,6 +63,8 @@ beforeAll(async () => {
       ENDPOINTS: JSON.stringify(ENDPOINTS),
       K6_NO_USAGE_REPORT: 'true',
       K6_AUTO_EXTENSION_RESOLUTION: 'false',
+      // Local time with an offset in every timestamp (+01:00 in winter, +02:00 in summer).
+      TZ: 'Europe/Berlin',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -104,7 +113,22 @@ beforeAll(async () => {
     JSON.stringify(runRecord('k6-real', ['raw.ndjson.gz'], { startedAt: started, endedAt: new Date().toISOString() })),
   );
   analysis = await analyzeRun(dir);
+  // The same run directory, its raw lines restamped in UTC.
+  rawText = gunzipSync(await readFile(join(dir, 'raw.ndjson.gz'))).toString('utf8');
+  const utcDir = join(dir, 'utc');
+  await mkdir(utcDir);
+  await writeFile(join(utcDir, 'raw.ndjson.gz'), gzipSync(rawText.replace(TIME, toUtc)));
+  for (const f of ['plan.json', 'run.json']) await writeFile(join(utcDir, f), await readFile(join(dir, f)));
+  utcAnalysis = await analyzeRun(utcDir);
 }, 120_000);
+
+const TIME = /"time":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?([+-]\d\d:\d\d|Z)"/g;
+
+/** A timestamp in UTC, by string: the whole seconds through Date (exact), the fraction kept as written. */
+function toUtc(_m: string, secs: string, frac: string | undefined, zone: string): string {
+  const whole = new Date(Date.parse(`${secs}${zone}`)).toISOString().slice(0, 19);
+  return `"time":"${whole}${frac ?? ''}Z"`;
+}
 
 afterAll(async () => {
   await target?.close();
@@ -159,6 +183,19 @@ describe('the analysis of a real k6 run', () => {
     const all = values('http_req_duration');
     expect(analysis.totals.all.durationMs.p95).toBe(all['p(95)']);
     expect(analysis.totals.all.durationMs.p99).toBe(all['p(99)']);
+  });
+
+  it('reads timestamps with a UTC offset to the microsecond: the analysis equals that of the same lines in UTC', () => {
+    const zones = new Set([...rawText.matchAll(TIME)].map((m) => m[3]));
+    expect(
+      [...zones].every((z) => /^\+0[12]:00$/.test(z as string)),
+      [...zones].join(' '),
+    ).toBe(true);
+    expect(utcAnalysis.input.points).toBe(analysis.input.points);
+    // Second by second (the series interval is 1 s here), per endpoint and in all.
+    expect(analysis.settings.seriesIntervalS).toBe(1);
+    expect(analysis.series).toEqual(utcAnalysis.series);
+    expect({ ...analysis, generatedAt: '' }).toEqual({ ...utcAnalysis, generatedAt: '' });
   });
 
   it('places requests in the planned stages and writes a file readAnalysis accepts', async () => {
