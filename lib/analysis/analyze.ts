@@ -12,9 +12,9 @@ import { RunRecordSchema, type RunRecord } from '../run/schema.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
 import { buildAnalysis } from './build.ts';
-import { readLines } from './lines.ts';
+import { readLines, type ReadResult } from './lines.ts';
 import { HDR_RELATIVE_ERROR } from './percentiles.ts';
-import { ANALYSIS_VERSION, AnalysisSchema, type Analysis, type RunMeta, type Segment, type Segments } from './schema.ts';
+import { ANALYSIS_VERSION, AnalysisSchema, type Analysis, type DamagedFile, type RunMeta, type Segment, type Segments } from './schema.ts';
 import { IsoTime } from './time.ts';
 
 export type { PercentileMode } from './accumulator.ts';
@@ -203,17 +203,17 @@ export async function analyzeFiles(
   const shown = (f: string) => (opts.baseDir === undefined ? f : relative(opts.baseDir, f) || basename(f));
   const fileRequests = new Map<string, number>();
   const requestsSoFar = () => acc.leaves.reduce((n, l) => n + l.requests, 0);
+  const damage: DamagedFile[] = [];
   for (const file of files) {
     acc.beginFile();
-    const before = acc.lines;
     const requestsBefore = requestsSoFar();
     const r = await readLines(file, acc.line);
     fileRequests.set(file, (fileRequests.get(file) ?? 0) + requestsSoFar() - requestsBefore);
-    if (r.truncated) {
-      truncated = true;
-      warnings.push(
-        `${shown(file)}: the gzip stream is cut short or corrupt (${r.error}); the ${acc.lines - before} lines before the damage were analysed`,
-      );
+    if (r.truncated) truncated = true;
+    const d = damageOf(shown(file), r, acc.fileDamaged, acc.fileFirstDamaged);
+    if (d !== null) {
+      damage.push(d);
+      warnings.push(damageWarning(d, r.lines));
     }
   }
 
@@ -293,6 +293,7 @@ export async function analyzeFiles(
     intervalS,
     files: files.map(shown),
     truncated,
+    damaged: damage,
     warnings,
     generatedAt: (opts.now ?? (() => new Date()))().toISOString(),
   });
@@ -353,6 +354,36 @@ export function runWindow(
     toS,
     describe: `the planned window (${fmtS(-OUT_OF_WINDOW_MARGIN_S)} to ${fmtS(toS)}: stages to ${fmtS(endS)}, graceful stop ${fmtS(stopS)}, margin ${fmtS(OUT_OF_WINDOW_MARGIN_S)})`,
   };
+}
+
+/** zlib's errors for a stream whose checksum or length does not match what it decoded. */
+const CHECK_ERROR = /incorrect (data|length) check/;
+
+/**
+ * Where one file is damaged: its damaged lines and the first of them, or where its gzip
+ * stream broke off; null for a whole file.
+ */
+export function damageOf(file: string, r: ReadResult, lines: number, firstDamaged: number): DamagedFile | null {
+  if (lines === 0 && !r.truncated) return null;
+  // Without a damaged line, the damage is where the stream broke off (the next line), unless
+  // only the checksum failed: then some line that read whole differs, which one is unknown.
+  const firstLine = firstDamaged > 0 ? firstDamaged : CHECK_ERROR.test(r.error ?? '') ? null : r.lines + 1;
+  return { file, lines, firstLine, linesBefore: firstLine === null ? r.lines : firstLine - 1, streamError: r.truncated ? r.error : null };
+}
+
+export function damageWarning(d: DamagedFile, lines: number): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const skipped = d.lines > 0 ? `; ${n(d.lines)} damaged line(s) skipped` : '';
+  const where =
+    d.firstLine === null
+      ? `its checksum does not match although all ${n(lines)} lines read whole, so some of them differ from what k6 wrote and which is unknown; all were analysed`
+      : `the damage starts at line ${n(d.firstLine)} (of the decompressed stream); the ${n(d.linesBefore)} lines before it were read whole and analysed${skipped}`;
+  const check =
+    d.firstLine !== null && CHECK_ERROR.test(d.streamError ?? '')
+      ? ' (its checksum does not match: a line that reads whole may still differ from what k6 wrote)'
+      : '';
+  if (d.streamError !== null) return `${d.file}: the gzip stream is cut short or corrupt (${d.streamError}): ${where}${check}`;
+  return `${d.file}: ${n(d.lines)} damaged line(s) (torn, cut short or garbled: not a whole JSON object) skipped, the first at line ${n(d.firstLine ?? 0)}; the ${n(d.linesBefore)} lines before it were read whole`;
 }
 
 function runEndMs(endedAt: string | null): number | null {

@@ -22,6 +22,7 @@ import {
   ANALYSIS_VERSION,
   type Analysis,
   type Cell,
+  type DamagedFile,
   type Dist,
   type Endpoint,
   type Outcomes,
@@ -43,6 +44,8 @@ export interface BuildInput {
   intervalS: number;
   files: string[];
   truncated: boolean;
+  /** The damaged files (analyze.ts damageOf). */
+  damaged: DamagedFile[];
   warnings: string[];
   generatedAt: string;
 }
@@ -191,6 +194,7 @@ export function buildAnalysis(input: BuildInput): Analysis {
         ...(acc.setupSamples > 0 ? { setup: acc.setupSamples } : {}),
       },
       truncated: input.truncated,
+      damaged: { lines: acc.damaged, files: input.damaged },
       warnings: input.warnings,
     },
     totals: {

@@ -27,8 +27,12 @@ describe('parseNumber', () => {
       const b = Buffer.from(`x${s},`);
       expect(parseNumber(b, 1, b.length - 1), s).toBe(JSON.parse(s));
     }
-    expect(parseNumber(Buffer.from('-'), 0, 1)).toBeNaN();
-    expect(parseNumber(Buffer.from('abc'), 0, 3)).toBeNaN();
+    // Not JSON numbers (JSON.parse would reject the line): NaN, so the line is judged by JSON.parse.
+    for (const bad of ['-', 'abc', '', '01', '-01', '1.', '.5', '-.5', '+1', '0x10', '1e', '1e+', 'Infinity', '1.2.3']) {
+      const b = Buffer.from(`x${bad},`);
+      expect(parseNumber(b, 1, b.length - 1), bad).toBeNaN();
+      expect(() => JSON.parse(bad), bad).toThrow();
+    }
   });
 });
 

@@ -276,6 +276,37 @@ export const SegmentsSchema = z
   .strict();
 export type Segments = z.infer<typeof SegmentsSchema>;
 
+export const DamagedFileSchema = z
+  .object({
+    /** As in `input.files`. */
+    file: z.string(),
+    /** Its damaged lines. */
+    lines: z.number().int().nonnegative(),
+    /**
+     * Where the damage starts: the first damaged line, or the first line the stream did not
+     * deliver when it broke off after a whole line (1-based, in the decompressed stream); null
+     * when the gzip checksum failed although every line read was whole (some line differs from
+     * what k6 wrote, and which one cannot be known).
+     */
+    firstLine: z.number().int().positive().nullable(),
+    /** Lines read whole before `firstLine` (all of them were analysed); every line read when `firstLine` is null. */
+    linesBefore: z.number().int().nonnegative(),
+    /** zlib's error when the gzip stream is cut short or corrupt, else null. */
+    streamError: z.string().nullable(),
+  })
+  .strict();
+export type DamagedFile = z.infer<typeof DamagedFileSchema>;
+
+export const DamageSchema = z
+  .object({
+    /** Damaged lines in all files. */
+    lines: z.number().int().nonnegative(),
+    /** The files with damaged lines or a broken gzip stream, in input order. */
+    files: z.array(DamagedFileSchema),
+  })
+  .strict();
+export type Damage = z.infer<typeof DamageSchema>;
+
 export const AnalysisSchema = z
   .object({
     kind: z.literal('loadgate.analysis'),
@@ -316,6 +347,12 @@ export const AnalysisSchema = z
           })
           .strict(),
         truncated: z.boolean(),
+        /**
+         * Damage: lines that are not a whole, valid JSON object (torn, cut short, garbled or
+         * empty; each also counted in `skipped`, as badJson or tornLastLine), whatever their
+         * metric, and where each damaged file's damage starts. Absent in files written before it.
+         */
+        damaged: DamageSchema.optional(),
         warnings: z.array(z.string()),
       })
       .strict(),

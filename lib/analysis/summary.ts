@@ -4,6 +4,14 @@ import type { Analysis } from './schema.ts';
 const ms = (v: number | null) => (v === null ? '—' : v >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`);
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
 
+/** ", 3 damaged lines (from line 2263 of raw.ndjson.gz)": where the damage starts; the warnings say more. */
+function damage(a: Analysis): string {
+  const d = a.input.damaged;
+  if (d === undefined || d.lines === 0) return '';
+  const first = d.files.find((f) => f.firstLine !== null);
+  return `, ${d.lines} damaged line(s)${first === undefined ? '' : ` (from line ${first.firstLine} of ${first.file})`}`;
+}
+
 export function formatSummary(a: Analysis): string {
   const t = a.totals;
   const lines: string[] = [];
@@ -12,7 +20,7 @@ export function formatSummary(a: Analysis): string {
     `run ${a.run.runId}${flag}: ${t.requests} requests, ${t.iterations} iterations, ${t.droppedIterations} dropped, ${pct(t.all.errorRate)} errors`,
   );
   lines.push(
-    `percentiles: ${a.settings.percentiles}${a.settings.percentiles === 'hdr' ? ` (relative error ${a.settings.relativeError})` : ''}; input: ${a.input.points} points${a.input.truncated ? ', TRUNCATED' : ''}`,
+    `percentiles: ${a.settings.percentiles}${a.settings.percentiles === 'hdr' ? ` (relative error ${a.settings.relativeError})` : ''}; input: ${a.input.points} points${damage(a)}${a.input.truncated ? ', TRUNCATED' : ''}`,
   );
   const f = a.timeouts;
   lines.push(`timeout issues: ${f.endpointsWithTimeouts} of ${f.endpointsTotal} endpoints`);
