@@ -640,9 +640,9 @@ export class Accumulator {
     if (leaf === undefined) {
       leaf = new Leaf(name, stage ?? null, scenario);
       if (this.mode === 'hdr') {
-        leaf.duration.toHdr();
-        leaf.waiting.toHdr();
-        leaf.connecting.toHdr();
+        leaf.duration.bound();
+        leaf.waiting.bound();
+        leaf.connecting.bound();
       }
       byScenario.set(scenario, leaf);
       this.leaves.push(leaf);
@@ -659,9 +659,9 @@ export class Accumulator {
       this.switchedAtValues = this.stored;
       this.mode = 'hdr';
       for (const leaf of this.leaves) {
-        leaf.duration.toHdr();
-        leaf.waiting.toHdr();
-        leaf.connecting.toHdr();
+        leaf.duration.bound();
+        leaf.waiting.bound();
+        leaf.connecting.bound();
       }
     }
   }

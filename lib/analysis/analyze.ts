@@ -13,9 +13,10 @@ import { parseDuration } from '../shared/duration.ts';
 import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
 import { buildAnalysis } from './build.ts';
 import { readLines, type ReadResult } from './lines.ts';
-import { HDR_RELATIVE_ERROR } from './percentiles.ts';
+import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from './percentiles.ts';
 import { ANALYSIS_VERSION, AnalysisSchema, type Analysis, type DamagedFile, type RunMeta, type Segment, type Segments } from './schema.ts';
 import { IsoTime } from './time.ts';
+import { EXACT_PER_CELL } from './values.ts';
 
 export type { PercentileMode } from './accumulator.ts';
 export { DEFAULT_EXACT_LIMIT } from './accumulator.ts';
@@ -251,7 +252,7 @@ export async function analyzeFiles(
   if (acc.clampedTimes > 0) warnings.push(`${acc.clampedTimes} sample(s) timestamped far past the run: placed in the last series interval`);
   if (acc.switchedAtValues !== null) {
     warnings.push(
-      `more than ${opts.exactLimit ?? DEFAULT_EXACT_LIMIT} latency values: percentiles from HDR histograms (relative error ${HDR_RELATIVE_ERROR}); use --percentiles exact to keep every value`,
+      `more than ${opts.exactLimit ?? DEFAULT_EXACT_LIMIT} latency values: percentiles from HDR histograms (within ${HDR_RELATIVE_ERROR * 100} % of k6's, ${HDR_ABSOLUTE_ERROR_MS} ms below ${HDR_ABSOLUTE_ERROR_MS / HDR_RELATIVE_ERROR} ms; cells of at most ${EXACT_PER_CELL} values stay exact); use --percentiles exact to keep every value`,
     );
   }
   if (acc.leaves.every((l) => l.requests === 0)) warnings.push('no HTTP requests were recorded');

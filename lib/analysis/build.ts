@@ -94,8 +94,7 @@ export function buildAnalysis(input: BuildInput): Analysis {
     scenarioSpan.set(leaf.scenario, e);
   }
 
-  const mode = acc.mode;
-  const cell = (leaves: Leaf[], windowS: number, timeoutMs: number | null) => cellStats(leaves, windowS, timeoutMs, mode);
+  const cell = (leaves: Leaf[], windowS: number, timeoutMs: number | null) => cellStats(leaves, windowS, timeoutMs);
 
   // Endpoints: the plan's order first, then names the plan does not know.
   const byEndpoint = new Map<string, Leaf[]>();
@@ -123,7 +122,7 @@ export function buildAnalysis(input: BuildInput): Analysis {
       const st = cell(ls, w, timeoutMs);
       byStage[s.name] = st;
       // One scenario in the stage: its cell is the stage's (no second pass over the values).
-      for (const l of ls) cells.push(toCell(s.name, l.scenario, ls.length === 1 ? st : cellStats([l], w, timeoutMs, mode, false)));
+      for (const l of ls) cells.push(toCell(s.name, l.scenario, ls.length === 1 ? st : cellStats([l], w, timeoutMs, false)));
     }
     const byScenario: Record<string, Stats> = {};
     for (const sc of [...new Set(leaves.map((l) => l.scenario))].sort()) {
@@ -180,7 +179,7 @@ export function buildAnalysis(input: BuildInput): Analysis {
       endedAt: hasSamples ? new Date(input.t0Ms + durationS * 1000).toISOString() : input.run.endedAt,
       durationS: hasSamples ? durationS : null,
     },
-    settings: { percentiles: mode, relativeError: mode === 'hdr' ? HDR_RELATIVE_ERROR : 0, seriesIntervalS: intervalS },
+    settings: { percentiles: acc.mode, relativeError: acc.mode === 'hdr' ? HDR_RELATIVE_ERROR : 0, seriesIntervalS: intervalS },
     input: {
       files: input.files,
       lines: acc.lines,
@@ -252,13 +251,7 @@ function toCell(stage: string, scenario: string, st: Stats): Cell {
 }
 
 /** The stats of a cell made of `leaves`; `withHistogram: false` leaves `histogram` null (and skips building it). */
-export function cellStats(
-  leaves: readonly Leaf[],
-  windowS: number,
-  timeoutMs: number | null,
-  mode: 'exact' | 'hdr',
-  withHistogram = true,
-): Stats {
+export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: number | null, withHistogram = true): Stats {
   const outcomes = Object.fromEntries(OUTCOME_KEYS.map((k) => [k, 0])) as Outcomes;
   let requests = 0;
   let passes = 0;
@@ -274,7 +267,7 @@ export function cellStats(
     });
   }
   const durations = leaves.map((l) => l.duration);
-  const { dist: durationMs, histogram } = distOf(durations, mode, withHistogram);
+  const { dist: durationMs, histogram } = distOf(durations, withHistogram);
   // Censoring (docs/analysis-format.md): a timed-out request's true latency is unknown, at
   // least its timeout, so it belongs above every completed request. Client timeouts (1050) are
   // recorded near the timeout, already on top; dial timeouts (1211) never sent the request and
@@ -284,7 +277,7 @@ export function cellStats(
   const timedOut = outcomes.timeout + outcomes.dialTimeout;
   const n = durationMs.count;
   const isCensored = (p: number, v: number | null) =>
-    timedOut > 0 && v !== null && (topRank(mode, p, n) >= n - timedOut || v >= minTimeout || (timeoutMs !== null && v >= 0.99 * timeoutMs));
+    timedOut > 0 && v !== null && (topRank(p, n) >= n - timedOut || v >= minTimeout || (timeoutMs !== null && v >= 0.99 * timeoutMs));
   const censored = Object.fromEntries(PERCENTILES.map(([k, p]) => [k, isCensored(p, durationMs[k])])) as Record<PercentileKey, boolean>;
   return {
     requests,
@@ -295,12 +288,10 @@ export function cellStats(
     durationMs,
     waitingMs: distOf(
       leaves.map((l) => l.waiting),
-      mode,
       false,
     ).dist,
     connectingMs: distOf(
       leaves.map((l) => l.connecting),
-      mode,
       false,
     ).dist,
     rps: windowS > 0 ? requests / windowS : null,
@@ -310,20 +301,27 @@ export function cellStats(
   };
 }
 
-function distOf(parts: readonly Values[], mode: 'exact' | 'hdr', withHistogram: boolean): { dist: Dist; histogram: string | null } {
+/**
+ * One distribution over several leaves' values: k6's exact figures while every part still holds
+ * its values (exact mode, or a small cell in bounded mode: values.ts EXACT_PER_CELL), else from
+ * one HDR histogram of them all.
+ */
+function distOf(parts: readonly Values[], withHistogram: boolean): { dist: Dist; histogram: string | null } {
   let n = 0;
   const total = new NsSum();
   let min = Infinity;
   let max = -Infinity;
+  let exact = true;
   for (const p of parts) {
     n += p.n;
     total.addSum(p.sum);
     if (p.min < min) min = p.min;
     if (p.max > max) max = p.max;
+    if (p.buf === null) exact = false;
   }
   if (n === 0) return { dist: { ...EMPTY_DIST }, histogram: null };
   const sum = total.ms();
-  if (mode === 'exact') {
+  if (exact) {
     const all = new Float64Array(n);
     let at = 0;
     for (const p of parts) {
@@ -340,7 +338,10 @@ function distOf(parts: readonly Values[], mode: 'exact' | 'hdr', withHistogram: 
     return { dist: exactDist(all, sum), histogram };
   }
   const h = newHistogram();
-  for (const p of parts) if (p.hist !== null) h.add(p.hist as Histogram);
+  for (const p of parts) {
+    if (p.hist !== null) h.add(p.hist as Histogram);
+    else if (p.buf !== null) for (let i = 0; i < p.n; i++) h.recordValue(toHdrUnits(p.buf[i] as number));
+  }
   const dist = hdrDist(h, { count: n, min, max, sum });
   const histogram = withHistogram ? encodeHistogram(h) : null;
   h.destroy();

@@ -3,15 +3,21 @@
  * memory, for the `histogram` field of every stats cell, and for merging.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { Histogram } from 'hdr-histogram-js';
+import type { Histogram, JsHistogram } from 'hdr-histogram-js';
 import type { Dist } from './schema.ts';
 
 /** Significant decimal digits the HDR histograms keep: values are exact to 1 part in 10^3. */
 export const HDR_SIGNIFICANT_DIGITS = 3;
-/** The stated relative error of an HDR percentile (value resolution, 10^-digits). */
+/**
+ * The stated relative error of an HDR percentile against k6's: 10^-digits. It holds for
+ * values of HDR_ABSOLUTE_ERROR_MS / HDR_RELATIVE_ERROR (0.5 ms) and more; below, the error is
+ * at most HDR_ABSOLUTE_ERROR_MS (values are recorded in whole microseconds). See hdrDist.
+ */
 export const HDR_RELATIVE_ERROR = 10 ** -HDR_SIGNIFICANT_DIGITS;
 /** Histogram values are integer microseconds (durations are milliseconds with µs resolution). */
 export const HDR_UNIT_PER_MS = 1000;
+/** Rounding a value to whole microseconds moves it by at most this (ms). */
+export const HDR_ABSOLUTE_ERROR_MS = 0.5 / HDR_UNIT_PER_MS;
 
 export const PERCENTILES = [
   ['p50', 0.5],
@@ -37,15 +43,11 @@ export function k6Percentile(sorted: Float64Array, n: number, p: number): number
 
 /**
  * The highest rank (0-based, in ascending order of n values) a percentile is read from: k6's
- * interpolation reads ranks ⌊p·(n−1)⌋ and ⌈p·(n−1)⌉; an HDR histogram the nearest rank
- * ⌈p·n⌉ (1-based, as hdr-histogram-js rounds it). For censoring: a percentile that reaches
- * a rank whose true value is unknown is unknown itself.
+ * interpolation reads ranks ⌊p·(n−1)⌋ and ⌈p·(n−1)⌉, in exact and HDR mode alike. For
+ * censoring: a percentile that reaches a rank whose true value is unknown is unknown itself.
  */
-export function topRank(mode: 'exact' | 'hdr', p: number, n: number): number {
-  if (n <= 1) return 0;
-  if (mode === 'exact') return Math.ceil(p * (n - 1));
-  const fp = ((p * 100) / 100) * n;
-  return Math.max(Math.ceil(fp - fp * Number.EPSILON), 1) - 1;
+export function topRank(p: number, n: number): number {
+  return n <= 1 ? 0 : Math.ceil(p * (n - 1));
 }
 
 export const EMPTY_DIST: Dist = Object.freeze({ count: 0, min: null, mean: null, p50: null, p90: null, p95: null, p99: null, max: null });
@@ -86,21 +88,58 @@ export function toHdrUnits(ms: number): number {
   return ms > 0 ? Math.round(ms * HDR_UNIT_PER_MS) : 0;
 }
 
-/** A distribution from an HDR histogram; min, max and mean are passed in exactly (tracked alongside). */
+/**
+ * A distribution from an HDR histogram; min, max and mean are passed in exactly (tracked
+ * alongside). Percentiles follow k6's definition on the histogram: the values at ranks
+ * ⌊p·(n−1)⌋ and ⌈p·(n−1)⌉, linearly interpolated. Each rank's value is the middle of its
+ * bucket (clamped into the exact [min, max]), within half a bucket of the recorded value: a
+ * bucket is at most 1/1024 of its values wide, exact below 2,048 µs. With the rounding to
+ * whole microseconds (±0.5 µs), every percentile is within HDR_RELATIVE_ERROR of k6's from
+ * 0.5 ms up, within HDR_ABSOLUTE_ERROR_MS below; an interpolation between two such values
+ * keeps the bound. (The nearest rank, as HDR reads it, can be a whole rank away from k6's
+ * figure: in a cell of 20 values, p95 would read the 19th where k6 is 45 % of the way to the 20th.)
+ */
 export function hdrDist(h: Histogram, exact: { count: number; min: number; max: number; sum: number }): Dist {
-  if (exact.count === 0) return { ...EMPTY_DIST };
-  // HDR reports a bucket's highest equivalent value; clamp into the exact [min, max].
-  const at = (p: number) => Math.min(exact.max, Math.max(exact.min, h.getValueAtPercentile(p * 100) / HDR_UNIT_PER_MS));
+  const n = exact.count;
+  if (n === 0) return { ...EMPTY_DIST };
+  const ranks: number[] = [];
+  for (const [, p] of PERCENTILES) ranks.push(Math.floor(p * (n - 1)), Math.ceil(p * (n - 1)));
+  const values = valuesAtRanks(h as unknown as JsHistogram, ranks);
+  const at = (r: number) => Math.min(exact.max, Math.max(exact.min, values.get(r) as number));
+  const pct = (p: number) => {
+    const i = p * (n - 1);
+    const lo = Math.floor(i);
+    const j = at(lo);
+    return j + (at(Math.ceil(i)) - j) * (i - lo);
+  };
   return {
-    count: exact.count,
+    count: n,
     min: exact.min,
-    mean: exact.sum / exact.count,
-    p50: at(0.5),
-    p90: at(0.9),
-    p95: at(0.95),
-    p99: at(0.99),
+    mean: exact.sum / n,
+    p50: pct(0.5),
+    p90: pct(0.9),
+    p95: pct(0.95),
+    p99: pct(0.99),
     max: exact.max,
   };
+}
+
+/** The value (ms) at each 0-based rank: the middle of the bucket holding it. One pass over the counts. */
+function valuesAtRanks(h: JsHistogram, ranks: readonly number[]): Map<number, number> {
+  const want = [...new Set(ranks)].sort((a, b) => a - b);
+  const out = new Map<number, number>();
+  let k = 0;
+  let below = 0;
+  for (let i = 0; i < h.countsArrayLength && k < want.length; i++) {
+    below += h.getCountAtIndex(i);
+    while (k < want.length && (want[k] as number) < below) {
+      out.set(want[k] as number, h.medianEquivalentValue(h.valueFromIndex(i)) / HDR_UNIT_PER_MS);
+      k++;
+    }
+  }
+  // Ranks past the recorded count (not expected: the count is the histogram's): the maximum.
+  for (; k < want.length; k++) out.set(want[k] as number, Number.POSITIVE_INFINITY);
+  return out;
 }
 
 export function encodeHistogram(h: Histogram): string | null {
