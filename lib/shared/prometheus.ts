@@ -11,11 +11,21 @@
  * included) and an optional integer timestamp; and at least one sample.
  */
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped', 'info', 'stateset', 'gaugehistogram', 'unknown']);
-const FLOAT = /^[+-]?(?:\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|Inf|inf|NaN|nan)$/;
-const TIMESTAMP = /^-?\d+(?:\.\d+)?$/;
+/**
+ * The patterns, built on first use: k6 runs this module's top level in every VU, and a compiled
+ * regular expression is kilobytes there, while only the VU that runs the readiness checks needs them.
+ */
+function patterns() {
+  cached ??= {
+    METRIC_NAME: /^[a-zA-Z_:][a-zA-Z0-9_:]*$/,
+    LABEL_NAME: /^[a-zA-Z_][a-zA-Z0-9_]*$/,
+    TYPES: new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped', 'info', 'stateset', 'gaugehistogram', 'unknown']),
+    FLOAT: /^[+-]?(?:\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|Inf|inf|NaN|nan)$/,
+    TIMESTAMP: /^-?\d+(?:\.\d+)?$/,
+  };
+  return cached;
+}
+let cached: { METRIC_NAME: RegExp; LABEL_NAME: RegExp; TYPES: Set<string>; FLOAT: RegExp; TIMESTAMP: RegExp } | undefined;
 
 export interface ExpositionResult {
   valid: boolean;
@@ -33,7 +43,7 @@ function readLabels(line: string, start: number): { end: number } | { error: str
     const eq = line.indexOf('=', i);
     if (eq < 0) return { error: 'a label without "="' };
     const name = line.slice(i, eq).trim();
-    if (!LABEL_NAME.test(name)) return { error: `an invalid label name ${JSON.stringify(name)}` };
+    if (!patterns().LABEL_NAME.test(name)) return { error: `an invalid label name ${JSON.stringify(name)}` };
     i = eq + 1;
     if (line[i] !== '"') return { error: `label ${name}: its value is not quoted` };
     i++;
@@ -64,7 +74,7 @@ function sampleError(line: string): string | null {
   const space = line.search(/[ \t]/);
   const nameEnd = brace >= 0 && (space < 0 || brace < space) ? brace : space;
   const name = line.slice(0, nameEnd < 0 ? line.length : nameEnd);
-  if (!METRIC_NAME.test(name)) return `an invalid metric name ${JSON.stringify(name)}`;
+  if (!patterns().METRIC_NAME.test(name)) return `an invalid metric name ${JSON.stringify(name)}`;
   if (nameEnd < 0) return `${name}: no value`;
   let rest: string;
   if (line[nameEnd] === '{') {
@@ -75,8 +85,9 @@ function sampleError(line: string): string | null {
   const parts = rest.trim().split(/[ \t]+/);
   if (parts.length === 0 || parts[0] === '') return `${name}: no value`;
   if (parts.length > 2) return `${name}: more than a value and a timestamp`;
-  if (!FLOAT.test(parts[0] as string)) return `${name}: the value ${JSON.stringify(parts[0])} is not a number`;
-  if (parts[1] !== undefined && !TIMESTAMP.test(parts[1])) return `${name}: the timestamp ${JSON.stringify(parts[1])} is not a number`;
+  if (!patterns().FLOAT.test(parts[0] as string)) return `${name}: the value ${JSON.stringify(parts[0])} is not a number`;
+  if (parts[1] !== undefined && !patterns().TIMESTAMP.test(parts[1]))
+    return `${name}: the timestamp ${JSON.stringify(parts[1])} is not a number`;
   return null;
 }
 
@@ -90,8 +101,9 @@ export function checkExposition(body: string): ExpositionResult {
     if (line.startsWith('#')) {
       const m = /^#\s*(HELP|TYPE)\s+(\S+)(?:\s+(.*))?$/.exec(line);
       if (!m) continue; // any other comment, `# EOF` included
-      if (!METRIC_NAME.test(m[2] as string)) return at(`${m[1]} names an invalid metric ${JSON.stringify(m[2])}`);
-      if (m[1] === 'TYPE' && !TYPES.has((m[3] ?? '').trim())) return at(`TYPE ${m[2]}: unknown type ${JSON.stringify(m[3] ?? '')}`);
+      if (!patterns().METRIC_NAME.test(m[2] as string)) return at(`${m[1]} names an invalid metric ${JSON.stringify(m[2])}`);
+      if (m[1] === 'TYPE' && !patterns().TYPES.has((m[3] ?? '').trim()))
+        return at(`TYPE ${m[2]}: unknown type ${JSON.stringify(m[3] ?? '')}`);
       continue;
     }
     const err = sampleError(line);

@@ -3,6 +3,7 @@
  * and one iteration of the readiness checks (the `exec` of the plan's readiness scenario, when
  * the plan has one).
  */
+import type { Plan } from '../../lib/plan/schema.ts';
 import { FlowRunner, type SetupData } from './flows.ts';
 import { Readiness } from './readiness.ts';
 import { Api, loadPlan, tagStage } from './runtime.ts';
@@ -13,21 +14,33 @@ export function entry(scenario: string): {
   iteration: (data?: SetupData) => void;
   readiness: () => void;
 } {
-  const plan = loadPlan(scenario);
-  const runner = new FlowRunner(new Api(plan), plan);
-  // Built on a VU's first readiness iteration: the VUs that only run the load never pay for it.
+  const { plan, text } = loadPlan(scenario);
+  const api = new Api(plan);
+  const runner = new FlowRunner(api, plan);
+  const name = plan.scenario;
+  // k6 reads the options in the init context it runs with __VU 0, and only there: the other
+  // VUs would each hold their own copy of them (thresholds, scenarios) for nothing.
+  const options = __VU === 0 ? plan.k6Options : {};
+  // Under `loadgate run` a VU keeps the plan's text, not its objects: the readiness checks parse
+  // it again on a VU's first readiness iteration, so the VUs that only run the load never pay for them.
+  const readinessSource: string | Plan | null = plan.readiness ? (text ?? plan) : null;
   let checks: Readiness | null = null;
   return {
-    options: plan.k6Options,
+    options,
     setup: () => runner.setup(),
     iteration: (data?: SetupData) => {
-      tagStage(plan);
-      runner.run(plan.scenario, data);
+      tagStage(api.plan);
+      runner.run(name, data);
     },
     readiness: () => {
-      if (!plan.readiness) return;
-      checks ??= new Readiness(plan, plan.readiness);
+      if (readinessSource === null) return;
+      checks ??= readinessOf(readinessSource);
       checks.iteration();
     },
   };
+}
+
+function readinessOf(source: string | Plan): Readiness {
+  const plan = typeof source === 'string' ? (JSON.parse(source) as Plan) : source;
+  return new Readiness(plan, plan.readiness as NonNullable<Plan['readiness']>);
 }

@@ -161,7 +161,7 @@ export class FlowRunner {
       if (next) sessions[refreshOf] = next;
       return res;
     }
-    const strategy = api.endpoint(name)?.loginName ?? null;
+    const strategy = api.endpoint(name)?.login?.name ?? null;
     let session: Session | null = null;
     if (strategy) {
       session = sessions[strategy] ?? null;

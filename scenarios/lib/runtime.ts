@@ -42,12 +42,27 @@ function numberEnv(name: string): number | undefined {
  * The plan: the one the CLI wrote (LOADGATE_PLAN), or, when the script runs on its own
  * (`k6 run dist/journey.js -e BASE_URL=…`), one built from the defaults and a few env vars.
  */
-export function loadPlan(scenario: string): Plan {
+export function loadPlan(scenario: string): { plan: Plan; text: string | null } {
   const path = __ENV['LOADGATE_PLAN'];
-  if (path) return JSON.parse(open(path)) as Plan;
+  if (path) {
+    const text = open(path);
+    return { plan: JSON.parse(text) as Plan, text };
+  }
   // A constant the bundler sets: in dist/run/ this branch, and the plan builder with it, is gone.
-  if (LOADGATE_STANDALONE) return standalonePlan(scenario);
+  if (LOADGATE_STANDALONE) return { plan: standalonePlan(scenario), text: null };
   throw new Error('this bundle runs under `loadgate run`, which sets LOADGATE_PLAN; dist/<scenario>.js runs on its own');
+}
+
+/**
+ * What a VU keeps of the plan after init. Every VU holds its own copy of whatever it keeps, and
+ * goja's objects weigh about 17 times their JSON (the journey's 7 KB plan, parsed, held about
+ * 130 KB in every VU): the endpoints, flows and options are compiled or read once, then dropped.
+ */
+export type RuntimePlan = Pick<Plan, 'scenario' | 'baseUrl' | 'users' | 'auth' | 'sessionPool' | 'stages'>;
+
+function runtimePlan(plan: Plan): RuntimePlan {
+  const { scenario, baseUrl, users, auth, sessionPool, stages } = plan;
+  return { scenario, baseUrl, users, auth, sessionPool, stages };
 }
 
 function standalonePlan(scenario: string): Plan {
@@ -84,20 +99,18 @@ interface Params {
 }
 
 interface PreparedEndpoint {
-  ep: PlanEndpoint;
-  path: Template;
-  /** "?a=1&b={{x}}" as one template, or null. */
-  query: Template | null;
-  body: Template | null;
-  /** Headers whose values need filling per request. */
-  dynamicHeaders: Array<[string, Template]>;
+  method: string;
+  expectStatus: PlanEndpoint['expectStatus'];
+  /** Base URL, path and query ("?a=1&b={{x}}") as one template, or the URL itself when nothing is filled in. */
+  url: Template | string;
+  body: Template | string | null;
+  /** Headers whose values need filling per request, or null. */
+  dynamicHeaders: Array<[string, Template]> | null;
   /** Built once at init: static headers, tags, timeout, expected statuses. */
   params: Params;
-  /** The login strategy this endpoint authenticates with, if any. */
-  login: (AuthStrategy & { type: 'login' }) | null;
-  loginName: string | null;
-  checkTags: { name: string };
-  /** The body-shape predicate, compiled once at init. */
+  /** The login strategy this endpoint authenticates with, if any (one object per strategy). */
+  login: { name: string; strategy: AuthStrategy & { type: 'login' } } | null;
+  /** The body-shape predicate, compiled once at init (shared by the endpoints with the same check). */
   bodyCheck: (r: RefinedResponse<'text'>) => boolean;
 }
 
@@ -135,6 +148,15 @@ function needsPassword(plan: Plan): boolean {
   return plan.endpoints.some((ep) => ep.path.includes('{{password}}') || JSON.stringify(ep.body ?? null).includes('{{password}}'));
 }
 
+/** A template, or its text when it has nothing to fill in (no object to keep per VU). */
+function simplest(t: Template): Template | string {
+  return t.names.length ? t : (t.parts[0] as string);
+}
+
+function fill(t: Template | string, vars: Vars): string {
+  return typeof t === 'string' ? t : fillTemplate(t, vars);
+}
+
 function bodyTemplate(ep: PlanEndpoint, env: (n: string) => string | undefined): Template | null {
   if (ep.body === undefined) return null;
   if (ep.bodyType === 'text') return compileTemplate(String(ep.body), 'raw', env);
@@ -156,6 +178,27 @@ function bodyTemplate(ep: PlanEndpoint, env: (n: string) => string | undefined):
  */
 const CHECKS = { 'status is expected': false, 'body has the expected shape': false };
 
+/** Reads the environment (a module-level function: one made in the Api's constructor kept the whole parsed plan alive in every VU). */
+const envOf = (n: string): string | undefined => __ENV[n];
+
+function missingEnv(names: readonly string[], passwordEnv: string): string[] {
+  return names.filter((n) => n !== passwordEnv && (__ENV[n] === undefined || __ENV[n] === ''));
+}
+
+/**
+ * One instance per distinct value, shared by every endpoint of a VU that has it: goja's objects
+ * weigh about half a kilobyte each, and most endpoints have the same headers, expected
+ * statuses and body check.
+ */
+function interned<T>(pool: Map<string, T>, key: string, make: () => T): T {
+  let v = pool.get(key);
+  if (v === undefined) {
+    v = make();
+    pool.set(key, v);
+  }
+  return v;
+}
+
 const CONTENT_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded', text: 'text/plain' } as const;
 
 export class Api {
@@ -165,10 +208,12 @@ export class Api {
   private readonly refreshBy = new Map<string, { name: string; strategy: AuthStrategy & { type: 'login' } }>();
   private readonly tokens = new Map<string, { token: Token; refresh: Token | null }>();
   readonly password: string;
+  readonly plan: RuntimePlan;
 
-  constructor(readonly plan: Plan) {
-    const env = (n: string) => __ENV[n];
-    const missing = plan.env.filter((n) => n !== plan.users.passwordEnv && (__ENV[n] === undefined || __ENV[n] === ''));
+  constructor(plan: Plan) {
+    this.plan = runtimePlan(plan);
+    const env = envOf;
+    const missing = missingEnv(plan.env, plan.users.passwordEnv);
     if (missing.length) {
       throw new Error(
         `the requests read the env var${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not set`,
@@ -187,8 +232,13 @@ export class Api {
       if (a.refresh) this.refreshBy.set(a.refresh.endpoint, { name, strategy: a });
       this.tokens.set(name, { token: tokenReader(a.token), refresh: a.refresh ? tokenReader(a.refresh.token) : null });
     }
+    const headerSets = new Map<string, Record<string, string>>();
+    const callbacks = new Map<string, Params['responseCallback']>();
+    const bodyChecks = new Map<string, PreparedEndpoint['bodyCheck']>();
+    const logins = new Map<string, NonNullable<PreparedEndpoint['login']>>();
+    const base: Template = { parts: [plan.baseUrl], names: [], encoding: 'url' };
     for (const ep of plan.endpoints) {
-      const headers: Record<string, string> = { ...global };
+      let headers: Record<string, string> = { ...global };
       const dynamicHeaders = [...globalDynamic];
       const body = bodyTemplate(ep, env);
       if (body) headers['Content-Type'] = CONTENT_TYPES[ep.bodyType];
@@ -214,25 +264,32 @@ export class Api {
         if (t.names.length) dynamicHeaders.push([k, t]);
         else headers[k] = t.parts[0] as string;
       }
-      const bodyCheck = compileBodyCheck(ep.expectBody);
+      const expectBody = ep.expectBody;
+      const bodyCheck = interned(bodyChecks, JSON.stringify(expectBody), () => compileBodyCheck(expectBody));
       const expect = ep.expectStatus;
+      const fixed = headers;
+      headers = interned(headerSets, JSON.stringify(fixed), () => fixed);
       this.prepared.set(ep.name, {
-        ep,
-        path: compileTemplate(ep.path, 'url', env),
-        query: query ? compileTemplate(`?${query}`, 'url', env) : null,
-        body,
-        dynamicHeaders,
+        method: ep.method,
+        expectStatus: expect,
+        url: simplest(
+          concatTemplates(
+            [base, compileTemplate(ep.path, 'url', env), ...(query ? [compileTemplate(`?${query}`, 'url', env)] : [])],
+            'url',
+          ),
+        ),
+        body: body && simplest(body),
+        dynamicHeaders: dynamicHeaders.length ? dynamicHeaders : null,
         params: {
+          // Also the tags of its checks.
           tags: { name: ep.name },
           timeout: `${ep.timeoutMs}ms`,
           headers,
           responseType: 'text',
           // k6's own http_req_failed (and its thresholds and exit code) then agree with loadgate's outcome classes.
-          responseCallback: http.expectedStatuses(...expect),
+          responseCallback: interned(callbacks, JSON.stringify(expect), () => http.expectedStatuses(...expect)),
         },
-        login: strategy?.type === 'login' ? strategy : null,
-        loginName: strategy?.type === 'login' ? ep.auth : null,
-        checkTags: { name: ep.name },
+        login: strategy?.type === 'login' ? interned(logins, ep.auth, () => ({ name: ep.auth, strategy })) : null,
         bodyCheck,
       });
     }
@@ -263,32 +320,31 @@ export class Api {
   call(name: string, vars: Vars, session: Session | null): RefinedResponse<'text'> | null {
     const p = this.prepared.get(name);
     if (!p) return null;
-    let url = this.plan.baseUrl + fillTemplate(p.path, vars);
-    if (p.query) url += fillTemplate(p.query, vars);
-    const body = p.body === null ? null : fillTemplate(p.body, vars);
+    const url = fill(p.url, vars);
+    const body = p.body === null ? null : fill(p.body, vars);
     // A new params object only where a token or a filled header goes in; the others reuse the one built at init.
     let params: Params = p.params;
-    const sessionHeader = p.login && session && !('cookie' in p.login.token);
-    if (sessionHeader || p.dynamicHeaders.length) {
+    const login = p.login?.strategy;
+    const sessionHeader = login && session && !('cookie' in login.token);
+    if (sessionHeader || p.dynamicHeaders) {
       const headers = { ...p.params.headers };
-      for (const [k, t] of p.dynamicHeaders) headers[k] = fillTemplate(t, vars);
-      if (sessionHeader && p.login && session)
-        headers[p.login.header] = p.login.scheme ? `${p.login.scheme} ${session.token}` : session.token;
+      if (p.dynamicHeaders) for (const [k, t] of p.dynamicHeaders) headers[k] = fillTemplate(t, vars);
+      if (sessionHeader && login && session) headers[login.header] = login.scheme ? `${login.scheme} ${session.token}` : session.token;
       params = { ...p.params, headers };
     }
-    const res = http.request(p.ep.method, url, body, params) as RefinedResponse<'text'>;
-    timeouts.add(res.error_code === 1050, p.checkTags);
-    CHECKS['status is expected'] = statusMatches(p.ep.expectStatus, res.status);
+    const res = http.request(p.method, url, body, params) as RefinedResponse<'text'>;
+    timeouts.add(res.error_code === 1050, p.params.tags);
+    CHECKS['status is expected'] = statusMatches(p.expectStatus, res.status);
     CHECKS['body has the expected shape'] = p.bodyCheck(res);
     // @types/k6 lists only functions; k6 itself takes any value (internal/js/modules/k6/k6.go).
-    check(res, CHECKS as unknown as Parameters<typeof check<RefinedResponse<'text'>>>[1], p.checkTags);
+    check(res, CHECKS as unknown as Parameters<typeof check<RefinedResponse<'text'>>>[1], p.params.tags);
     return res;
   }
 
   /** Whether a response has one of its endpoint's expected statuses. */
   expected(name: string, res: RefinedResponse<'text'>): boolean {
     const p = this.prepared.get(name);
-    return p !== undefined && statusMatches(p.ep.expectStatus, res.status);
+    return p !== undefined && statusMatches(p.expectStatus, res.status);
   }
 
   /** Logs in with strategy `strategy`; the session, or null when the login failed. */
@@ -315,29 +371,43 @@ export class Api {
   /** Answers to an authenticated request after which its session is dropped and logged in again. */
   reloginOn(name: string, status: number): string | null {
     const p = this.prepared.get(name);
-    return p?.login && p.loginName && p.login.reloginOn.includes(status) ? p.loginName : null;
+    return p?.login?.strategy.reloginOn.includes(status) ? p.login.name : null;
   }
 }
 
 /** Test user `i` (1-based) of the plan's user pool. */
-export function userVarsFor(plan: Plan, password: string, i: number): Vars {
+export function userVarsFor(plan: Pick<Plan, 'users'>, password: string, i: number): Vars {
   return { email: plan.users.emailTemplate.replace('{{i}}', String(i)), password, vu: 0, iter: 0 };
 }
 
+/**
+ * k6/execution builds a new object, with a wrapped function per field, on every read of
+ * `exec.vu` or `exec.scenario`: read per request or iteration, they were most of the heap a VU
+ * held beyond a plain script's (about 0.3 MB a VU). What does not change is read once per VU.
+ */
+let vuId = 0;
+/** This VU's iterations of the load scenario so far (k6's exec.vu.iterationInScenario, counted here). */
+let iterations = 0;
+
 /** The seeded user for this VU (round-robin over the user pool). */
-export function userVars(plan: Plan, password: string): Vars {
-  const vars = userVarsFor(plan, password, ((exec.vu.idInTest - 1) % plan.users.count) + 1);
-  vars['vu'] = exec.vu.idInTest;
-  vars['iter'] = exec.vu.iterationInScenario;
+export function userVars(plan: Pick<Plan, 'users'>, password: string): Vars {
+  if (vuId === 0) vuId = exec.vu.idInTest;
+  const vars = userVarsFor(plan, password, ((vuId - 1) % plan.users.count) + 1);
+  vars['vu'] = vuId;
+  vars['iter'] = iterations++;
   return vars;
 }
+
+/** When the scenarios started (every scenario of a plan starts with the test), read once per VU. */
+let startedAt = 0;
 
 /**
  * Tags every sample of this iteration with its load stage, from the plan's timeline. The
  * stage is looked up once per iteration and only written when it changes.
  */
-export function tagStage(plan: Plan): void {
-  const elapsedS = (Date.now() - exec.scenario.startTime) / 1000;
+export function tagStage(plan: Pick<Plan, 'stages'>): void {
+  if (startedAt === 0) startedAt = exec.scenario.startTime;
+  const elapsedS = (Date.now() - startedAt) / 1000;
   const stages = plan.stages;
   let name = (stages[stages.length - 1] as { name: string }).name;
   for (const s of stages) {
