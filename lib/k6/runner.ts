@@ -4,8 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { LoadgateError, ExitCode } from '../cli/errors.ts';
 import type { K6Binary } from './locate.ts';
@@ -139,7 +142,12 @@ export async function runK6(a: K6RunArgs): Promise<K6RunResult> {
   const log = createWriteStream(a.logFile, { flags: 'a' });
   // setpriv --pdeathsig: the kernel sends k6 SIGINT when loadgate dies by any signal, kill -9
   // included, so no load outlives the harness; k6 then stops gracefully and flushes its outputs.
-  const [command, args] = k6Command(a, k6Args(a));
+  // k6's summary export carries setup()'s return value (`setup_data`): with a session pool, live
+  // login tokens. k6 writes it into a private directory; only the summary without it reaches
+  // the run directory (keepSummary), and the private copy is removed.
+  const privateDir = a.summaryExport ? await mkdtemp(join(tmpdir(), 'loadgate-k6-summary-')) : null;
+  const privateSummary = privateDir ? join(privateDir, 'summary.json') : null;
+  const [command, args] = k6Command(a, k6Args({ ...a, summaryExport: privateSummary }));
   const child = spawn(command, args, {
     cwd: a.cwd,
     env: { ...process.env, ...a.env, ...K6_OFFLINE_ENV },
@@ -185,8 +193,40 @@ export async function runK6(a: K6RunArgs): Promise<K6RunResult> {
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    if (privateDir && privateSummary && a.summaryExport) {
+      try {
+        await keepSummary(privateSummary, a.summaryExport, (line) => log.write(`${line}\n`));
+      } finally {
+        await rm(privateDir, { recursive: true, force: true });
+      }
+    }
     await new Promise<void>((resolve) => log.end(resolve));
   }
+}
+
+/**
+ * Copies k6's summary export to `to` without `setup_data` (setup()'s return value: the session
+ * pool's tokens). A summary k6 did not write stays absent; one that does not parse is not
+ * copied (it could hold the tokens), and `note` says so.
+ */
+export async function keepSummary(from: string, to: string, note: (line: string) => void): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(from, 'utf8');
+  } catch {
+    return;
+  }
+  let summary: Record<string, unknown>;
+  try {
+    summary = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    note(`loadgate: k6's summary export did not parse; not kept (it may hold setup() data)`);
+    return;
+  }
+  delete summary['setup_data'];
+  const tmp = `${to}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(summary, null, 2)}\n`);
+  await rename(tmp, to);
 }
 
 export interface LiveMetrics {
