@@ -16,9 +16,18 @@
  *   - the run's own targets (the set it was judged against), drawn as red dotted series
  *     named `target <endpoint>`, from points the harness writes per run (lib/influx/points.ts).
  *
- * Every query is InfluxQL in raw mode against the provisioned datasource (uid below). The
- * proof (test/grafana/queries.test.ts) runs each of them, macros substituted, against a real
- * InfluxDB fed by a real k6 run.
+ * Every query is InfluxQL in raw mode. Each dashboard is written in two forms that differ only
+ * in how they name the datasource (everything else is equal, and a test says so):
+ *   grafana/dashboards/  provisioned: the datasource by its provisioned uid (below), loaded by
+ *                        the file provider in grafana/provisioning/. File provisioning never
+ *                        resolves `__inputs` (grafana/grafana#10786), so this form cannot use one.
+ *   grafana/import/      for Grafana's Import (UI or another instance), as Grafana's own
+ *                        "export for sharing externally" writes it: `__inputs` declares the
+ *                        InfluxDB datasource as DS_INFLUXDB, every datasource reference is
+ *                        `${DS_INFLUXDB}`, `__requires` lists Grafana, the datasource and the
+ *                        panel types used. Import asks for the datasource and substitutes it.
+ * The proof (test/grafana/queries.test.ts) runs every query of both forms, macros substituted,
+ * against a real InfluxDB fed by a real k6 run.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -29,6 +38,7 @@ import {
   AnnotationQueryBuilder,
   DashboardBuilder,
   DashboardCursorSync,
+  FieldColorBuilder,
   FieldColorModeId,
   MappingType,
   QueryVariableBuilder,
@@ -57,10 +67,122 @@ import { findSet } from '../thresholds/sets.ts';
 /** The provisioned datasource (grafana/provisioning/datasources/loadgate.yaml). */
 export const DATASOURCE = { type: 'influxdb', uid: 'loadgate-influxdb' } as const;
 
+/**
+ * The import form's datasource input, shaped as Grafana's exporter writes one
+ * (public/app/features/dashboard/components/DashExportModal/DashboardExporter.ts): Import shows
+ * a datasource picker of this plugin and replaces `${DS_INFLUXDB}` in every string.
+ */
+export const DATASOURCE_INPUT = {
+  name: 'DS_INFLUXDB',
+  label: 'InfluxDB',
+  description: 'The InfluxDB 1.x database (InfluxQL) that `loadgate run --influx` writes to',
+  type: 'datasource',
+  pluginId: 'influxdb',
+  pluginName: 'InfluxDB',
+} as const;
+
+/** Every datasource reference of the import form. */
+export const INPUT_DATASOURCE = { type: DATASOURCE.type, uid: '${' + DATASOURCE_INPUT.name + '}' } as const;
+
 export const DASHBOARD_FILES = {
   live: 'loadgate-live.json',
   trends: 'loadgate-trends.json',
 } as const;
+
+/** `provisioned`: for grafana/provisioning (fixed uid); `import`: for Grafana's Import (`__inputs`). */
+export type DashboardForm = 'provisioned' | 'import';
+
+/**
+ * The Grafana release the dashboards need, from the schema version the foundation SDK writes:
+ * schemaVersion 42 (grafana/grafana#110517, merged September 2025) first shipped in the 12.2
+ * line; a Grafana 12.2.1 export carries 42. A newer SDK with another schema version fails here
+ * until its Grafana release is added.
+ */
+const GRAFANA_FOR_SCHEMA: Readonly<Record<number, string>> = { 42: '12.2.0' };
+
+/** Name of each panel plugin the dashboards use, as `__requires` spells it (core panels carry no version). */
+const PANEL_PLUGINS: Readonly<Record<string, string>> = { stat: 'Stat', table: 'Table', timeseries: 'Time series' };
+
+export interface DashboardRequirement {
+  type: 'grafana' | 'datasource' | 'panel';
+  id: string;
+  name: string;
+  version: string;
+}
+
+/** A dashboard in the import form: Grafana's export-for-sharing fields first, then the dashboard. */
+export type ImportableDashboard = {
+  __inputs: (typeof DATASOURCE_INPUT)[];
+  __elements: Record<string, never>;
+  __requires: DashboardRequirement[];
+  id: null;
+} & Dashboard;
+
+interface PanelShape {
+  type?: string;
+  panels?: PanelShape[];
+}
+
+/** The panel types a dashboard uses (rows and their collapsed panels included), rows excepted. */
+export function panelTypes(dashboard: Dashboard): string[] {
+  const out = new Set<string>();
+  const walk = (panels: readonly PanelShape[]) => {
+    for (const p of panels) {
+      if (p.type && p.type !== 'row') out.add(p.type);
+      if (p.panels) walk(p.panels);
+    }
+  };
+  walk((dashboard.panels ?? []) as unknown as PanelShape[]);
+  return [...out].sort();
+}
+
+/** What the dashboard needs, as Grafana's exporter lists it: Grafana, the datasource plugin, each panel plugin; by id. */
+export function requirements(dashboard: Dashboard): DashboardRequirement[] {
+  const grafana = GRAFANA_FOR_SCHEMA[dashboard.schemaVersion];
+  if (grafana === undefined) throw new Error(`no Grafana release known for dashboard schemaVersion ${dashboard.schemaVersion}`);
+  const out: DashboardRequirement[] = [
+    { type: 'grafana', id: 'grafana', name: 'Grafana', version: grafana },
+    // The InfluxDB datasource is a core plugin; exports give core datasources version 1.0.0.
+    { type: 'datasource', id: DATASOURCE_INPUT.pluginId, name: DATASOURCE_INPUT.pluginName, version: '1.0.0' },
+  ];
+  for (const type of panelTypes(dashboard)) {
+    const name = PANEL_PLUGINS[type];
+    if (name === undefined) throw new Error(`panel type "${type}" has no entry in PANEL_PLUGINS (grafana/generate.ts)`);
+    out.push({ type: 'panel', id: type, name, version: '' });
+  }
+  return out.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const isProvisionedRef = (v: unknown): boolean =>
+  typeof v === 'object' &&
+  v !== null &&
+  (v as { uid?: unknown }).uid === DATASOURCE.uid &&
+  (v as { type?: unknown }).type === DATASOURCE.type;
+
+/**
+ * The import form of a dashboard: every datasource reference (panels, their queries, variables,
+ * annotations and their queries) becomes the input, and `__inputs`, `__elements`, `__requires`
+ * and `id: null` come first, as in Grafana's export for sharing externally.
+ */
+export function forImport(dashboard: Dashboard): ImportableDashboard {
+  const swap = (value: unknown, key?: string): unknown => {
+    if (key === 'datasource' && isProvisionedRef(value)) return { ...INPUT_DATASOURCE };
+    if (Array.isArray(value)) return value.map((v) => swap(v));
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v, k)]));
+    if (typeof value === 'string' && value.includes(DATASOURCE.uid))
+      throw new Error(`the provisioned datasource uid is left in "${value}" of dashboard ${dashboard.uid}`);
+    return value;
+  };
+  // `id` is the instance's own number for a dashboard: an export carries none.
+  const { id: _id, ...rest } = swap(dashboard) as Dashboard;
+  return {
+    __inputs: [{ ...DATASOURCE_INPUT }],
+    __elements: {},
+    __requires: requirements(dashboard),
+    id: null,
+    ...rest,
+  };
+}
 
 export interface GenerateOptions {
   /** The endpoint catalogue; default: lib/shared/defaults.ts. */
@@ -230,6 +352,59 @@ function statPanel(title: string, description: string, unit: string, query: stri
     .withTarget(new InfluxQL('A', query));
 }
 
+/**
+ * A stat of one text field (a string, such as the stage). The stat panel shows numeric fields
+ * only unless `reduceOptions.fields` names others (a regex on the field's display name); the
+ * InfluxDB datasource names a time-series field by the query's alias, so the alias is the
+ * field name the regex matches. `lastNotNull` reduces strings too; a string has no threshold
+ * to be coloured by, so no colour.
+ */
+function textStatPanel(title: string, description: string, field: string, query: string, span = 4): stat.PanelBuilder {
+  return new stat.PanelBuilder()
+    .title(title)
+    .description(description)
+    .datasource(DATASOURCE)
+    .height(4)
+    .span(span)
+    .graphMode(common.BigValueGraphMode.None)
+    .colorMode(common.BigValueColorMode.None)
+    .textMode(common.BigValueTextMode.Value)
+    .reduceOptions(
+      new common.ReduceDataOptionsBuilder()
+        .calcs(['lastNotNull'])
+        .values(false)
+        .fields(`/^${reEscape(field)}$/`),
+    )
+    .withTarget(new InfluxQL('A', query, 'time_series', field));
+}
+
+/** The next number above x: the first value that breaches a target met while measured <= x. */
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const bits = new BigInt64Array(new Float64Array([x]).buffer);
+  bits[0] = (bits[0] as bigint) + (x > 0 ? 1n : -1n);
+  return new Float64Array(bits.buffer)[0] as number;
+}
+
+/**
+ * Colours a run-wide rate against its target (thresholds/schema.ts gives each its comparator):
+ * green while the target is met, red from the first value that breaches it. Grafana colours a
+ * value with the last step it reaches (value >= step), so for `errorRate` (met while below) red
+ * starts at the target itself, for `maxTimeoutRate` (met while at most) just above it: with the
+ * production set's 0, a run without timeouts is green and the first timeout is red. No target,
+ * no colour.
+ */
+function targetColours(target: number | null, met: 'below' | 'atMost'): ThresholdsConfigBuilder {
+  const steps: Threshold[] =
+    target === null
+      ? [{ value: null, color: COLORS.none }]
+      : [
+          { value: null, color: COLORS.ok },
+          { value: met === 'below' ? target : nextUp(target), color: COLORS.target },
+        ];
+  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
+}
+
 const VERDICT_MAPPINGS: ValueMapping[] = [
   {
     type: MappingType.ValueToText,
@@ -312,18 +487,22 @@ function liveDashboard(opts: GenerateOptions): Dashboard {
     .withPanel(
       statPanel(
         'Error rate',
-        'Share of requests k6 counts as failed (http_req_failed)',
+        `Share of requests k6 counts as failed (http_req_failed); red from the ${slo.name} target on`,
         'percentunit',
         `SELECT mean("value") FROM "http_req_failed" WHERE ${RUN} AND ${LOAD} AND $timeFilter`,
-      ),
+      )
+        .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
+        .thresholds(targetColours(slo.set.defaults.errorRate ?? null, 'below')),
     )
     .withPanel(
       statPanel(
         'Timeout rate',
-        `Share of requests that hit their client timeout (k6 error_code 1050; metric ${TIMEOUT_METRIC})`,
+        `Share of requests that hit their client timeout (k6 error_code 1050; metric ${TIMEOUT_METRIC}); red once over the ${slo.name} target`,
         'percentunit',
         `SELECT mean("value") FROM ${q(TIMEOUT_METRIC)} WHERE ${RUN} AND $timeFilter`,
-      ),
+      )
+        .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
+        .thresholds(targetColours(slo.set.defaults.maxTimeoutRate ?? null, 'atMost')),
     )
     .withPanel(
       statPanel('Peak VUs', 'Most virtual users active at once', 'short', `SELECT max("value") FROM "vus" WHERE ${RUN} AND $timeFilter`),
@@ -337,12 +516,12 @@ function liveDashboard(opts: GenerateOptions): Dashboard {
       ).mappings(VERDICT_MAPPINGS),
     )
     .withPanel(
-      statPanel(
+      textStatPanel(
         'Stage',
         'The load stage the run is in (from the run events)',
-        'none',
+        'stage',
         `SELECT last("stage") FROM ${q(MEASUREMENTS.events)} WHERE ${RUN} AND "type" = 'stage' AND $timeFilter`,
-      ).textMode(common.BigValueTextMode.Value),
+      ),
     );
 
   d.withRow(new RowBuilder('Load'));
@@ -680,35 +859,50 @@ function trendsDashboard(opts: GenerateOptions): Dashboard {
   return d.build();
 }
 
-/** Both dashboards as the JSON committed under grafana/dashboards/, keyed by file name. */
-export function generateDashboards(opts: GenerateOptions = {}): Record<string, string> {
+/**
+ * Both dashboards in one form as committed JSON, keyed by file name: `provisioned` (default)
+ * under grafana/dashboards/, `import` under grafana/import/.
+ */
+export function generateDashboards(opts: GenerateOptions & { form?: DashboardForm } = {}): Record<string, string> {
+  const form = (d: Dashboard) => (opts.form === 'import' ? forImport(d) : d);
   return {
-    [DASHBOARD_FILES.live]: JSON.stringify(liveDashboard(opts), null, 2) + '\n',
-    [DASHBOARD_FILES.trends]: JSON.stringify(trendsDashboard(opts), null, 2) + '\n',
+    [DASHBOARD_FILES.live]: JSON.stringify(form(liveDashboard(opts)), null, 2) + '\n',
+    [DASHBOARD_FILES.trends]: JSON.stringify(form(trendsDashboard(opts)), null, 2) + '\n',
   };
 }
 
 export const DASHBOARD_DIR = join(ROOT, 'grafana', 'dashboards');
+/**
+ * Beside the provisioned folder, not inside it: the file provider reads its folder's
+ * subfolders too, and would load the import form as a second dashboard of the same uid.
+ */
+export const IMPORT_DIR = join(ROOT, 'grafana', 'import');
 
 /**
- * Writes the dashboards into `dir` (default grafana/dashboards/). With `check`, writes nothing
- * and returns the files whose committed content differs from what the code generates.
+ * Writes the provisioned form into `dir` (default grafana/dashboards/) and the import form
+ * into `importDir` (default grafana/import/). With `check`, writes nothing and returns the
+ * files whose committed content differs from what the code generates.
  */
 export async function writeDashboards(
-  opts: GenerateOptions & { dir?: string; check?: boolean } = {},
+  opts: GenerateOptions & { dir?: string; importDir?: string; check?: boolean } = {},
 ): Promise<{ written: string[]; stale: string[] }> {
-  const dir = opts.dir ?? DASHBOARD_DIR;
   const written: string[] = [];
   const stale: string[] = [];
-  for (const [file, json] of Object.entries(generateDashboards(opts))) {
-    const path = join(dir, file);
-    const current = await readFile(path, 'utf8').catch(() => null);
-    if (current === json) continue;
-    stale.push(path);
-    if (!opts.check) {
-      await mkdir(dir, { recursive: true });
-      await writeFile(path, json);
-      written.push(path);
+  const targets: [DashboardForm, string][] = [
+    ['provisioned', opts.dir ?? DASHBOARD_DIR],
+    ['import', opts.importDir ?? IMPORT_DIR],
+  ];
+  for (const [form, dir] of targets) {
+    for (const [file, json] of Object.entries(generateDashboards({ ...opts, form }))) {
+      const path = join(dir, file);
+      const current = await readFile(path, 'utf8').catch(() => null);
+      if (current === json) continue;
+      stale.push(path);
+      if (!opts.check) {
+        await mkdir(dir, { recursive: true });
+        await writeFile(path, json);
+        written.push(path);
+      }
     }
   }
   return { written, stale };

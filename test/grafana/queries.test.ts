@@ -15,13 +15,41 @@ import { AnalysisSchema, type Analysis } from '../../lib/analysis/schema.ts';
 import { VerdictSchema, type Verdict } from '../../lib/verdict/schema.ts';
 import { HISTORY_RP } from '../../lib/influx/client.ts';
 import { startInfluxd, type InfluxdHandle } from '../../lib/influx/server.ts';
-import { DASHBOARD_FILES, generateDashboards } from '../../grafana/generate.ts';
+import { DASHBOARD_FILES, DATASOURCE_INPUT, generateDashboards, type DashboardForm } from '../../grafana/generate.ts';
+import { evaluateImport } from '../../grafana/importer.ts';
 import { ALL, listDashboardQueries, substituteMacros, unresolved, type VariableValue } from '../../grafana/queries.ts';
 import { READINESS_REQUEST_NAME, READINESS_SCENARIO } from '../../lib/shared/readiness.ts';
 import { influxQuery, runCli, runDirOf, seriesWithData } from '../influx/helpers.ts';
 import { isReadiness, rawPoints } from '../run/helpers.ts';
 
 const DB = 'k6';
+/** The datasource this test stands for: the private influxd, as a Grafana would name it. */
+const TEST_DATASOURCE = { type: 'influxdb', uid: 'loadgate-test-influxd' };
+
+interface StatPanel {
+  type: string;
+  title: string;
+  options?: { textMode?: string; colorMode?: string; reduceOptions?: { calcs?: string[]; values?: boolean; fields?: string } };
+  targets?: { query: string; alias?: string }[];
+}
+
+/**
+ * Both forms of every dashboard as Grafana would hold them: the provisioned form as it is, the
+ * import form after Grafana's Import with the test datasource picked for DS_INFLUXDB.
+ */
+function dashboardsAsLoaded(): { form: DashboardForm; file: string; dashboard: Dashboard }[] {
+  const out: { form: DashboardForm; file: string; dashboard: Dashboard }[] = [];
+  for (const form of ['provisioned', 'import'] as const) {
+    const files = generateDashboards({ form });
+    for (const file of Object.values(DASHBOARD_FILES)) {
+      const json = JSON.parse(files[file] as string) as Record<string, unknown>;
+      const dashboard =
+        form === 'import' ? evaluateImport(json, [{ name: DATASOURCE_INPUT.name, type: 'datasource', value: TEST_DATASOURCE.uid }]) : json;
+      out.push({ form, file, dashboard: dashboard as unknown as Dashboard });
+    }
+  }
+  return out;
+}
 
 describe('Grafana dashboards against a real k6 run streamed to a real InfluxDB', () => {
   let influxd: InfluxdHandle;
@@ -92,38 +120,80 @@ describe('Grafana dashboards against a real k6 run streamed to a real InfluxDB',
     expect(runs).toEqual([analysis.run.runId]);
   });
 
-  /** Runs every query of both dashboards with these variable values; returns what failed. */
+  /** Runs every query of both dashboards, in both forms, with these variable values; returns what failed. */
   async function proveAll(vars: Record<string, VariableValue>): Promise<{ count: number; failures: string[] }> {
-    const files = generateDashboards();
     const from = new Date(startedMs - 60_000);
     const to = new Date(endedMs + 60_000);
     const failures: string[] = [];
     let count = 0;
-    for (const file of Object.values(DASHBOARD_FILES)) {
-      const dashboard = JSON.parse(files[file] as string) as Dashboard;
+    for (const { form, dashboard } of dashboardsAsLoaded()) {
       for (const item of listDashboardQueries(dashboard)) {
         count++;
+        const where = `${item.dashboard} (${form}) ${item.where}`;
         const query = substituteMacros(item.query, { from, to, intervalMs: 1000, vars });
         const left = unresolved(query);
         if (left.length > 0) {
-          failures.push(`${item.dashboard} ${item.where}: unresolved ${left.join(', ')} in ${query}`);
+          failures.push(`${where}: unresolved ${left.join(', ')} in ${query}`);
           continue;
         }
         try {
           const series = await influxQuery(influxd.url, DB, query);
-          if (seriesWithData(series).length === 0) failures.push(`${item.dashboard} ${item.where}: no data\n    ${query}`);
+          if (seriesWithData(series).length === 0) failures.push(`${where}: no data\n    ${query}`);
         } catch (err) {
-          failures.push(`${item.dashboard} ${item.where}: ${(err as Error).message}`);
+          failures.push(`${where}: ${(err as Error).message}`);
         }
       }
     }
     return { count, failures };
   }
 
-  it('every panel, variable and annotation query returns data', async () => {
+  it('every panel, variable and annotation query returns data, in both forms', async () => {
     const { count, failures } = await proveAll({ testid: analysis.run.runId, endpoint: ALL, phase: 'phase2', scenario: ALL });
-    expect(count).toBeGreaterThan(30);
+    expect(count).toBeGreaterThan(60);
     expect(failures, failures.join('\n')).toEqual([]);
+  });
+
+  it('the imported form queries the datasource picked at import, everywhere', () => {
+    const imported = dashboardsAsLoaded().filter((d) => d.form === 'import');
+    expect(imported).toHaveLength(2);
+    for (const { file, dashboard } of imported) {
+      const json = JSON.stringify(dashboard);
+      expect(json, file).not.toContain('${' + DATASOURCE_INPUT.name + '}');
+      expect(
+        json.match(/"datasource":\{[^}]*\}/g)?.every((ref) => ref === `"datasource":${JSON.stringify(TEST_DATASOURCE)}`),
+        file,
+      ).toBe(true);
+    }
+  });
+
+  it('every stat panel whose query returns text is set to show that text field', async () => {
+    const vars: Record<string, VariableValue> = { testid: analysis.run.runId, endpoint: ALL, phase: 'phase2', scenario: ALL };
+    const ctx = { from: new Date(startedMs - 60_000), to: new Date(endedMs + 60_000), intervalMs: 1000, vars };
+    const textStats: string[] = [];
+    for (const { form, dashboard } of dashboardsAsLoaded()) {
+      for (const p of (dashboard.panels ?? []) as unknown as StatPanel[]) {
+        if (p.type !== 'stat') continue;
+        for (const t of p.targets ?? []) {
+          for (const s of seriesWithData(await influxQuery(influxd.url, DB, substituteMacros(t.query, ctx)))) {
+            s.columns.forEach((column, i) => {
+              if (column === 'time' || !s.values.some((row) => typeof row[i] === 'string')) return;
+              // The field's name as Grafana's InfluxDB datasource gives it: the alias, else measurement.column.
+              const name = t.alias ?? `${s.name}.${column}`;
+              const where = `${dashboard.uid} (${form}) "${p.title}" ${name}`;
+              textStats.push(where);
+              const fields = p.options?.reduceOptions?.fields ?? '';
+              const re = /^\/(.*)\/([a-z]*)$/.exec(fields);
+              expect(re, `${where}: reduceOptions.fields must select it (stat shows numeric fields only)`).not.toBeNull();
+              expect(new RegExp(re![1]!, re![2]).test(name), `${where}: ${fields} does not match`).toBe(true);
+              expect(p.options?.reduceOptions, where).toMatchObject({ calcs: ['lastNotNull'], values: false });
+              expect(p.options, where).toMatchObject({ textMode: 'value', colorMode: 'none' });
+            });
+          }
+        }
+      }
+    }
+    // the stage, in both forms of the live dashboard
+    expect(textStats).toEqual(['loadgate-live (provisioned) "Stage" stage', 'loadgate-live (import) "Stage" stage']);
   });
 
   it('every query also returns data with one endpoint of each group selected, and with one scenario', async () => {
