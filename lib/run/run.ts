@@ -14,6 +14,8 @@ import type { Config } from '../config/schema.ts';
 import { locateK6, type K6Binary } from '../k6/locate.ts';
 import { freePort, K6_EXIT, k6HasStarted, runK6, type K6RunResult } from '../k6/runner.ts';
 import { setupNetns } from './netns.ts';
+import { GeneratorSampler } from './generator.ts';
+import { GENERATOR_FILE } from './schema.ts';
 import {
   combinedResult,
   combineStatus,
@@ -308,6 +310,9 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
     }, 1000);
 
     const env = { LOADGATE_PLAN: planPath, ...secrets.env, ...opts.extraEnv };
+    // k6's own CPU and memory from /proc, every 500 ms, into generator.json: the verdict's check
+    // that the generator was not saturated (lib/verdict/generator.ts).
+    const generator = new GeneratorSampler({ file: join(runDir, GENERATOR_FILE), log: opts.log });
     let result: K6RunResult;
     let segments: SegmentOutcome[] | null = null;
     try {
@@ -322,6 +327,7 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
           apiAddress: only.k6ApiAddress,
           logFile: join(runDir, only.files.logFile),
           redact: secrets.redact,
+          onSpawn: (pid) => generator.add(pid),
         });
       } else {
         segments = await runSegments({
@@ -333,6 +339,7 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
             await writeRecord(runDir, record);
           },
           onStart: (atMs) => (startedMs ??= atMs),
+          onSpawn: (index, pid) => generator.add(pid, index),
           now,
           log: opts.log,
         });
@@ -342,6 +349,7 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
       finished = true;
       clearInterval(timer);
       progress.stop();
+      await generator.stop();
     }
 
     if (segments === null) {

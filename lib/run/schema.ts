@@ -8,6 +8,7 @@
  *   raw.ndjson.gz      k6's raw results (`--out json=…`), one JSON object per line
  *   summary.json       k6's own end-of-test summary (handleSummary's data), when k6 got that far
  *   k6.log             k6's stdout and stderr, secrets redacted
+ *   generator.json     k6's own CPU and memory while it ran (GeneratorFileSchema below), on Linux
  *   analysis.json      the analysis (lib/analysis/schema.ts)
  *   verdict.json, junit.xml, summary.md, report.html   downstream outputs
  *
@@ -74,3 +75,61 @@ export const RunRecordSchema = z
   })
   .strict();
 export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+export const GENERATOR_FILE = 'generator.json';
+export const GENERATOR_FILE_VERSION = 1 as const;
+
+/**
+ * One reading of the load generator: k6's CPU over the interval that ends at `t`, and its
+ * resident memory at `t`, summed over every k6 process of the run (all segments).
+ */
+export const GeneratorSampleSchema = z
+  .object({
+    /** The end of the interval, epoch milliseconds (the clock k6 stamps its samples with). */
+    t: z.number(),
+    /** The interval's length in milliseconds: it starts at the previous sample (the first: at k6's spawn). */
+    dt: z.number().positive(),
+    /** k6's CPU time (user + system) in the interval as a share of every core of the machine: 1 = all of them busy. */
+    cpu: z.number().nonnegative(),
+    /** Resident memory (VmRSS) at `t`, bytes. */
+    rss: z.number().int().nonnegative(),
+  })
+  .strict();
+export type GeneratorSample = z.infer<typeof GeneratorSampleSchema>;
+
+/**
+ * `<run-dir>/generator.json`: how hard the load generator itself worked (lib/run/generator.ts),
+ * sampled from /proc while k6 ran. The verdict sums it up per load stage (lib/verdict/generator.ts):
+ * a saturated generator measures itself, not the API.
+ */
+export const GeneratorFileSchema = z
+  .object({
+    kind: z.literal('loadgate.generator'),
+    version: z.literal(GENERATOR_FILE_VERSION),
+    /** The cores `cpu` is a share of (Node's os.availableParallelism()). */
+    cores: z.number().int().positive(),
+    /** Kernel clock ticks per second (getconf CLK_TCK): the unit of /proc/<pid>/stat's utime and stime. */
+    clockTicks: z.number().int().positive(),
+    /** The planned interval between samples, ms. */
+    intervalMs: z.number().positive(),
+    /** The processes sampled: each k6 (one per segment) and anything it started. */
+    processes: z.array(
+      z
+        .object({
+          pid: z.number().int().positive(),
+          /** Its command name (/proc/<pid>/comm) when last read: `k6` once setpriv (and `ip netns exec`) exec'd it. */
+          name: z.string(),
+          /** The segment it runs (1-based) in a `--segments N` run; null for a single process. */
+          segment: z.number().int().positive().nullable(),
+        })
+        .strict(),
+    ),
+    samples: z.array(GeneratorSampleSchema),
+  })
+  .strict();
+export type GeneratorFile = z.infer<typeof GeneratorFileSchema>;
+
+/** Parses generator.json (version 1 is the only one so far: the place for a migrate() chain). */
+export function parseGeneratorFile(value: unknown): GeneratorFile {
+  return GeneratorFileSchema.parse(value);
+}

@@ -112,6 +112,8 @@ export interface RunSegmentsOptions {
   onChange: (segments: SegmentRecord[]) => Promise<void> | void;
   /** Called once every segment has been resumed (the test's start). */
   onStart?: (atMs: number) => void;
+  /** Called with a segment's k6 pid once it is spawned (the generator's CPU and memory are sampled from it). */
+  onSpawn?: (index: number, pid: number) => void;
   now: () => Date;
   log: (line: string) => void;
   /** How long to wait for every k6 to initialise before starting those that did (default 10 min). */
@@ -173,6 +175,7 @@ export async function runSegments(o: RunSegmentsOptions): Promise<SegmentOutcome
         wrap: l.wrap,
         onSpawn: (pid) => {
           record.pid = pid;
+          o.onSpawn?.(l.spec.index, pid);
           void changed();
         },
       });
