@@ -8,6 +8,7 @@ import { decodeCdf, logBuckets, quantile } from './histogram.ts';
 import { comparatorText, isRunWide, isWholeRun, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
 import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone, type LoadState } from '../verdict/headline.ts';
 import { scoreReadiness } from '../verdict/readiness.ts';
+import { fmtCpu, fmtMb, generatorSentence, saturatedSentence } from '../verdict/generator.ts';
 import { READINESS_CHECKS, type ReadinessCheckId } from '../shared/readiness.ts';
 import type { ReadinessScore } from '../verdict/schema.ts';
 import { DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from './format.ts';
@@ -119,6 +120,50 @@ export function validityView(analysis: Analysis, verdict: Verdict | null) {
     ...figures,
     dropped: fmtInt(analysis.totals.droppedIterations),
     reasons: [] as string[],
+  };
+}
+
+/**
+ * The load generator's own CPU and memory per load stage, from the verdict (which judged
+ * generator.json): a stage where k6 used more than 90 % of the cores in more than 10 % of its
+ * samples is SATURATED, and its figures measured the generator as much as the API.
+ */
+export function generatorView(verdict: Verdict | null) {
+  const g = verdict?.validity.generator;
+  if (!g) {
+    return {
+      any: false,
+      state: 'none',
+      note: verdict
+        ? 'No generator samples: this run has no generator.json (a run before loadgate sampled k6, a k6 run elsewhere analysed here, or a system without /proc).'
+        : 'No verdict file: the generator was not judged.',
+    };
+  }
+  const saturated = g.saturatedStages.length > 0;
+  const limit = fmtPct(g.cpuLimit, 0);
+  return {
+    any: true,
+    state: saturated ? 'saturated' : 'ok',
+    cls: saturated ? 'inconclusive' : 'pass',
+    label: saturated ? 'SATURATED' : 'NOT SATURATED',
+    headline: generatorSentence(g),
+    sentence: saturated
+      ? `${capitalize(saturatedSentence(g))}: a saturated generator measures itself, not the API, so the verdict is inconclusive there.`
+      : `No stage saturated it: k6 used more than ${limit} of the ${g.cores} cores in at most ${fmtPct(g.saturatedShare, 0)} of any stage's samples.`,
+    limit,
+    rule: `CPU: k6's user + system time per ${fmtInt(g.intervalMs)} ms sample as a share of the machine's ${g.cores} cores (100 % = all of them busy); RSS: its resident memory${g.processes > 1 ? `, summed over ${g.processes} k6 processes` : ''}. ${fmtInt(g.samplesInStages)} of ${fmtInt(g.samples)} samples fall within a load stage (start-up and the graceful stop are in none).`,
+    stages: g.stages.map((s) => ({
+      name: s.name,
+      samples: fmtInt(s.samples),
+      mean: fmtCpu(s.meanCpu),
+      peak: fmtCpu(s.peakCpu),
+      width: Math.round(Math.min(1, s.meanCpu ?? 0) * 100),
+      meterCls: s.saturated ? 'fail' : (s.peakCpu ?? 0) > g.cpuLimit ? 'warn' : 'pass',
+      hot: s.hotShare === null ? DASH : `${fmtPct(s.hotShare, 0)} (${s.hot})`,
+      rss: fmtMb(s.peakRssBytes),
+      state: s.samples === 0 ? 'no samples' : s.saturated ? 'saturated' : 'ok',
+      cls: s.saturated ? 'inconclusive' : '',
+    })),
   };
 }
 
@@ -781,6 +826,7 @@ export function buildRunView(analysis: Analysis, verdict: Verdict | null, now: D
     endpoints: analysis.endpoints.map((e) => endpointRow(e, targets.get(e.name), colors.get(e.name) ?? '#555', figures)),
     timeouts: tv,
     stages: stagesView(analysis, verdict, targets, stageP95Rows(verdict)),
+    generator: generatorView(verdict),
     histograms: histogramsView(analysis, targets, colors),
     chart: chartData(analysis, verdict, colors),
   };

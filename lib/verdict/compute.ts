@@ -6,12 +6,16 @@
  *   - the system under test owns its latencies, errors and timeouts: a breach measured at a
  *     lower load than promised is still a breach;
  *   - the load generator owns the offered load: a pass measured while k6 dropped iterations
- *     (ran short of VUs) is not proven at the promised load, so it is inconclusive.
+ *     (ran short of VUs) is not proven at the promised load, so it is inconclusive;
+ *   - and it owns its own delay: a k6 that used (nearly) every core (generator.json,
+ *     lib/verdict/generator.ts) measured itself, so what it measured there is inconclusive.
  */
 import type { Analysis, Endpoint, Stage, Stats } from '../analysis/schema.ts';
 import { isSaturated, loadFigures, steadyStages } from '../analysis/figures.ts';
 import type { PlanReadiness } from '../plan/schema.ts';
 import { scoreReadiness } from './readiness.ts';
+import { generatorHealth, saturationReason } from './generator.ts';
+import type { GeneratorFile } from '../run/schema.ts';
 import { resolveTarget, throughputTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { THRESHOLDS_VERSION } from '../../thresholds/schema.ts';
@@ -57,6 +61,12 @@ export interface VerdictOptions {
   readiness?: PlanReadiness | null;
   /** Leaves out the readiness score (the production judgement's own pass needs none). */
   skipReadiness?: boolean;
+  /**
+   * The load generator's CPU and memory samples (generator.json): a stage in which k6 was
+   * CPU-saturated proves nothing (lib/verdict/generator.ts). null: the run has none (recorded
+   * as such); absent: not considered.
+   */
+  generator?: GeneratorFile | null;
 }
 
 export const VERDICT_DEFAULTS = { gate: 'run', droppedTolerance: 0.01, throughputTolerance: 0.02 } as const;
@@ -72,6 +82,8 @@ interface Scope {
   short: boolean;
   /** Why the scope's passes are not proven (generator shortfall, incomplete run). */
   unproven: string | null;
+  /** Why nothing measured in this scope is proven: the load generator was CPU-saturated in (part of) it. */
+  saturatedGenerator: string | null;
 }
 
 interface EndpointInfo {
@@ -148,6 +160,30 @@ function qualify(row: VerdictRow, scope: Scope): VerdictRow {
   return row;
 }
 
+/**
+ * The saturated-generator rule: a k6 that used (nearly) every core delays its own requests and
+ * timers, so what it measured in that scope is its own delay as much as the API's. A pass is not
+ * proven and a breach is not proven the system's: both are inconclusive. One exception: an
+ * error-rate breach that the failures other than timeouts make on their own (5xx, 4xx,
+ * connection errors: the system's own answers) stays a fail.
+ */
+function qualifyGenerator(row: VerdictRow, scope: Scope, ownFailureRate: number | null = null): VerdictRow {
+  const why = scope.saturatedGenerator;
+  if (why === null || row.measured === null) return row;
+  if (row.status === 'fail' && ownFailureRate !== null && !compare(ownFailureRate, row.comparator, row.threshold)) {
+    return {
+      ...row,
+      reason: joinReason(
+        row.reason,
+        `the failures other than timeouts breach the target on their own (${pct(ownFailureRate)}), though ${why}`,
+      ),
+    };
+  }
+  if (row.status === 'pass') return { ...row, status: 'inconclusive', reason: joinReason(row.reason, `within the target, but ${why}`) };
+  if (row.status === 'fail') return { ...row, status: 'inconclusive', reason: joinReason(row.reason, `breached as measured, but ${why}`) };
+  return { ...row, reason: joinReason(row.reason, why) };
+}
+
 function joinReason(a: string | null, b: string): string {
   return a ? `${a}; ${b}` : b;
 }
@@ -180,23 +216,26 @@ function endpointRows(ep: EndpointInfo, stats: Stats | undefined, t: ResolvedTar
         }
       }
       rows.push(
-        qualify(
-          {
-            target: 'p95',
-            endpoint: ep.name,
-            group: ep.group,
-            stage: scope.stage,
-            gating: scope.gating,
-            status,
-            measured,
-            threshold,
-            comparator: '<',
-            unit: 'ms',
-            ...margins(measured, threshold),
-            requests: stats.requests,
-            censored,
-            reason,
-          },
+        qualifyGenerator(
+          qualify(
+            {
+              target: 'p95',
+              endpoint: ep.name,
+              group: ep.group,
+              stage: scope.stage,
+              gating: scope.gating,
+              status,
+              measured,
+              threshold,
+              comparator: '<',
+              unit: 'ms',
+              ...margins(measured, threshold),
+              requests: stats.requests,
+              censored,
+              reason,
+            },
+            scope,
+          ),
           scope,
         ),
       );
@@ -213,25 +252,31 @@ function endpointRows(ep: EndpointInfo, stats: Stats | undefined, t: ResolvedTar
     const bad = target === 'errorRate' ? stats.requests - o.ok : o.timeout + o.dialTimeout;
     const status: VerdictStatus = compare(measured, comparator, threshold) ? 'pass' : 'fail';
     const what = target === 'errorRate' ? 'failed' : 'timed out';
+    // The failures a saturated generator cannot have caused: every one but the timeouts.
+    const own = target === 'errorRate' ? (stats.requests - o.ok - o.timeout - o.dialTimeout) / stats.requests : null;
     rows.push(
-      qualify(
-        {
-          target,
-          endpoint: ep.name,
-          group: ep.group,
-          stage: scope.stage,
-          gating: scope.gating,
-          status,
-          measured,
-          threshold,
-          comparator,
-          unit: 'ratio',
-          ...margins(measured, threshold),
-          requests: stats.requests,
-          censored: false,
-          reason: status === 'fail' ? `${bad} of ${stats.requests} requests ${what}` : null,
-        },
+      qualifyGenerator(
+        qualify(
+          {
+            target,
+            endpoint: ep.name,
+            group: ep.group,
+            stage: scope.stage,
+            gating: scope.gating,
+            status,
+            measured,
+            threshold,
+            comparator,
+            unit: 'ratio',
+            ...margins(measured, threshold),
+            requests: stats.requests,
+            censored: false,
+            reason: status === 'fail' ? `${bad} of ${stats.requests} requests ${what}` : null,
+          },
+          scope,
+        ),
         scope,
+        own,
       ),
     );
   };
@@ -452,12 +497,29 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
   for (const s of stages) if (s.short) reasons.push(`stage ${s.name}: ${droppedText(s.droppedIterations, s.plannedIterations)}`);
   const incomplete = analysis.run.status !== 'completed' ? `the run was ${analysis.run.status}` : null;
   if (incomplete) reasons.push(incomplete);
+  // The load generator's own CPU, per stage: a saturated one measured itself (lib/verdict/generator.ts).
+  const t0 = analysis.run.startedAt === null ? Number.NaN : Date.parse(analysis.run.startedAt);
+  const generator =
+    opts.generator === undefined || opts.generator === null
+      ? opts.generator
+      : generatorHealth(opts.generator, Number.isFinite(t0) ? t0 : null, analysis.stages);
+  const saturatedBy = new Map<string, string>();
+  for (const s of generator?.stages ?? []) {
+    if (!s.saturated || !generator) continue;
+    const why = saturationReason(generator, s);
+    saturatedBy.set(s.name, why);
+    reasons.push(why);
+  }
+  const hotWhy = (names: readonly string[]) =>
+    names.length === 1
+      ? (saturatedBy.get(names[0] as string) as string)
+      : `the load generator was saturated in stages ${names.join(', ')} (k6 above ${pct(generator?.cpuLimit ?? 0)} of the cores in more than ${pct(generator?.saturatedShare ?? 0)} of their samples); a saturated generator measures itself, not the API`;
   if (analysis.input.truncated) reasons.push('the raw results were truncated');
   if (steady.length === 0) reasons.push('no steady window: the profile has no constant-rate stage');
   // The one definition of offered, achieved and successful RPS (lib/analysis/figures.ts), in the steady window.
   const figures = loadFigures(analysis);
   const steadyFigures = figures.window === 'steady';
-  const valid = !runShort && !stages.some((s) => s.short) && !incomplete && !analysis.input.truncated;
+  const valid = !runShort && !stages.some((s) => s.short) && !incomplete && !analysis.input.truncated && saturatedBy.size === 0;
   const saturated = valid && steadyFigures && isSaturated(figures.offeredRps, figures.successfulRps, figures.requests) === true;
   const validity: Validity = {
     offeredRps: steadyFigures ? figures.offeredRps : null,
@@ -470,6 +532,7 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
     saturated,
     reasons,
     stages,
+    ...(generator !== undefined ? { generator } : {}),
   };
 
   // --- rows
@@ -482,17 +545,25 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
     gating: true,
     short: runShort,
     unproven: unproven(runShort, droppedIterations, plannedIterations),
+    saturatedGenerator: saturatedBy.size ? hotWhy([...saturatedBy.keys()]) : null,
   };
   const rows: VerdictRow[] = [];
   for (const ep of endpoints) rows.push(...endpointRows(ep, ep.data?.total, resolveTarget(set, ep), runScope, false));
   const minRps = throughputTarget(set);
-  if (minRps !== null) rows.push(throughputRow(set, minRps, analysis, endpoints, steady, stages, throughputTolerance));
+  if (minRps !== null) {
+    const row = throughputRow(set, minRps, analysis, endpoints, steady, stages, throughputTolerance);
+    // A pass stays a pass (the system demonstrably served the rate); a shortfall may be the generator's.
+    const hot = steady.filter((s) => saturatedBy.has(s.name)).map((s) => s.name);
+    const why = hot.length ? hotWhy(hot) : null;
+    rows.push(row.status === 'pass' ? row : qualifyGenerator(row, { ...runScope, saturatedGenerator: why }));
+  }
   for (const s of stages) {
     const scope: Scope = {
       stage: s.name,
       gating: gate === 'every-stage',
       short: s.short,
       unproven: unproven(s.short, s.droppedIterations, s.plannedIterations),
+      saturatedGenerator: saturatedBy.get(s.name) ?? null,
     };
     for (const ep of endpoints) rows.push(...endpointRows(ep, ep.data?.byStage[s.name], resolveTarget(set, ep), scope, gate === 'run'));
   }

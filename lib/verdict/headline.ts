@@ -144,7 +144,9 @@ export function loadView(v: Validity): LoadView {
       ? 'the generator offered the load and the system served it'
       : state === 'saturated'
         ? 'the generator offered the load, the system served less of it'
-        : 'the generator did not offer the load it promised';
+        : v.generator?.saturatedStages.length
+          ? 'the load generator was saturated: it measured itself, not the API'
+          : 'the generator did not offer the load it promised';
   return { state, label: LOAD_LABEL[state], sentence, figures };
 }
 

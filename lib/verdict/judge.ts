@@ -1,5 +1,5 @@
 /**
- * Judges a run directory: analysis.json (+ plan.json when present) × a threshold set →
+ * Judges a run directory: analysis.json (+ plan.json and generator.json when present) × a threshold set →
  * verdict.json, junit.xml, summary.md in the run directory, and the exit code.
  * `loadgate verdict` and `loadgate run` (lib/run/post.ts) both call `judgeRun`.
  */
@@ -12,6 +12,7 @@ import { loadConfig } from '../config/load.ts';
 import { allSets, findSet } from '../../thresholds/sets.ts';
 import { parseThresholdSets, type ThresholdSet } from '../../thresholds/schema.ts';
 import { computeVerdict, type VerdictOptions } from './compute.ts';
+import { readGeneratorFile } from '../run/generator.ts';
 import { exitCodeForVerdict } from './exit.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -102,6 +103,8 @@ async function resolveSet(
 export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise<JudgeResult> {
   const analysis = await readAnalysisAsync(join(runDir, ANALYSIS_FILE));
   const plan = await readPlan(runDir);
+  // k6's own CPU and memory (loadgate run on Linux); null for a run without them.
+  const generator = await readGeneratorFile(runDir);
   const lookup = setLookup(opts);
   const phase = analysis.run.phase;
   const phaseSet = async () => (phase && (await lookup(phase)).set ? phase : 'production');
@@ -111,6 +114,7 @@ export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise
     setName: name,
     production,
     now: (opts.now ?? new Date()).toISOString(),
+    generator,
     ...(opts.gate ? { gate: opts.gate } : {}),
     ...(plan ? { endpoints: plan.endpoints, requestsPerIteration: plan.requestsPerIteration, readiness: plan.readiness ?? null } : {}),
   });

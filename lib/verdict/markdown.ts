@@ -14,6 +14,7 @@ import type { Analysis } from '../analysis/schema.ts';
 import type { Verdict, VerdictRow, VerdictStatus } from './schema.ts';
 import { formatMargin, formatTarget, formatValue, TARGET_LABEL } from './format.ts';
 import { checkTitle, fmtScore, judgements, loadView, type Judgement, type JudgementStatus } from './headline.ts';
+import { generatorSentence, saturatedSentence } from './generator.ts';
 // History (issue 13): the judgement against the recent runs of the same shape.
 import type { HistoryJudgement } from '../history/schema.ts';
 import { findingMessage, judgementSentence } from '../history/format.ts';
@@ -215,6 +216,14 @@ export function renderMarkdown(verdict: Verdict, analysis: Analysis | null, opts
     for (const reason of v.reasons.slice(0, 10)) lines.push(`- ${escapeMarkdown(reason, 300, true)}`);
     if (v.reasons.length > 10) lines.push(`- … ${v.reasons.length - 10} more in verdict.json`);
   }
+  // Stage names come from data: escaped like every other name.
+  const g = v.generator;
+  lines.push(
+    '',
+    g?.saturatedStages.length
+      ? `**Generator:** ⚠️ ${escapeMarkdown(saturatedSentence(g), 400)}: ${escapeMarkdown(generatorSentence(g), 200)}.`
+      : `**Generator:** ${escapeMarkdown(generatorSentence(g), 200)}.`,
+  );
 
   const maxBad = opts.maxBadRows ?? 50;
   const gate = verdict.settings.gate === 'run' ? 'whole run + steady-window throughput' : 'every stage';

@@ -68,6 +68,51 @@ export const StageValiditySchema = z
   .strict();
 export type StageValidity = z.infer<typeof StageValiditySchema>;
 
+/** The load generator in one stage: the samples whose whole interval lies in it (lib/verdict/generator.ts). */
+export const GeneratorStageSchema = z
+  .object({
+    name: z.string(),
+    samples: z.number().int().nonnegative(),
+    /** Samples in which k6 used more than `cpuLimit` of the cores. */
+    hot: z.number().int().nonnegative(),
+    /** hot ÷ samples; null without samples. */
+    hotShare: z.number().nullable(),
+    /** k6's CPU as a share of every core (0..1): mean and highest sample; null without samples. */
+    meanCpu: z.number().nullable(),
+    peakCpu: z.number().nullable(),
+    /** Highest resident memory of the stage's samples, bytes. */
+    peakRssBytes: z.number().nullable(),
+    /** hot ÷ samples above `saturatedShare`: the generator measured itself in this stage. */
+    saturated: z.boolean(),
+  })
+  .strict();
+export type GeneratorStage = z.infer<typeof GeneratorStageSchema>;
+
+/** k6's own CPU and memory during the run (generator.json), summed up per load stage and judged. */
+export const GeneratorHealthSchema = z
+  .object({
+    /** The cores the CPU shares are of. */
+    cores: z.number().int().positive(),
+    /** The k6 processes sampled (one per segment). */
+    processes: z.number().int().nonnegative(),
+    /** Samples in the file, and those within a load stage. */
+    samples: z.number().int().nonnegative(),
+    samplesInStages: z.number().int().nonnegative(),
+    intervalMs: z.number().positive(),
+    /** A sample is hot above this CPU share of the cores (0.9). */
+    cpuLimit: z.number(),
+    /** A stage is saturated when more than this share of its samples is hot (0.1). */
+    saturatedShare: z.number(),
+    /** Highest CPU share of a sample within the load stages (initialising VUs before them is not load). */
+    peakCpu: z.number().nullable(),
+    /** Highest resident memory of any sample, bytes. */
+    peakRssBytes: z.number().nullable(),
+    stages: z.array(GeneratorStageSchema),
+    saturatedStages: z.array(z.string()),
+  })
+  .strict();
+export type GeneratorHealth = z.infer<typeof GeneratorHealthSchema>;
+
 export const ValiditySchema = z
   .object({
     /** Offered and achieved rates in the steady window (null when the run has none). */
@@ -87,6 +132,11 @@ export const ValiditySchema = z
     saturated: z.boolean().optional(),
     reasons: z.array(z.string()),
     stages: z.array(StageValiditySchema),
+    /**
+     * The load generator's CPU and memory (docs/verdicts.md, "A saturated generator"); null: the
+     * run has no generator samples (no generator.json). Optional: absent in verdicts written before it.
+     */
+    generator: GeneratorHealthSchema.nullable().optional(),
   })
   .strict();
 export type Validity = z.infer<typeof ValiditySchema>;

@@ -13,6 +13,7 @@
 import type { Analysis, Stats } from '../analysis/schema.ts';
 import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps } from '../report/format.ts';
 import { formatTarget } from './format.ts';
+import { generatorSentence, saturatedSentence } from './generator.ts';
 import {
   failingChecks,
   fmtScore,
@@ -380,6 +381,15 @@ export function renderTerminal(analysis: Analysis, verdict: Verdict | null, opts
         ],
         under,
       );
+    // The load generator's own CPU and memory (generator.json): a saturated k6 measured itself.
+    const g = v.generator;
+    if (!g) line([label('generator'), { text: generatorSentence(g), tone: 'dim' }], under);
+    else if (g.saturatedStages.length)
+      line(
+        [label('generator'), MARK.inconclusive, { text: ` ${saturatedSentence(g)}`, tone: 'warn' }, { text: `: ${generatorSentence(g)}` }],
+        under,
+      );
+    else line([label('generator'), { text: generatorSentence(g) }], under);
     const rd = verdict!.readiness;
     if (rd) {
       const failing = failingChecks(rd);

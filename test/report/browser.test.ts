@@ -13,6 +13,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderComparison, renderRunReport } from '../../lib/report/render.ts';
 import { HOSTILE, NOW, PHASES, hostileRun, judgedPhase } from '../fixtures/report/runs.ts';
 import { verdictFor } from '../fixtures/report/make-verdict.ts';
+import { computeVerdict } from '../../lib/verdict/compute.ts';
+import { findSet } from '../../thresholds/sets.ts';
+import type { ThresholdSet } from '../../thresholds/schema.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
@@ -295,6 +298,56 @@ describe('run report in Chromium', () => {
     expect(await p.getAttribute('html', 'data-charts')).toBe('4');
     expect(await p.locator('#chart-timeouts').textContent()).toBe('No timeouts on any endpoint.');
     await shoot(o, 'run-report-hostile');
+  }, 60_000);
+});
+
+describe('the generator section in Chromium', () => {
+  it("shows k6's CPU and memory per stage, a saturated stage marked, on screen and on paper", async () => {
+    const j = judgedPhase('phase2', 1);
+    const t0 = Date.parse(j.analysis.run.startedAt ?? '');
+    const hot = j.analysis.stages[1]?.name;
+    // Synthetic samples every 500 ms through each stage: 30 % of the cores, 95 % in the second stage.
+    const samples = j.analysis.stages.flatMap((s) =>
+      Array.from({ length: Math.floor((s.endS - s.startS) * 2) }, (_, i) => ({
+        t: t0 + (s.startS + (i + 1) * 0.5) * 1000,
+        dt: 500,
+        cpu: s.name === hot ? 0.95 : 0.3,
+        rss: 143e6,
+      })),
+    );
+    const generator = {
+      kind: 'loadgate.generator' as const,
+      version: 1 as const,
+      cores: 2,
+      clockTicks: 100,
+      intervalMs: 500,
+      processes: [{ pid: 7, name: 'k6', segment: null }],
+      samples,
+    };
+    const verdict = computeVerdict(j.analysis, findSet('phase2') as ThresholdSet, {
+      setName: 'phase2',
+      now: j.analysis.generatedAt,
+      generator,
+    });
+    const o = await open('run-report-generator', renderRunReport({ analysis: j.analysis, verdict, now: NOW }));
+    expect(o.errors).toEqual([]);
+    const p = o.page;
+    expect(await p.getAttribute('#sec-generator', 'data-generator')).toBe('saturated');
+    expect(await p.locator('[data-generator-label]').textContent()).toBe('SATURATED');
+    expect(await p.locator('#generator-headline').textContent()).toBe('k6 CPU peak 95 % of 2 cores, RSS peak 143 MB');
+    expect(await p.locator('#generator-table tbody tr').count()).toBe(j.analysis.stages.length);
+    expect(await p.locator(`#generator-table tr[data-stage="${hot}"] td:last-child`).textContent()).toBe('saturated');
+    expect(await p.locator('#validity').textContent()).toContain(`the load generator was saturated in stage ${hot}`);
+    expect(await p.locator('[data-verdict]').textContent()).not.toBe('PASS');
+    await printAndCheck(o, 'run-report-generator', ['#sec-generator', '#generator-table']);
+  }, 60_000);
+
+  it('says so when a run has no generator samples', async () => {
+    const j = judgedPhase('baseline', 1);
+    const o = await open('run-report-no-generator', renderRunReport({ analysis: j.analysis, verdict: j.verdict, now: NOW }));
+    expect(await o.page.getAttribute('#sec-generator', 'data-generator')).toBe('none');
+    expect(await o.page.locator('#no-generator').textContent()).toMatch(/^No generator samples/);
+    await o.page.close();
   }, 60_000);
 });
 

@@ -1,0 +1,127 @@
+/**
+ * The load generator's health, judged: k6's CPU and memory samples (generator.json, lib/run/
+ * generator.ts) summed up per load stage, and the rule that a stage in which k6 used (nearly)
+ * every core was measured by a saturated generator. Such a generator delays its own requests,
+ * timers and response handling: the latencies, timeouts and rates it reports then measure
+ * itself, not the API. Grafana Cloud k6 calls this its "high load generator CPU" insight.
+ * Pure; docs/verdicts.md states the rule.
+ */
+import type { GeneratorFile } from '../run/schema.ts';
+import type { GeneratorHealth, GeneratorStage } from './schema.ts';
+
+/** A sample is hot when k6 used more than this share of the machine's cores. */
+export const GENERATOR_CPU_LIMIT = 0.9;
+/** A stage is saturated when more than this share of its samples is hot. */
+export const GENERATOR_SATURATED_SHARE = 0.1;
+
+interface StageWindow {
+  name: string;
+  startS: number;
+  endS: number;
+}
+
+/**
+ * The samples per stage: a sample covers the interval (t − dt, t] and belongs to the stage that
+ * holds the whole interval, in seconds from the test's start (`t0Ms`, the analysis's
+ * `run.startedAt`, the origin of every stage window). So k6's start-up (parsing the script,
+ * initialising VUs: busy, and not load) never counts in the first stage, and a sample across a
+ * boundary between two stages counts in neither. Samples before the first stage or after the last
+ * (the graceful stop) are in no stage.
+ */
+export function generatorHealth(file: GeneratorFile, t0Ms: number | null, stages: readonly StageWindow[]): GeneratorHealth {
+  const per = stages.map(() => ({ samples: 0, hot: 0, sum: 0, peak: null as number | null, rss: null as number | null }));
+  let inStages = 0;
+  let peakCpu: number | null = null;
+  let peakRss: number | null = null;
+  for (const s of file.samples) {
+    peakRss = Math.max(peakRss ?? 0, s.rss);
+    if (t0Ms === null) continue;
+    const from = (s.t - s.dt - t0Ms) / 1000;
+    const to = (s.t - t0Ms) / 1000;
+    const i = stages.findIndex((w) => from >= w.startS && to <= w.endS);
+    const p = per[i];
+    if (p === undefined) continue;
+    inStages++;
+    p.samples++;
+    if (s.cpu > GENERATOR_CPU_LIMIT) p.hot++;
+    p.sum += s.cpu;
+    p.peak = Math.max(p.peak ?? 0, s.cpu);
+    p.rss = Math.max(p.rss ?? 0, s.rss);
+    peakCpu = Math.max(peakCpu ?? 0, s.cpu);
+  }
+  const list: GeneratorStage[] = stages.map((w, i) => {
+    const p = per[i] as (typeof per)[number];
+    const hotShare = p.samples > 0 ? p.hot / p.samples : null;
+    return {
+      name: w.name,
+      samples: p.samples,
+      hot: p.hot,
+      hotShare,
+      meanCpu: p.samples > 0 ? p.sum / p.samples : null,
+      peakCpu: p.peak,
+      peakRssBytes: p.rss,
+      saturated: hotShare !== null && hotShare > GENERATOR_SATURATED_SHARE,
+    };
+  });
+  return {
+    cores: file.cores,
+    processes: file.processes.length,
+    samples: file.samples.length,
+    samplesInStages: inStages,
+    intervalMs: file.intervalMs,
+    cpuLimit: GENERATOR_CPU_LIMIT,
+    saturatedShare: GENERATOR_SATURATED_SHARE,
+    peakCpu,
+    peakRssBytes: peakRss,
+    stages: list,
+    saturatedStages: list.filter((s) => s.saturated).map((s) => s.name),
+  };
+}
+
+const pct = (x: number) => {
+  const v = x * 100;
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} %`;
+};
+const cores = (n: number) => `${n} core${n === 1 ? '' : 's'}`;
+
+/**
+ * Why a saturated stage proves nothing: "the load generator was saturated in stage hold: k6 used
+ * > 90 % of 2 cores for 25 % of the stage (5 of 20 samples); a saturated generator measures
+ * itself, not the API".
+ */
+export function saturationReason(g: Pick<GeneratorHealth, 'cores' | 'cpuLimit'>, s: GeneratorStage): string {
+  return (
+    `the load generator was saturated in stage ${s.name}: k6 used > ${pct(g.cpuLimit)} of ${cores(g.cores)} ` +
+    `for ${pct(s.hotShare ?? 0)} of the stage (${s.hot} of ${s.samples} samples); a saturated generator measures itself, not the API`
+  );
+}
+
+/** In MB (10⁶ bytes), whole: `143 MB`. */
+export function fmtMb(bytes: number | null): string {
+  return bytes === null ? '—' : `${Math.round(bytes / 1e6)} MB`;
+}
+
+/** A CPU share of the cores as a whole percentage: `87 %`. */
+export function fmtCpu(share: number | null): string {
+  return share === null ? '—' : `${Math.round(share * 100)} %`;
+}
+
+/**
+ * The generator in one line, as the terminal, summary.md and the report say it:
+ * "k6 CPU peak 87 % of 2 cores, RSS peak 143 MB", or "no generator samples".
+ */
+export function generatorSentence(g: GeneratorHealth | null | undefined): string {
+  if (!g) return 'no generator samples';
+  const procs = g.processes > 1 ? ` (${g.processes} k6 processes)` : '';
+  const cpu = g.peakCpu === null ? 'no CPU samples within the load stages' : `k6 CPU peak ${fmtCpu(g.peakCpu)} of ${cores(g.cores)}`;
+  return `${cpu}, RSS peak ${fmtMb(g.peakRssBytes)}${procs}`;
+}
+
+/** "saturated in stage hold (k6 > 90 % of 2 cores for 25 % of its samples)"; several stages each with their share. */
+export function saturatedSentence(g: GeneratorHealth): string {
+  const hot = g.stages.filter((s) => s.saturated);
+  const each = hot.map((s) => `${s.name} ${pct(s.hotShare ?? 0)}`).join(', ');
+  return hot.length === 1
+    ? `saturated in stage ${hot[0]?.name} (k6 > ${pct(g.cpuLimit)} of ${cores(g.cores)} for ${pct(hot[0]?.hotShare ?? 0)} of its samples)`
+    : `saturated in stages ${hot.map((s) => s.name).join(', ')} (k6 > ${pct(g.cpuLimit)} of ${cores(g.cores)} for ${each} of their samples)`;
+}
