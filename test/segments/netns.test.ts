@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, onlyRunDir, ROOT, tempOut } from '../run/helpers.ts';
+import { readGeneratorFile } from '../../lib/run/generator.ts';
 import { constantRateConfig, k6Dist, rawDurations, readAnalysisFile, readPlan, readRecord, summaryCounts } from './helpers.ts';
 
 const HUB = `lgt-${randomBytes(3).toString('hex')}`;
@@ -86,6 +87,13 @@ describe('--segments-netns', () => {
     expect(addresses).toHaveLength(3);
     expect(new Set(addresses).size).toBe(3);
     for (const a of addresses) expect(a).toMatch(/^10\.213\.\d+\.\d+$/);
+    // The pid loadgate sampled for each segment is k6's own: setpriv and `ip netns exec` both exec'd it in place.
+    const g = await readGeneratorFile(dir);
+    expect(g?.processes.map((p) => [p.segment, p.name]).sort()).toEqual([
+      [1, 'k6'],
+      [2, 'k6'],
+      [3, 'k6'],
+    ]);
 
     // The API's own view: every connection came from one of the three segment addresses, and each of them connected.
     const clients = (await readFile(log, 'utf8')).split('\n').filter(Boolean);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
 import { cli, onlyRunDir, tempOut } from '../run/helpers.ts';
+import { readGeneratorFile } from '../../lib/run/generator.ts';
 import {
   alive,
   constantRateConfig,
@@ -89,6 +90,10 @@ describe.each([2, 3])('--segments %i on a constant arrival rate', (n) => {
     }
     // They were started together (one resume for all).
     expect(new Set(record.segments?.map((s) => s.startedAt)).size).toBe(1);
+    // k6's own CPU and memory were sampled from every segment's process, each k6 itself (setpriv exec'd it in place).
+    const g = await readGeneratorFile(dir);
+    expect(g?.processes.map((p) => [p.segment, p.name]).sort()).toEqual(segments.map((_, k) => [k + 1, 'k6']));
+    expect(g?.samples.length).toBeGreaterThan(10);
   });
 
   it('the requests add up to the offered total, within counting noise', async () => {
