@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from './errors.ts';
 import type { ConfigFlags } from '../config/load.ts';
 import { HOST_HINT, isHost } from '../shared/loopback.ts';
+import { INFLUX_MODES, type InfluxMode } from '../run/schema.ts';
 
 export function parseNumberFlag(name: string, opts: { int?: boolean; min?: number } = {}) {
   return (raw: string): number => {
@@ -28,6 +29,8 @@ export interface CommonRunFlags {
   influx?: string;
   influxDb?: string;
   influxRequired?: boolean;
+  /** What streams the live figures (lib/run/schema.ts INFLUX_MODES); default `aggregate`. */
+  influxMode?: InfluxMode;
   progress?: 'tty' | 'plain' | 'none';
   /** History (issue 13): judge the run against the recent runs of its shape too; exit 98 on a regression. */
   againstHistory?: boolean;
@@ -65,9 +68,15 @@ export function addCommonRunFlags(cmd: Command): Command {
     .option('--max-vus <n>', 'cap the VUs k6 may use; also LOADGATE_MAX_VUS', parseNumberFlag('max-vus', { int: true, min: 1 }))
     .option('--threshold-set <name>', 'targets to judge against (default: the phase, else production); also LOADGATE_THRESHOLD_SET')
     .option('--fail-on-inconclusive', 'exit 3 when a verdict is inconclusive (default: exit 0 for inconclusive)')
-    .option('--influx <url>', 'stream k6 samples and run events to InfluxDB 1.x at this URL (e.g. http://127.0.0.1:8086)')
+    .option('--influx <url>', 'stream the run live to InfluxDB 1.x at this URL (e.g. http://127.0.0.1:8086), for Grafana')
     .option('--influx-db <name>', 'InfluxDB database', 'k6')
     .option('--influx-required', 'fail (exit 4) instead of warning when InfluxDB is unreachable')
+    .addOption(
+      new Option(
+        '--influx-mode <mode>',
+        "aggregate: loadgate's per-second points per endpoint, a cost independent of the request rate; samples: those and also every k6 sample (k6's InfluxDB output)",
+      ).choices(INFLUX_MODES),
+    )
     .addOption(new Option('--progress <mode>', 'live progress display').choices(['tty', 'plain', 'none']))
     .option(
       '--segments <n>',

@@ -1,29 +1,36 @@
 /**
  * `loadgate run --influx URL`: what the runner needs to stream a run into InfluxDB 1.x.
  *
- * k6 writes its own samples with its built-in InfluxDB v1 output (`--out influxdb=…`); this
- * module hands the runner that output's value and env, and an observer that writes what k6
- * does not: run events (annotations), the run's targets (target lines) and, from the
- * analysis and verdict files, one summary point per endpoint per run (nightly trends).
+ * The live figures come from loadgate itself (mode `aggregate`, the default): it follows the
+ * raw results file k6 writes anyway (lib/influx/tail.ts), aggregates it into per-second,
+ * per-endpoint points (lib/influx/live.ts) and writes those, so the points per second do not
+ * grow with the request rate and k6 sends nothing to InfluxDB. Mode `samples` also hands k6
+ * its built-in InfluxDB v1 output (`--out influxdb=…`): every sample of every request, as
+ * well. Either way the observer writes what k6 does not: run events (annotations), the run's
+ * targets (target lines) and, from the analysis and verdict files, one summary point per
+ * endpoint per run (nightly trends).
  *
  * InfluxDB is optional by design: unreachable at the start, the run goes on with a warning
  * (or fails fast when required); dying mid-run, it costs only its own points. Local results
- * never depend on it: k6 keeps writing its raw file and only logs failed pushes.
+ * never depend on it: k6 keeps writing its raw file, which the live path only reads.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { expandStatuses } from '../shared/status.ts';
 import type { InfluxDB, IPoint } from 'influx';
 import type { Analysis } from '../analysis/schema.ts';
 import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
 import { InfraError } from '../cli/errors.ts';
 import type { Plan } from '../plan/schema.ts';
 import type { RunObserver } from '../run/observer.ts';
-import type { RunRecord } from '../run/schema.ts';
+import { INFLUX_MODES, type InfluxMode, type RunRecord } from '../run/schema.ts';
 import { VerdictSchema, type Verdict } from '../verdict/schema.ts';
 import { findSet } from '../../thresholds/sets.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { connectInflux, ensureDatabase, HISTORY_RP, parseInfluxUrl, pingInflux, type InfluxTarget } from './client.ts';
-import { eventPoint, MEASUREMENTS, runTags, stageEventText, summaryPoints, targetPoints, type RunTags } from './points.ts';
+import { LiveAggregator, RETAIN_MS } from './live.ts';
+import { eventPoint, livePoints, MEASUREMENTS, runTags, stageEventText, summaryPoints, targetPoints, type RunTags } from './points.ts';
+import { GzipTail } from './tail.ts';
 
 /**
  * k6 tags that must stay fields in InfluxDB: `url` (one series per distinct URL; it may carry
@@ -32,9 +39,16 @@ import { eventPoint, MEASUREMENTS, runTags, stageEventText, summaryPoints, targe
  */
 export const K6_TAGS_AS_FIELDS = 'vu:int,iter:int,url,error';
 
+export { INFLUX_MODES, type InfluxMode };
+export const DEFAULT_INFLUX_MODE: InfluxMode = 'aggregate';
+
 export interface InfluxObserverOptions {
   /** `http(s)://[user:pass@]host[:port][/db]`. */
   url: string;
+  /** Default `aggregate`. */
+  mode?: InfluxMode;
+  /** How often the live path reads the raw results and writes the seconds that closed, ms. Default 500. */
+  liveTickMs?: number;
   /** Database when the URL names none; default `k6`. */
   database?: string;
   /** Fail fast (InfraError, exit 4) when InfluxDB does not answer at the start. */
@@ -55,16 +69,54 @@ export interface InfluxSetup {
   /** Env for the k6 process (credentials never go on argv). Empty when InfluxDB is off. */
   k6Env: Record<string, string>;
   /** For `run.json`'s `influx` field: no credentials. Null when InfluxDB is off. */
-  record: { url: string; db: string; ok: boolean } | null;
+  record: { url: string; db: string; ok: boolean; mode: InfluxMode } | null;
+  /** What the observer has done so far (for benchmarks and tests). */
+  stats(): InfluxStats;
+}
+
+export interface InfluxStats {
+  /** Points InfluxDB accepted, by measurement, and the writes (HTTP requests) that carried them. */
+  pointsWritten: Record<string, number>;
+  writes: number;
+  failures: number;
+  /** Points kept for a retry. */
+  pending: number;
+  /** The live path: raw bytes read (compressed, decompressed), lines, requests aggregated. */
+  live: {
+    bytesIn: number;
+    bytesOut: number;
+    lines: number;
+    requests: number;
+    damaged: number;
+    late: number;
+    stragglers: number;
+    /** How far the newest sample read was behind the wall clock when the reader caught up: the largest, and the last (ms). */
+    maxLagMs: number | null;
+    lastLagMs: number | null;
+  } | null;
 }
 
 /** Points that failed to send are kept (up to this many) and retried with the next write. */
 const MAX_PENDING = 20_000;
 
+/** The live path of one run: a reader per raw file, one aggregator, a timer. */
+interface LivePath {
+  tails: GzipTail[];
+  aggregator: LiveAggregator;
+  timer: NodeJS.Timeout;
+  ticking: boolean;
+  maxLagMs: number | null;
+  lastLagMs: number | null;
+}
+
 class InfluxRunObserver implements RunObserver {
   readonly name = 'influxdb';
   private pending: { rp: string | undefined; points: IPoint[] }[] = [];
   private pendingCount = 0;
+  private flushing: Promise<boolean> | null = null;
+  private live: LivePath | null = null;
+  readonly written: Record<string, number> = {};
+  writes = 0;
   private down = false;
   private tags: RunTags | null = null;
   private plan: Plan | null = null;
@@ -78,18 +130,35 @@ class InfluxRunObserver implements RunObserver {
     private readonly target: InfluxTarget,
     private readonly log: (line: string) => void,
     private readonly sets: Readonly<Record<string, ThresholdSet>>,
+    private readonly liveTickMs: number,
   ) {}
 
-  /** Sends `points` (after anything still pending). Never throws: InfluxDB is never worth a lost run. */
+  private enqueue(points: IPoint[], rp?: string): void {
+    if (points.length === 0) return;
+    this.pending.push({ rp, points });
+    this.pendingCount += points.length;
+  }
+
+  /**
+   * Sends `points` after anything still pending, one write at a time (the live timer, stage
+   * changes and the end all write). Never throws: InfluxDB is never worth a lost run.
+   */
   private async write(points: IPoint[], rp?: string): Promise<boolean> {
-    if (points.length > 0) {
-      this.pending.push({ rp, points });
-      this.pendingCount += points.length;
-    }
+    this.enqueue(points, rp);
+    while (this.flushing !== null) await this.flushing;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async flush(): Promise<boolean> {
     while (this.pending.length > 0) {
       const batch = this.pending[0] as { rp: string | undefined; points: IPoint[] };
       try {
         await this.client.writePoints(batch.points, { precision: 'ms', ...(batch.rp ? { retentionPolicy: batch.rp } : {}) });
+        this.writes++;
+        for (const p of batch.points) this.written[p.measurement as string] = (this.written[p.measurement as string] ?? 0) + 1;
       } catch (err) {
         this.failures++;
         if (!this.down) {
@@ -114,14 +183,111 @@ class InfluxRunObserver implements RunObserver {
     return true;
   }
 
-  async onStart(plan: Plan, record: RunRecord): Promise<void> {
+  async onStart(plan: Plan, record: RunRecord, runDir?: string): Promise<void> {
     this.plan = plan;
     this.tags = runTags(plan);
     this.startedAtMs = Date.parse(record.startedAt) || Date.now();
     this.set = plan.thresholdSet ? findSet(plan.thresholdSet, this.sets) : undefined;
+    if (runDir !== undefined) {
+      try {
+        this.startLive(plan, record, runDir);
+      } catch (err) {
+        this.log(`warning: the live path did not start: ${(err as Error).message}; local results are unaffected`);
+      }
+    }
     const at = this.startedAtMs;
     const text = `${plan.scenario}/${plan.profile}${plan.phase ? ` (${plan.phase})` : ''} against the target, set ${plan.thresholdSet ?? 'none'}`;
     await this.write([eventPoint(this.tags, 'start', at, 'run started', text), ...targetPoints(plan, this.set, at)]);
+  }
+
+  /** Follows every raw file of the run; each tick writes the seconds that closed. */
+  private startLive(plan: Plan, record: RunRecord, runDir: string): void {
+    const expectStatus = new Map(plan.endpoints.map((e) => [e.name, new Set(expandStatuses(e.expectStatus))]));
+    const aggregator = new LiveAggregator({ expectStatus, files: record.rawFiles.length });
+    const tails = record.rawFiles.map((f, i) => new GzipTail(join(runDir, f), aggregator.lineHandler(i)));
+    const live: LivePath = {
+      tails,
+      aggregator,
+      timer: setInterval(() => void this.tick(), this.liveTickMs),
+      ticking: false,
+      maxLagMs: null,
+      lastLagMs: null,
+    };
+    // The live path never keeps loadgate alive on its own.
+    live.timer.unref();
+    this.live = live;
+  }
+
+  private async tick(): Promise<void> {
+    const live = this.live;
+    if (live === null || live.ticking) return;
+    live.ticking = true;
+    try {
+      let read = 0;
+      for (const t of live.tails) read += await t.poll();
+      if (read > 0) this.noteLag(live);
+      const points = livePoints(this.tags as RunTags, live.aggregator.take());
+      // A write still in flight (InfluxDB slow or gone): these wait for the next one.
+      if (this.flushing !== null) this.enqueue(points);
+      else if (points.length > 0) await this.write(points);
+    } catch (err) {
+      this.log(`warning: the live path stopped: ${(err as Error).message}; local results are unaffected`);
+      clearInterval(live.timer);
+    } finally {
+      live.ticking = false;
+    }
+  }
+
+  private noteLag(live: LivePath): void {
+    const newest = live.aggregator.newestSampleMs;
+    if (newest === null) return;
+    const lag = Math.max(0, Date.now() - newest);
+    live.lastLagMs = lag;
+    if (live.maxLagMs === null || lag > live.maxLagMs) live.maxLagMs = lag;
+  }
+
+  /** k6 has ended: every file is read to its end and every second written. */
+  private async finishLive(): Promise<void> {
+    const live = this.live;
+    if (live === null) return;
+    clearInterval(live.timer);
+    while (live.ticking) await new Promise((r) => setTimeout(r, 20));
+    live.ticking = true;
+    for (const t of live.tails) {
+      await t.finish();
+      if (t.error !== null) this.log(`warning: the live path read ${t.file} up to damage (${t.error}); the analysis reports it`);
+    }
+    const a = live.aggregator;
+    await this.write(livePoints(this.tags as RunTags, a.take(true)));
+    if (a.late > 0) {
+      this.log(
+        `warning: ${a.late} request(s) reached the live path more than ${RETAIN_MS / 1000} s after their second was written: in the live totals, not in the per-second points (analysis.json has every one)`,
+      );
+    }
+  }
+
+  stats(): InfluxStats {
+    const live = this.live;
+    return {
+      pointsWritten: { ...this.written },
+      writes: this.writes,
+      failures: this.failures,
+      pending: this.pendingCount,
+      live:
+        live === null
+          ? null
+          : {
+              bytesIn: live.tails.reduce((n, t) => n + t.bytesIn, 0),
+              bytesOut: live.tails.reduce((n, t) => n + t.bytesOut, 0),
+              lines: live.tails.reduce((n, t) => n + t.lines, 0),
+              requests: live.aggregator.requests,
+              damaged: live.aggregator.damaged,
+              late: live.aggregator.late,
+              stragglers: live.aggregator.stragglers,
+              maxLagMs: live.maxLagMs,
+              lastLagMs: live.lastLagMs,
+            },
+    };
   }
 
   async onStage(plan: Plan, stage: Plan['stages'][number], atMs: number): Promise<void> {
@@ -134,6 +300,7 @@ class InfluxRunObserver implements RunObserver {
 
   async onEnd(plan: Plan, record: RunRecord): Promise<void> {
     const tags = this.tags ?? runTags(plan);
+    await this.finishLive();
     const at = (record.endedAt && Date.parse(record.endedAt)) || Date.now();
     const exit = record.k6ExitCode === null ? '' : `, k6 exit code ${record.k6ExitCode}`;
     await this.write([
@@ -174,6 +341,10 @@ class InfluxRunObserver implements RunObserver {
   }
 
   async close(): Promise<void> {
+    if (this.live !== null) {
+      clearInterval(this.live.timer);
+      for (const t of this.live.tails) await t.close();
+    }
     if (this.pending.length === 0) return;
     if (!(await this.write([]))) {
       this.log(
@@ -210,6 +381,7 @@ export async function readVerdict(runDir: string, log: (line: string) => void): 
 }
 
 const noop: RunObserver = { name: 'influxdb (off)' };
+const NO_STATS: InfluxStats = { pointsWritten: {}, writes: 0, failures: 0, pending: 0, live: null };
 
 /**
  * Pings InfluxDB, creates the database and the history retention policy, and returns the
@@ -218,6 +390,7 @@ const noop: RunObserver = { name: 'influxdb (off)' };
  */
 export async function createInfluxObserver(opts: InfluxObserverOptions): Promise<InfluxSetup> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const mode = opts.mode ?? DEFAULT_INFLUX_MODE;
   const target = parseInfluxUrl(opts.url, opts.database);
   const client = connectInflux(target, { requestTimeoutMs: opts.requestTimeoutMs ?? 5000 });
   const where = `${target.baseUrl} (database "${target.database}")`;
@@ -234,8 +407,17 @@ export async function createInfluxObserver(opts: InfluxObserverOptions): Promise
   if (problem !== null) {
     if (opts.required) throw new InfraError(`${problem}; --influx-required is set, so the run does not start`);
     log(`warning: ${problem}; the run goes on without streaming (local results are complete). Use --influx-required to fail instead.`);
-    return { observer: noop, k6Output: '', k6Env: {}, record: { url: target.baseUrl, db: target.database, ok: false } };
+    return {
+      observer: noop,
+      k6Output: '',
+      k6Env: {},
+      record: { url: target.baseUrl, db: target.database, ok: false, mode },
+      stats: () => NO_STATS,
+    };
   }
+  const observer = new InfluxRunObserver(client, target, log, opts.sets ?? {}, opts.liveTickMs ?? 500);
+  const record = { url: target.baseUrl, db: target.database, ok: true, mode };
+  if (mode === 'aggregate') return { observer, k6Output: '', k6Env: {}, record, stats: () => observer.stats() };
   const k6Env: Record<string, string> = {
     K6_INFLUXDB_TAGS_AS_FIELDS: K6_TAGS_AS_FIELDS,
     // k6's defaults, stated: one push a second, four in flight (documented for InfluxDB v1).
@@ -245,10 +427,11 @@ export async function createInfluxObserver(opts: InfluxObserverOptions): Promise
   if (target.username !== null) k6Env['K6_INFLUXDB_USERNAME'] = target.username;
   if (target.password !== null) k6Env['K6_INFLUXDB_PASSWORD'] = target.password;
   return {
-    observer: new InfluxRunObserver(client, target, log, opts.sets ?? {}),
+    observer,
     k6Output: `influxdb=${target.baseUrl}/${encodeURIComponent(target.database)}`,
     k6Env,
-    record: { url: target.baseUrl, db: target.database, ok: true },
+    record,
+    stats: () => observer.stats(),
   };
 }
 

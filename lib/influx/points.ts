@@ -18,14 +18,29 @@
  *                                                                  | achieved_rps, offered_rps,
  *                                                                  | dropped_iterations, valid, threshold_set
  *
+ * The live path (lib/influx/live.ts), from the raw results while k6 writes them, instead of
+ * k6's per-sample output:
+ *   loadgate_live         testid, phase, scenario, name, stage | requests, ok, <each outcome>, errors,
+ *                         (scenario: k6's, readiness left out) | timeouts, min, mean, max, sum,
+ *                                                              | p50, p90, p95, p99, hist
+ *                         one per endpoint × stage × k6 scenario × second, at the second's start
+ *   loadgate_live_totals  testid, phase, scenario, name        | the same fields, over the run so far
+ *                         one per endpoint every few seconds and at the end: the run's table
+ *   loadgate_live_vus     testid, phase, scenario              | vus, vus_max, dropped_iterations
+ *                         one per second
+ * `hist` is the latency histogram (hdr-histogram-js compressed base64, µs): merging a run's
+ * gives its percentiles within HDR_RELATIVE_ERROR.
+ *
  * (No field shares a tag's name: InfluxQL would then return the field where a tag is meant.)
  * Tags carry only small, closed sets of values (names from the catalogue, phases, statuses)
  * plus the run id, one value per run as k6's own `testid`. Never a tag: URLs, error messages,
  * the target's address, anything that could hold a credential or grow without bound.
  */
 import type { IPoint } from 'influx';
+import { OUTCOME_KEYS } from '../analysis/accumulator.ts';
 import type { Analysis, Endpoint } from '../analysis/schema.ts';
 import type { Plan, PlanStage } from '../plan/schema.ts';
+import type { LiveFigures, LiveBatch } from './live.ts';
 import type { Verdict, VerdictStatus } from '../verdict/schema.ts';
 import { resolveTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
@@ -38,6 +53,9 @@ export const MEASUREMENTS = {
   targets: 'loadgate_targets',
   summary: 'loadgate_summary',
   runs: 'loadgate_runs',
+  live: 'loadgate_live',
+  liveTotals: 'loadgate_live_totals',
+  liveVus: 'loadgate_live_vus',
 } as const;
 
 /** Verdict tag when no verdict was computed (verdict.json missing or unreadable). */
@@ -206,5 +224,53 @@ export function summaryPoints(input: SummaryInput): IPoint[] {
     }),
     timestamp,
   });
+  return out;
+}
+
+/** An outcome's field name: `dialTimeout` → `dial_timeout`. */
+export function outcomeField(key: (typeof OUTCOME_KEYS)[number]): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** The fields of a live cell or total: counts by outcome, errors and timeouts as the analysis defines them, the distribution. */
+function liveFields(f: LiveFigures): Record<string, number | string> {
+  const out: Record<string, number | string | null> = { requests: f.requests };
+  for (const k of OUTCOME_KEYS) out[outcomeField(k)] = f.outcomes[k];
+  out['errors'] = f.requests - f.outcomes.ok;
+  out['timeouts'] = f.outcomes.timeout + f.outcomes.dialTimeout;
+  const d = f.dist;
+  Object.assign(out, { min: d.min, mean: d.mean, max: d.max, p50: d.p50, p90: d.p90, p95: d.p95, p99: d.p99 });
+  out['sum'] = d.mean === null ? null : d.mean * f.requests;
+  out['hist'] = f.histogram;
+  return fields(out) as Record<string, number | string>;
+}
+
+/** The points of one batch of the live path (timestamps: whole seconds, the samples' own time). */
+export function livePoints(tags: RunTags, batch: LiveBatch): IPoint[] {
+  const out: IPoint[] = [];
+  for (const c of batch.cells) {
+    out.push({
+      measurement: MEASUREMENTS.live,
+      tags: { testid: tags.testid, phase: tags.phase, scenario: c.scenario, name: c.name, stage: c.stage },
+      fields: liveFields(c),
+      timestamp: new Date(c.second * 1000),
+    });
+  }
+  for (const r of batch.run) {
+    out.push({
+      measurement: MEASUREMENTS.liveVus,
+      tags: { ...tags },
+      fields: fields({ vus: r.vus, vus_max: r.vusMax, dropped_iterations: r.droppedIterations }),
+      timestamp: new Date(r.second * 1000),
+    });
+  }
+  for (const t of batch.totals) {
+    out.push({
+      measurement: MEASUREMENTS.liveTotals,
+      tags: { ...tags, name: t.name },
+      fields: liveFields(t),
+      timestamp: new Date(t.second * 1000),
+    });
+  }
   return out;
 }

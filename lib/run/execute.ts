@@ -59,6 +59,7 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
       url: o.flags.influx,
       database: o.flags.influxDb ?? 'k6',
       required: o.flags.influxRequired === true,
+      ...(o.flags.influxMode !== undefined ? { mode: o.flags.influxMode } : {}),
       log: o.log,
       sets: userSets(config),
     });

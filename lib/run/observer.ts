@@ -7,8 +7,11 @@ import type { RunRecord } from './schema.ts';
 
 export interface RunObserver {
   readonly name: string;
-  /** k6 was spawned; `record.status` is `running`. */
-  onStart?(plan: Plan, record: RunRecord): Promise<void> | void;
+  /**
+   * The run is about to spawn k6; `record.status` is `running`. `runDir` holds the files k6 is
+   * about to write (`record.rawFiles`, relative to it), for observers that follow them live.
+   */
+  onStart?(plan: Plan, record: RunRecord, runDir: string): Promise<void> | void;
   /** The planned stage timeline moved to `stage` at `atMs` (epoch ms). */
   onStage?(plan: Plan, stage: PlanStage, atMs: number): Promise<void> | void;
   /** k6 ended (any status). */

@@ -271,7 +271,7 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
       ? ` in ${count} segment${count > 1 ? 's' : ''}${topology ? ` (network namespaces into ${topology.hub})` : ''}`
       : '';
     opts.log(`run ${runId}: ${scenario}/${profile} against ${plan.baseUrl}${split} → ${runDir}`);
-    await notify(opts.observers, opts.log, (o) => o.onStart?.(plan, record));
+    await notify(opts.observers, opts.log, (o) => o.onStart?.(plan, record, runDir));
 
     const apis = launches.map((l) => l.apiClient);
     const live = new LiveTotals(apis);

@@ -20,6 +20,14 @@ import { z } from 'zod';
 
 export const RUN_RECORD_VERSION = 1 as const;
 
+/**
+ * What streams a run's live figures to InfluxDB (`--influx-mode`, lib/influx/observer.ts):
+ * `aggregate`, loadgate's per-second points per endpoint from the raw results (the default), or
+ * `samples`, those and also every k6 sample through k6's own InfluxDB output.
+ */
+export const INFLUX_MODES = ['aggregate', 'samples'] as const;
+export type InfluxMode = (typeof INFLUX_MODES)[number];
+
 /** One k6 process of a segmented run (lib/run/segments.ts). */
 export const SegmentRecordSchema = z
   .object({
@@ -61,7 +69,16 @@ export const RunRecordSchema = z
     endedAt: z.string().nullable(),
     /** Raw result files, relative to the run directory (more than one when execution segments are merged). */
     rawFiles: z.array(z.string()),
-    influx: z.object({ url: z.string(), db: z.string(), ok: z.boolean() }).strict().nullable(),
+    influx: z
+      .object({
+        url: z.string(),
+        db: z.string(),
+        ok: z.boolean(),
+        /** What streamed the live figures (lib/influx/observer.ts); absent in records written before the modes. */
+        mode: z.enum(INFLUX_MODES).optional(),
+      })
+      .strict()
+      .nullable(),
     /**
      * A test split across k6 processes (`loadgate run --segments N`): one entry per process, in
      * segment order. Absent for a single process (and in records written before segments).

@@ -1,6 +1,6 @@
 /**
- * The proof that no dashboard query is left unproven: a real `loadgate run --influx` (real k6,
- * its built-in InfluxDB v1 output) against the reference API, streamed into a real InfluxDB;
+ * The proof that no dashboard query is left unproven: a real `loadgate run --influx` (real k6
+ * against the reference API, its raw results aggregated live by loadgate) into a real InfluxDB;
  * then every query of every panel, variable and annotation of both generated dashboards runs
  * with Grafana's macros substituted and must return data. The summary points the harness
  * wrote must equal the run's analysis file.
@@ -18,7 +18,10 @@ import { startInfluxd, type InfluxdHandle } from '../../lib/influx/server.ts';
 import { DASHBOARD_FILES, DATASOURCE_INPUT, generateDashboards, type DashboardForm } from '../../grafana/generate.ts';
 import { evaluateImport } from '../../grafana/importer.ts';
 import { ALL, listDashboardQueries, substituteMacros, unresolved, type VariableValue } from '../../grafana/queries.ts';
-import { READINESS_REQUEST_NAME, READINESS_SCENARIO } from '../../lib/shared/readiness.ts';
+import { READINESS_REQUEST_NAME } from '../../lib/shared/readiness.ts';
+import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from '../../lib/analysis/percentiles.ts';
+import { MEASUREMENTS } from '../../lib/influx/points.ts';
+import { SETUP_GROUP } from '../../lib/analysis/accumulator.ts';
 import { influxQuery, runCli, runDirOf, seriesWithData } from '../influx/helpers.ts';
 import { isReadiness, rawPoints } from '../run/helpers.ts';
 
@@ -104,20 +107,20 @@ describe('Grafana dashboards against a real k6 run streamed to a real InfluxDB',
     if (outDir) await rm(outDir, { recursive: true, force: true });
   });
 
-  it('k6 samples carry testid, phase, scenario, name and stage as tags, and never url or error', async () => {
-    const keys = (await influxQuery(influxd.url, DB, 'SHOW TAG KEYS FROM "http_reqs"')).flatMap((s) => s.values.map((v) => String(v[0])));
-    expect(keys).toEqual(expect.arrayContaining(['testid', 'phase', 'scenario', 'name', 'stage']));
-    for (const forbidden of ['url', 'error', 'vu', 'iter']) expect(keys).not.toContain(forbidden);
-    const fields = (await influxQuery(influxd.url, DB, 'SHOW FIELD KEYS FROM "http_reqs"')).flatMap((s) =>
-      s.values.map((v) => String(v[0])),
-    );
-    // k6's url system tag is off (the plan's systemTags): a query-string secret reaches no point.
-    expect(fields).not.toContain('url');
-    expect(fields).toContain('value');
-    const runs = (await influxQuery(influxd.url, DB, `SHOW TAG VALUES FROM "http_reqs" WITH KEY = "testid"`)).flatMap((s) =>
+  it("the live points carry testid, phase, scenario, name and stage as tags, and nothing that could hold a URL or an error's text", async () => {
+    const live = JSON.stringify(MEASUREMENTS.live);
+    const keys = (await influxQuery(influxd.url, DB, `SHOW TAG KEYS FROM ${live}`)).flatMap((s) => s.values.map((v) => String(v[0])));
+    expect(keys.sort()).toEqual(['name', 'phase', 'scenario', 'stage', 'testid']);
+    const fields = (await influxQuery(influxd.url, DB, `SHOW FIELD KEYS FROM ${live}`)).flatMap((s) => s.values.map((v) => String(v[0])));
+    for (const forbidden of ['url', 'error', 'error_code']) expect(fields).not.toContain(forbidden);
+    expect(fields).toEqual(expect.arrayContaining(['requests', 'errors', 'timeouts', 'p95', 'hist']));
+    const runs = (await influxQuery(influxd.url, DB, `SHOW TAG VALUES FROM ${live} WITH KEY = "testid"`)).flatMap((s) =>
       s.values.map((v) => v[1]),
     );
     expect(runs).toEqual([analysis.run.runId]);
+    // The default mode asks k6 for no InfluxDB output of its own.
+    const measurements = (await influxQuery(influxd.url, DB, 'SHOW MEASUREMENTS')).flatMap((s) => s.values.map((v) => String(v[0])));
+    expect(measurements).not.toContain('http_reqs');
   });
 
   /** Runs every query of both dashboards, in both forms, with these variable values; returns what failed. */
@@ -220,7 +223,7 @@ describe('Grafana dashboards against a real k6 run streamed to a real InfluxDB',
     expect(failures.length).toBeGreaterThan(0);
   });
 
-  it('the live dashboard counts the load: the readiness checks beside it are in no request count, error rate or endpoint list', async () => {
+  it("the live dashboard counts the load: the readiness checks beside it and k6's setup() are in no request count, error rate or endpoint list", async () => {
     const raw = (await rawPoints(runDir)).filter((p) => p.metric === 'http_reqs');
     expect(raw.some(isReadiness)).toBe(true);
     const live = JSON.parse(generateDashboards()[DASHBOARD_FILES.live] as string) as Dashboard;
@@ -237,7 +240,8 @@ describe('Grafana dashboards against a real k6 run streamed to a real InfluxDB',
       return influxQuery(influxd.url, DB, substituteMacros(item.query, ctx));
     };
     const requests = await run('panel "Requests" A');
-    expect(requests[0]?.values[0]?.[1]).toBe(raw.filter((p) => !isReadiness(p)).length);
+    // The load's requests: neither the readiness checks nor k6's setup() (the session pool's logins), as in the analysis.
+    expect(requests[0]?.values[0]?.[1]).toBe(raw.filter((p) => !isReadiness(p) && p.data.tags?.['group'] !== SETUP_GROUP).length);
     const names = (await run('variable endpoint')).flatMap((s) => s.values.map((v) => String(v[1])));
     expect(names).not.toContain(READINESS_REQUEST_NAME);
     expect(names.sort()).toEqual(
@@ -248,12 +252,41 @@ describe('Grafana dashboards against a real k6 run streamed to a real InfluxDB',
     );
   });
 
+  it("the live dashboard's figures are the analysis's: requests and error and timeout rates exactly, the table's P95 within the histogram's stated error", async () => {
+    const live = JSON.parse(generateDashboards()[DASHBOARD_FILES.live] as string) as Dashboard;
+    const vars: Record<string, VariableValue> = { testid: analysis.run.runId, endpoint: ALL, phase: 'phase2', scenario: ALL };
+    const ctx = { from: new Date(startedMs - 60_000), to: new Date(endedMs + 60_000), intervalMs: 1000, vars };
+    const run = async (where: string) => {
+      const item = listDashboardQueries(live).find((i) => i.where === where);
+      if (!item) throw new Error(`no query at ${where}`);
+      return influxQuery(influxd.url, DB, substituteMacros(item.query, ctx));
+    };
+    const first = async (where: string) => (await run(where))[0]?.values[0]?.[1];
+    const all = analysis.totals.all;
+    expect(await first('panel "Requests" A')).toBe(all.requests);
+    expect(await first('panel "Error rate" A')).toBeCloseTo(all.errorRate as number, 12);
+    expect(await first('panel "Timeout rate" A')).toBeCloseTo(all.timeoutRate as number, 12);
+    const table = await run('panel "Endpoints in this run" A');
+    const called = analysis.endpoints.filter((e) => e.total.requests > 0);
+    expect(table.map((s) => s.tags?.['name']).sort()).toEqual(called.map((e) => e.name).sort());
+    for (const ep of called) {
+      const s = table.find((x) => x.tags?.['name'] === ep.name)!;
+      const row = s.values[0]!;
+      const col = (name: string) => row[s.columns.indexOf(name)] as number;
+      expect(col('requests'), ep.name).toBe(ep.total.requests);
+      const exact = ep.total.durationMs.p95 as number;
+      expect(Math.abs(col('p95') - exact), `${ep.name} p95 ${col('p95')} vs ${exact}`).toBeLessThanOrEqual(
+        Math.max(HDR_RELATIVE_ERROR * exact, HDR_ABSOLUTE_ERROR_MS) + 1e-9,
+      );
+    }
+  });
+
   it('every endpoint the run called has a P95 series on the live dashboard', async () => {
     const called = analysis.endpoints.filter((e) => e.total.requests > 0).map((e) => e.name);
     const series = await influxQuery(
       influxD(),
       DB,
-      `SELECT percentile("value", 95) FROM "http_req_duration" WHERE "testid" = '${analysis.run.runId}' AND "scenario" != '${READINESS_SCENARIO}' GROUP BY "name"`,
+      `SELECT max("p95") FROM ${JSON.stringify(MEASUREMENTS.live)} WHERE "testid" = '${analysis.run.runId}' GROUP BY "name"`,
     );
     expect(
       seriesWithData(series)

@@ -24,8 +24,8 @@ const plan = {
   phase: 'phase2',
   thresholdSet: 'phase2',
   endpoints: [
-    { name: 'auth.login', group: 'auth', probe: false },
-    { name: 'probes.health', group: 'probes', probe: true },
+    { name: 'auth.login', group: 'auth', probe: false, expectStatus: [200] },
+    { name: 'probes.health', group: 'probes', probe: true, expectStatus: [200] },
   ],
   stages: [{ name: 'smoke', startS: 0, endS: 10, fromRps: 5, toRps: 5 }],
 } as unknown as Plan;
@@ -49,12 +49,19 @@ describe('createInfluxObserver', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('creates the database and the history retention policy, and hands k6 its output without credentials', async () => {
+  it('aggregate mode (the default): k6 is handed no InfluxDB output', async () => {
+    const setup = await createInfluxObserver({ url: `${influxd.url}/k6`, required: true });
+    expect(setup.k6Output).toBe('');
+    expect(setup.k6Env).toEqual({});
+    expect(setup.record).toEqual({ url: influxd.url, db: 'k6', ok: true, mode: 'aggregate' });
+  });
+
+  it('samples mode: creates the database and the history retention policy, and hands k6 its output without credentials', async () => {
     const url = new URL(influxd.url);
     // Credentials come from env, never from the URL.
     process.env['LOADGATE_INFLUX_USERNAME'] = 'loader';
     process.env['LOADGATE_INFLUX_PASSWORD'] = 's3cret';
-    const setup = await createInfluxObserver({ url: `http://${url.host}/perfdb`, required: true }).finally(() => {
+    const setup = await createInfluxObserver({ url: `http://${url.host}/perfdb`, required: true, mode: 'samples' }).finally(() => {
       delete process.env['LOADGATE_INFLUX_USERNAME'];
       delete process.env['LOADGATE_INFLUX_PASSWORD'];
     });
@@ -104,7 +111,7 @@ describe('createInfluxObserver', () => {
     try {
       const setup = await createInfluxObserver({ url: `${own.url}/k6`, required: true, log: (l) => lines.push(l), requestTimeoutMs: 1000 });
       const o = setup.observer;
-      await o.onStart?.(plan, record);
+      await o.onStart?.(plan, { ...record, rawFiles: [] }, dir);
       await o.onStage?.(plan, plan.stages[0]!, Date.now() - 4000);
       const events = await influxQuery(own.url, 'k6', `SELECT count("text") FROM "loadgate_events" WHERE "testid" = 'obs-run-1'`);
       expect(events[0]?.values[0]?.[1]).toBe(2);

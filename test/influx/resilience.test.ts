@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalysisSchema } from '../../lib/analysis/schema.ts';
+import { MEASUREMENTS } from '../../lib/influx/points.ts';
 import { startInfluxd } from '../../lib/influx/server.ts';
 import { freePort } from '../../lib/k6/runner.ts';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
@@ -64,11 +65,11 @@ describe('loadgate run --influx when InfluxDB fails', () => {
   it('killed mid-run: the run completes and every request is in the local results', async () => {
     const influxd = await startInfluxd();
     try {
-      // Kill InfluxDB once k6 has streamed for a few seconds.
+      // Kill InfluxDB once the live path has written for a few seconds.
       const killer = (async () => {
         const deadline = Date.now() + 60_000;
         while (Date.now() < deadline) {
-          const series = await influxQuery(influxd.url, 'k6', 'SELECT count("value") FROM "http_reqs"').catch(() => []);
+          const series = await influxQuery(influxd.url, 'k6', `SELECT count("requests") FROM "${MEASUREMENTS.live}"`).catch(() => []);
           if (((series[0]?.values[0]?.[1] as number | undefined) ?? 0) > 0) break;
           await new Promise((r) => setTimeout(r, 250));
         }
