@@ -34,7 +34,8 @@ export function compileBodyCheck(check: BodyCheck | null): BodyPredicate {
   if (check === null) return always;
   if (check.empty) return (r) => r.body === null || (typeof r.body === 'string' ? r.body.length : r.body.byteLength) === 0;
   if (check.jsonPath) {
-    const tests = Object.entries(check.jsonPath).map(([path, e]) => ({ steps: compileJsonPath(path), test: expectation(e) }));
+    const paths = check.jsonPath;
+    const tests = Object.keys(paths).map((path) => ({ steps: compileJsonPath(path), test: expectation(paths[path] as JsonExpect) }));
     return (r) => {
       let value: unknown;
       try {
@@ -42,7 +43,10 @@ export function compileBodyCheck(check: BodyCheck | null): BodyPredicate {
       } catch {
         return false;
       }
-      for (const t of tests) if (!t.test(readJsonPath(value, t.steps))) return false;
+      for (let i = 0; i < tests.length; i++) {
+        const t = tests[i] as (typeof tests)[number];
+        if (!t.test(readJsonPath(value, t.steps))) return false;
+      }
       return true;
     };
   }
@@ -57,7 +61,7 @@ export function compileBodyCheck(check: BodyCheck | null): BodyPredicate {
       return false;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-    for (const f of fields) if (!Object.hasOwn(value, f)) return false;
+    for (let i = 0; i < fields.length; i++) if (!Object.hasOwn(value, fields[i] as string)) return false;
     return true;
   };
 }

@@ -38,13 +38,18 @@ export function compileJsonPath(path: string): JsonPathStep[] {
   return steps;
 }
 
-const MISSING = Symbol('missing');
+/**
+ * A value no JSON can hold: an object of our own (compared by identity). Not a Symbol: k6 runs
+ * this in every VU, and the first Symbol makes the runtime build its Symbol machinery there.
+ */
+const MISSING: { readonly missing: true } = Object.freeze({ missing: true });
 export type Missing = typeof MISSING;
 
 /** The value at the path, or MISSING (distinct from a JSON null that is there). */
 export function readJsonPath(value: unknown, steps: readonly JsonPathStep[]): unknown | Missing {
   let node: unknown = value;
-  for (const step of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as JsonPathStep;
     if (typeof step === 'number') {
       if (!Array.isArray(node) || step >= node.length) return MISSING;
       node = node[step];

@@ -177,13 +177,14 @@ export function corsRefusedResult(a: ReadinessAnswer, origin: string): boolean |
   return !(acao === '*' || acao === origin);
 }
 
-const ENCODINGS = new Set(['gzip', 'x-gzip', 'br', 'deflate', 'zstd']);
+// A list, not a Set: k6 runs this module in every VU, and a Set costs each of them its machinery.
+const ENCODINGS = ['gzip', 'x-gzip', 'br', 'deflate', 'zstd'];
 
 /** `compression` for an answer asked for with Accept-Encoding; null when it is too small to need it (or there is none). */
 export function compressionResult(a: ReadinessAnswer, minBytes: number): boolean | null {
   if (a.status === 0 || a.bodyLength < minBytes) return null;
   const enc = (header(a.headers, 'Content-Encoding') ?? '').split(',').map((s) => s.trim().toLowerCase());
-  return enc.some((e) => ENCODINGS.has(e));
+  return enc.some((e) => ENCODINGS.includes(e));
 }
 
 /** The Accept-Encoding the readiness requests send. */

@@ -15,7 +15,9 @@ export function resolveStatus(s: number | string | { min: number; max: number })
 }
 
 export function statusMatches(list: readonly StatusMatcher[], status: number): boolean {
-  for (const s of list) {
+  // An index loop: k6 calls this on every request, where a for-of loop needs an iterator.
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i] as StatusMatcher;
     if (typeof s === 'number' ? s === status : status >= s.min && status <= s.max) return true;
   }
   return false;

@@ -5,7 +5,7 @@
  */
 import type { Plan } from '../../lib/plan/schema.ts';
 import { FlowRunner, type SetupData } from './flows.ts';
-import { Readiness } from './readiness.ts';
+import { declareReadinessMetric, Readiness } from './readiness.ts';
 import { Api, loadPlan, tagStage } from './runtime.ts';
 
 export function entry(scenario: string): {
@@ -24,6 +24,7 @@ export function entry(scenario: string): {
   // Under `loadgate run` a VU keeps the plan's text, not its objects: the readiness checks parse
   // it again on a VU's first readiness iteration, so the VUs that only run the load never pay for them.
   const readinessSource: string | Plan | null = plan.readiness ? (text ?? plan) : null;
+  if (plan.readiness) declareReadinessMetric();
   let checks: Readiness | null = null;
   return {
     options,

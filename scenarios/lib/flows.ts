@@ -19,26 +19,28 @@ export interface SetupData {
 /** Whether this VU took its sessions from the pool yet (each VU runs its own copy of this module). */
 let seeded = false;
 
+/** Names and their cumulative weights, as two arrays (every VU keeps its own copy: two objects, not one a name). */
 interface Weighted {
-  name: string;
-  cumulative: number;
+  names: string[];
+  cumulative: number[];
 }
 
-function table(list: ReadonlyArray<{ name: string; weight: number }>): Weighted[] {
+function table(list: ReadonlyArray<{ name: string; weight: number }>): Weighted {
   let sum = 0;
-  return list.map((e) => {
-    sum += e.weight;
-    return { name: e.name, cumulative: sum };
-  });
+  const cumulative = list.map((e) => (sum += e.weight));
+  return { names: list.map((e) => e.name), cumulative };
 }
 
-function pick(t: readonly Weighted[]): string | undefined {
-  const last = t[t.length - 1];
-  if (!last) return undefined;
-  const r = Math.random() * last.cumulative;
-  for (const w of t) if (r < w.cumulative) return w.name;
-  return last.name;
+function pick(t: Weighted): string | undefined {
+  const n = t.names.length;
+  if (n === 0) return undefined;
+  const r = Math.random() * (t.cumulative[n - 1] as number);
+  for (let i = 0; i < n; i++) if (r < (t.cumulative[i] as number)) return t.names[i];
+  return t.names[n - 1];
 }
+
+/** The captures of a step that has none (most): one list for all of them. */
+const NO_CAPTURES: Array<[string, JsonPathStep[]]> = [];
 
 interface CompiledStep {
   endpoint: string;
@@ -48,8 +50,8 @@ interface CompiledStep {
 
 type Compiled =
   | { kind: 'steps'; steps: CompiledStep[]; session: 'vu' | 'iteration' }
-  | { kind: 'pick'; table: Weighted[] }
-  | { kind: 'mix'; table: Weighted[] };
+  | { kind: 'pick'; table: Weighted }
+  | { kind: 'mix'; table: Weighted };
 
 function compile(f: Flow): Compiled {
   if (f.kind === 'steps') {
@@ -58,7 +60,9 @@ function compile(f: Flow): Compiled {
       session: f.session,
       steps: f.steps.map((s) => ({
         endpoint: s.endpoint,
-        captures: Object.entries(s.capture).map(([k, p]) => [k, compileJsonPath(p)] as [string, JsonPathStep[]]),
+        captures: Object.keys(s.capture).length
+          ? Object.keys(s.capture).map((k) => [k, compileJsonPath(s.capture[k] as string)] as [string, JsonPathStep[]])
+          : NO_CAPTURES,
         thinkS: s.thinkMs / 1000,
       })),
     };
@@ -74,7 +78,8 @@ export class FlowRunner {
     private readonly api: Api,
     plan: Plan,
   ) {
-    for (const [name, f] of Object.entries(plan.flows)) this.flows.set(name, compile(f));
+    // for-in and index loops: a for-of loop makes k6's runtime build its iterator machinery in every VU.
+    for (const name in plan.flows) this.flows.set(name, compile(plan.flows[name] as Flow));
   }
 
   /**
@@ -83,7 +88,9 @@ export class FlowRunner {
    */
   setup(): SetupData {
     const sessions: Record<string, Session[]> = {};
-    for (const [strategy, size] of Object.entries(this.api.plan.sessionPool ?? {})) {
+    const pool = this.api.plan.sessionPool ?? {};
+    for (const strategy in pool) {
+      const size = pool[strategy] as number;
       const list: Session[] = [];
       for (let i = 1; i <= size; i++) {
         const s = this.api.login(strategy, userVarsFor(this.api.plan, this.api.password, i));
@@ -98,7 +105,9 @@ export class FlowRunner {
   run(name: string, data?: SetupData | null): void {
     if (!seeded) {
       seeded = true;
-      for (const [strategy, pool] of Object.entries(data?.sessions ?? {})) {
+      const sessions = data?.sessions ?? {};
+      for (const strategy in sessions) {
+        const pool = sessions[strategy] as Session[];
         // An empty pool (every login failed) leaves the VU to log in on its own.
         if (pool.length) vuSessions[strategy] = pool[(exec.vu.idInTest - 1) % pool.length];
       }
@@ -117,7 +126,8 @@ export class FlowRunner {
       return;
     }
     const sessions: Record<string, Session | undefined> = f.session === 'vu' ? vuSessions : {};
-    for (const step of f.steps) {
+    for (let s = 0; s < f.steps.length; s++) {
+      const step = f.steps[s] as CompiledStep;
       const res = this.send(step.endpoint, vars, sessions);
       if (!res) return; // no session could be had, or the request's answer cannot carry the flow on
       if (step.captures.length) {
@@ -128,7 +138,10 @@ export class FlowRunner {
         } catch {
           return;
         }
-        for (const [k, path] of step.captures) {
+        for (let c = 0; c < step.captures.length; c++) {
+          const capture = step.captures[c] as [string, JsonPathStep[]];
+          const k = capture[0];
+          const path = capture[1];
           const v = readJsonPath(body, path);
           // A capture that is not there would send nonsense on: the iteration stops here.
           if (isMissing(v) || v === null) return;

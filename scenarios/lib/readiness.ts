@@ -28,7 +28,15 @@ import {
 import { statusMatches } from '../../lib/shared/status.ts';
 import { tagStage } from './runtime.ts';
 
-const results = new Rate(READINESS_METRIC);
+/**
+ * The checks' Rate metric. k6 takes new metrics in the init context only, so entry() makes it
+ * there, and only when the plan has readiness checks: a metric object costs every VU memory.
+ */
+let results: Rate | null = null;
+
+export function declareReadinessMetric(): void {
+  results ??= new Rate(READINESS_METRIC);
+}
 
 interface Target {
   name: string;
@@ -65,7 +73,7 @@ export class Readiness {
   }
 
   private record(id: ReadinessCheckId, endpoint: string, ok: boolean | null): void {
-    if (ok !== null) results.add(ok, { check: id, endpoint });
+    if (ok !== null) results?.add(ok, { check: id, endpoint });
   }
 
   private get(t: Target): RefinedResponse<'text'> {

@@ -16,7 +16,7 @@ import { compileBodyCheck } from '../../lib/shared/body-check.ts';
 import { compileJsonPath, isMissing, readJsonPath, type JsonPathStep } from '../../lib/shared/json-path.ts';
 import { LOAD_PROFILE_NAMES, isLoadProfileName } from '../../lib/shared/profiles.ts';
 import { statusMatches } from '../../lib/shared/status.ts';
-import { compileTemplate, concatTemplates, fillTemplate, type Template, type Vars } from '../../lib/shared/template.ts';
+import { compileTemplate, concatTemplates, encodeValue, type Encoding, type Template, type Vars } from '../../lib/shared/template.ts';
 
 export type { Vars };
 
@@ -102,10 +102,10 @@ interface PreparedEndpoint {
   method: string;
   expectStatus: PlanEndpoint['expectStatus'];
   /** Base URL, path and query ("?a=1&b={{x}}") as one template, or the URL itself when nothing is filled in. */
-  url: Template | string;
-  body: Template | string | null;
-  /** Headers whose values need filling per request, or null. */
-  dynamicHeaders: Array<[string, Template]> | null;
+  url: Compact;
+  body: Compact | null;
+  /** Headers whose values need filling per request, as name, template, name, template, …; or null. */
+  dynamicHeaders: Array<string | Compact> | null;
   /** Built once at init: static headers, tags, timeout, expected statuses. */
   params: Params;
   /** The login strategy this endpoint authenticates with, if any (one object per strategy). */
@@ -137,7 +137,7 @@ function readToken(res: RefinedResponse<'text'>, t: Token): string | null {
   }
   if ('header' in s) {
     const wanted = s.header.toLowerCase();
-    for (const [k, v] of Object.entries(res.headers)) if (k.toLowerCase() === wanted) return v;
+    for (const k in res.headers) if (k.toLowerCase() === wanted) return res.headers[k] as string;
     return null;
   }
   return res.cookies[s.cookie]?.[0]?.value ?? null;
@@ -148,13 +148,28 @@ function needsPassword(plan: Plan): boolean {
   return plan.endpoints.some((ep) => ep.path.includes('{{password}}') || JSON.stringify(ep.body ?? null).includes('{{password}}'));
 }
 
-/** A template, or its text when it has nothing to fill in (no object to keep per VU). */
-function simplest(t: Template): Template | string {
-  return t.names.length ? t : (t.parts[0] as string);
+/**
+ * A template as a VU keeps it: its text when there is nothing to fill in, else one array (the
+ * encoding, then literal, name, literal, …, literal) rather than a Template's three objects.
+ */
+type Compact = string | string[];
+
+function compact(t: Template): Compact {
+  if (!t.names.length) return t.parts[0] as string;
+  const out: string[] = [t.encoding, t.parts[0] as string];
+  for (let i = 0; i < t.names.length; i++) out.push(t.names[i] as string, t.parts[i + 1] as string);
+  return out;
 }
 
-function fill(t: Template | string, vars: Vars): string {
-  return typeof t === 'string' ? t : fillTemplate(t, vars);
+function fill(t: Compact, vars: Vars): string {
+  if (typeof t === 'string') return t;
+  const encoding = t[0] as Encoding;
+  let out = t[1] as string;
+  for (let i = 2; i < t.length; i += 2) {
+    const v = vars[t[i] as string];
+    out += encodeValue(v === undefined ? '' : String(v), encoding) + (t[i + 1] as string);
+  }
+  return out;
 }
 
 function bodyTemplate(ep: PlanEndpoint, env: (n: string) => string | undefined): Template | null {
@@ -162,10 +177,14 @@ function bodyTemplate(ep: PlanEndpoint, env: (n: string) => string | undefined):
   if (ep.bodyType === 'text') return compileTemplate(String(ep.body), 'raw', env);
   if (ep.bodyType === 'form') {
     // Each value's own characters are encoded here, its placeholders when filled.
-    const fields = Object.entries(ep.body as Record<string, unknown>).flatMap(([k, v], i) => [
-      { parts: [`${i ? '&' : ''}${encodeURIComponent(k)}=`], names: [], encoding: 'url' as const },
-      compileTemplate(String(v), 'url', env, encodeURIComponent),
-    ]);
+    const form = ep.body as Record<string, unknown>;
+    const fields: Template[] = [];
+    for (const k in form) {
+      fields.push(
+        { parts: [`${fields.length ? '&' : ''}${encodeURIComponent(k)}=`], names: [], encoding: 'url' },
+        compileTemplate(String(form[k]), 'url', env, encodeURIComponent),
+      );
+    }
     return concatTemplates(fields, 'url');
   }
   return compileTemplate(JSON.stringify(ep.body), 'json', env);
@@ -220,13 +239,17 @@ export class Api {
       );
     }
     const global: Record<string, string> = {};
-    const globalDynamic: Array<[string, Template]> = [];
-    for (const [k, v] of Object.entries(plan.headers ?? {})) {
-      const t = compileTemplate(v, 'raw', env);
-      if (t.names.length) globalDynamic.push([k, t]);
+    const globalDynamic: Array<string | Compact> = [];
+    // for-in and index loops in the k6 code: a for-of loop (or array destructuring, or spreading
+    // an array) makes k6's runtime build its iterator and Symbol machinery in every VU.
+    const planHeaders = plan.headers ?? {};
+    for (const k in planHeaders) {
+      const t = compileTemplate(planHeaders[k] as string, 'raw', env);
+      if (t.names.length) globalDynamic.push(k, compact(t));
       else global[k] = t.parts[0] as string;
     }
-    for (const [name, a] of Object.entries(plan.auth)) {
+    for (const name in plan.auth) {
+      const a = plan.auth[name] as AuthStrategy;
       if (a.type !== 'login') continue;
       this.loginBy.set(a.endpoint, { name, strategy: a });
       if (a.refresh) this.refreshBy.set(a.refresh.endpoint, { name, strategy: a });
@@ -236,14 +259,16 @@ export class Api {
     const callbacks = new Map<string, Params['responseCallback']>();
     const bodyChecks = new Map<string, PreparedEndpoint['bodyCheck']>();
     const logins = new Map<string, NonNullable<PreparedEndpoint['login']>>();
+    const statusLists = new Map<string, PlanEndpoint['expectStatus']>();
     const base: Template = { parts: [plan.baseUrl], names: [], encoding: 'url' };
-    for (const ep of plan.endpoints) {
+    for (let e = 0; e < plan.endpoints.length; e++) {
+      const ep = plan.endpoints[e] as PlanEndpoint;
       let headers: Record<string, string> = { ...global };
-      const dynamicHeaders = [...globalDynamic];
+      const dynamicHeaders = globalDynamic.slice();
       const body = bodyTemplate(ep, env);
       if (body) headers['Content-Type'] = CONTENT_TYPES[ep.bodyType];
-      let query = Object.entries(ep.query)
-        .map(([k, v]) => `${encodeURIComponent(k)}=${v}`)
+      let query = Object.keys(ep.query)
+        .map((k) => `${encodeURIComponent(k)}=${ep.query[k]}`)
         .join('&');
       const strategy = ep.auth === 'none' ? null : (plan.auth[ep.auth] ?? null);
       if (ep.auth !== 'none' && !strategy)
@@ -259,26 +284,28 @@ export class Api {
         const token = __ENV[strategy.env] ?? '';
         headers[strategy.header] = strategy.scheme ? `${strategy.scheme} ${token}` : token;
       }
-      for (const [k, v] of Object.entries(ep.headers)) {
-        const t = compileTemplate(v, 'raw', env);
-        if (t.names.length) dynamicHeaders.push([k, t]);
+      for (const k in ep.headers) {
+        const t = compileTemplate(ep.headers[k] as string, 'raw', env);
+        if (t.names.length) dynamicHeaders.push(k, compact(t));
         else headers[k] = t.parts[0] as string;
       }
       const expectBody = ep.expectBody;
       const bodyCheck = interned(bodyChecks, JSON.stringify(expectBody), () => compileBodyCheck(expectBody));
-      const expect = ep.expectStatus;
+      const expect = interned(statusLists, JSON.stringify(ep.expectStatus), () => ep.expectStatus);
       const fixed = headers;
       headers = interned(headerSets, JSON.stringify(fixed), () => fixed);
       this.prepared.set(ep.name, {
         method: ep.method,
         expectStatus: expect,
-        url: simplest(
+        url: compact(
           concatTemplates(
-            [base, compileTemplate(ep.path, 'url', env), ...(query ? [compileTemplate(`?${query}`, 'url', env)] : [])],
+            query
+              ? [base, compileTemplate(ep.path, 'url', env), compileTemplate(`?${query}`, 'url', env)]
+              : [base, compileTemplate(ep.path, 'url', env)],
             'url',
           ),
         ),
-        body: body && simplest(body),
+        body: body && compact(body),
         dynamicHeaders: dynamicHeaders.length ? dynamicHeaders : null,
         params: {
           // Also the tags of its checks.
@@ -287,7 +314,9 @@ export class Api {
           headers,
           responseType: 'text',
           // k6's own http_req_failed (and its thresholds and exit code) then agree with loadgate's outcome classes.
-          responseCallback: interned(callbacks, JSON.stringify(expect), () => http.expectedStatuses(...expect)),
+          responseCallback: interned(callbacks, JSON.stringify(expect), () =>
+            http.expectedStatuses.apply(null, expect as Parameters<typeof http.expectedStatuses>),
+          ),
         },
         login: strategy?.type === 'login' ? interned(logins, ep.auth, () => ({ name: ep.auth, strategy })) : null,
         bodyCheck,
@@ -328,7 +357,8 @@ export class Api {
     const sessionHeader = login && session && !('cookie' in login.token);
     if (sessionHeader || p.dynamicHeaders) {
       const headers = { ...p.params.headers };
-      if (p.dynamicHeaders) for (const [k, t] of p.dynamicHeaders) headers[k] = fillTemplate(t, vars);
+      const d = p.dynamicHeaders;
+      if (d) for (let i = 0; i < d.length; i += 2) headers[d[i] as string] = fill(d[i + 1] as Compact, vars);
       if (sessionHeader && login && session) headers[login.header] = login.scheme ? `${login.scheme} ${session.token}` : session.token;
       params = { ...p.params, headers };
     }
@@ -410,7 +440,8 @@ export function tagStage(plan: Pick<Plan, 'stages'>): void {
   const elapsedS = (Date.now() - startedAt) / 1000;
   const stages = plan.stages;
   let name = (stages[stages.length - 1] as { name: string }).name;
-  for (const s of stages) {
+  for (let i = 0; i < stages.length; i++) {
+    const s = stages[i] as Plan['stages'][number];
     if (elapsedS < s.endS) {
       name = s.name;
       break;
