@@ -9,8 +9,15 @@
  *
  *   npm run bench:overhead            (ROUNDS=3 VUS=10 DURATION=20s by default)
  *
+ * Like with like, asserted from the output files: the same endpoints in the same proportions,
+ * the same checks per request, the same tag keys on every request sample (but `stage`, which only
+ * the harness sets), and the same k6 options that every `loadgate run` sets: the production
+ * threshold set's k6 thresholds (one per endpoint and target), the system tags and the summary
+ * statistics, given to both sides by one k6 `--config` file. The readiness checks beside the
+ * load are off (the plain script sends no such requests).
+ *
  * Goals: throughput ratio ≥ 0.95 and memory ratio ≤ 1.1 (medians); the bench exits 1 when one
- * is missed, and 2 when the two sides did not do the same work (request mix, checks per request).
+ * is missed, and 2 when the two sides did not do the same work.
  */
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -22,6 +29,7 @@ import { bundleScenarios, ROOT, runBundlePath } from '../build/bundle.ts';
 import { resolveConfig } from '../lib/config/load.ts';
 import { locateK6 } from '../lib/k6/locate.ts';
 import { buildPlan } from '../lib/shared/plan.ts';
+import { findSet } from '../thresholds/sets.ts';
 import { REFERENCE_PASSWORD } from '../target/users.ts';
 
 const run = promisify(execFile);
@@ -53,21 +61,35 @@ interface Sample {
   iterations: number;
   checks: number;
   names: Record<string, number>;
+  /** The tag keys of the request samples (but `stage`), each distinct set once. */
+  tagKeys: string[];
+  /** The thresholds k6 evaluated, as `metric: expression` (from its summary export). */
+  thresholds: string[];
 }
 
-/** Requests per endpoint name, from the run's raw output. */
-async function namesOf(file: string): Promise<Record<string, number>> {
+/** Requests per endpoint name, and the distinct tag-key sets of the request samples, from the run's raw output. */
+async function samplesOf(file: string): Promise<{ names: Record<string, number>; tagKeys: string[] }> {
   const text = gunzipSync(await readFile(file)).toString('utf8');
-  const out: Record<string, number> = {};
+  const names: Record<string, number> = {};
+  const keys = new Set<string>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('{"metric":"http_reqs","type":"Point"')) continue;
-    const name = /"name":"([^"]+)"/.exec(line)?.[1] ?? '?';
-    out[name] = (out[name] ?? 0) + 1;
+    const p = JSON.parse(line) as { data: { tags: Record<string, string> } };
+    // setup()'s session logins are no load request (the analysis keeps them apart).
+    if (p.data.tags['group'] === '::setup') continue;
+    const name = p.data.tags['name'] ?? '?';
+    names[name] = (names[name] ?? 0) + 1;
+    keys.add(
+      Object.keys(p.data.tags)
+        .filter((k) => k !== 'stage')
+        .sort()
+        .join(','),
+    );
   }
-  return out;
+  return { names, tagKeys: [...keys].sort() };
 }
 
-async function runK6(k6: string, script: string, env: Record<string, string>, dir: string, tag: string): Promise<Sample> {
+async function runK6(k6: string, script: string, env: Record<string, string>, dir: string, tag: string, config: string): Promise<Sample> {
   const summary = join(dir, `${tag}-summary.json`);
   // The same run-wide tag the harness's plan sets (testid), so both sides emit the same tag sets but for `stage`.
   const { stderr } = await run(
@@ -81,6 +103,8 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
       '--no-usage-report',
       '--tag',
       'testid=bench',
+      '--config',
+      config,
       '--out',
       `json=${join(dir, `${tag}.ndjson.gz`)}`,
       '--summary-export',
@@ -91,8 +115,11 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
   );
   const rssKb = Number(/MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
   const s = JSON.parse(await readFile(summary, 'utf8')) as {
-    metrics: Record<string, { rate?: number; count?: number; passes?: number; fails?: number }>;
+    metrics: Record<string, { rate?: number; count?: number; passes?: number; fails?: number; thresholds?: Record<string, boolean> }>;
   };
+  const thresholds = Object.entries(s.metrics)
+    .flatMap(([m, v]) => Object.keys(v.thresholds ?? {}).map((t) => `${m}: ${t}`))
+    .sort();
   const checks = (s.metrics['checks']?.passes ?? 0) + (s.metrics['checks']?.fails ?? 0);
   return {
     itersPerS: s.metrics['iterations']?.rate ?? NaN,
@@ -100,7 +127,8 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
     reqs: s.metrics['http_reqs']?.count ?? NaN,
     iterations: s.metrics['iterations']?.count ?? NaN,
     checks,
-    names: await namesOf(join(dir, `${tag}.ndjson.gz`)),
+    ...(await samplesOf(join(dir, `${tag}.ndjson.gz`))),
+    thresholds,
   };
 }
 
@@ -123,7 +151,7 @@ try {
   const plan = buildPlan({
     // A header on every request, as the plain script sends (the general model's header path).
     config: resolveConfig({
-      file: { path: 'bench', data: { target: { headers: { Accept: 'application/json' } } } },
+      file: { path: 'bench', data: { target: { headers: { Accept: 'application/json' } }, readiness: { enabled: false } } },
       flags: { target: target.url },
     }),
     scenario: 'journey',
@@ -131,12 +159,19 @@ try {
     phase: null,
     runId: 'bench',
     now: new Date().toISOString(),
+    // The targets every `loadgate run` judges by default: they become k6 thresholds on both sides.
+    thresholds: { name: 'production', set: findSet('production') ?? (undefined as never) },
   });
   // Same executor as the plain script: a closed model, so the faster script completes more iterations.
   plan.k6Options['scenarios'] = { journey: { executor: 'constant-vus', vus: VUS, duration: DURATION } };
   plan.stages = [{ name: 'bench', startS: 0, endS: 3600, fromRps: 0, toRps: 0 }];
   const planPath = join(dir, 'plan.json');
   await writeFile(planPath, JSON.stringify(plan));
+  // The k6 options a run sets besides its scenarios, for both sides alike (the harness's own
+  // options carry the same values; a script's options win over a --config file's, key by key).
+  const k6Config = join(dir, 'k6-options.json');
+  const { thresholds, systemTags, summaryTrendStats } = plan.k6Options;
+  await writeFile(k6Config, JSON.stringify({ thresholds, systemTags, summaryTrendStats }));
 
   const env = { BASE_URL: target.url, LOADGATE_PASSWORD: REFERENCE_PASSWORD, VUS: String(VUS), DURATION };
   const bundled: Sample[] = [];
@@ -147,8 +182,8 @@ try {
     for (const which of order) {
       const s =
         which === 'bundled'
-          ? await runK6(k6.path, runBundlePath('flow'), { ...env, LOADGATE_PLAN: planPath }, dir, `b${r}`)
-          : await runK6(k6.path, join(ROOT, 'bench/plain-journey.js'), env, dir, `p${r}`);
+          ? await runK6(k6.path, runBundlePath('flow'), { ...env, LOADGATE_PLAN: planPath }, dir, `b${r}`, k6Config)
+          : await runK6(k6.path, join(ROOT, 'bench/plain-journey.js'), env, dir, `p${r}`, k6Config);
       (which === 'bundled' ? bundled : plain).push(s);
       console.log(
         `round ${r + 1} ${which.padEnd(7)} ${s.itersPerS.toFixed(1)} iterations/s, ${s.reqs} requests, peak RSS ${s.rssMiB.toFixed(1)} MiB`,
@@ -164,6 +199,7 @@ try {
   console.log(`  plain k6 script: ${pi.toFixed(1)} iterations/s, peak RSS ${pm.toFixed(1)} MiB`);
   const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
   console.log(`  spread: bundled ${spread(bundled.map((s) => s.itersPerS))} it/s, plain ${spread(plain.map((s) => s.itersPerS))} it/s`);
+  console.log(`  spread: bundled ${spread(bundled.map((s) => s.rssMiB))} MiB, plain ${spread(plain.map((s) => s.rssMiB))} MiB`);
   // Like with like: the same endpoints in the same proportions, the same checks per request.
   const mix = (ss: Sample[]) => {
     const total: Record<string, number> = {};
@@ -182,8 +218,22 @@ try {
   const ratioT = bi / pi;
   const ratioM = bm / pm;
   console.log(`  throughput ratio ${ratioT.toFixed(3)} (goal ≥ 0.95), memory ratio ${ratioM.toFixed(3)} (goal ≤ 1.1)`);
-  if (names.some((n) => mb[n] === undefined || mp[n] === undefined) || worst > 0.02 || Math.abs(perReq(bundled) - perReq(plain)) > 0.01) {
-    console.error('FAIL: the two sides did not do the same work (request mix or checks differ)');
+  const same = (f: (s: Sample) => string[]) => new Set([...bundled, ...plain].map((s) => f(s).join('|'))).size === 1;
+  const sameTags = same((s) => s.tagKeys);
+  const sameThresholds = same((s) => s.thresholds);
+  console.log(
+    `  tag keys per request sample: ${sameTags ? 'the same on both sides' : 'DIFFER'} (${bundled[0]?.tagKeys.join(' | ')}); ` +
+      `k6 thresholds: ${sameThresholds ? 'the same' : 'DIFFER'} (${bundled[0]?.thresholds.length ?? 0} on each side)`,
+  );
+  if (
+    names.some((n) => mb[n] === undefined || mp[n] === undefined) ||
+    worst > 0.02 ||
+    Math.abs(perReq(bundled) - perReq(plain)) > 0.01 ||
+    !sameTags ||
+    !sameThresholds ||
+    (bundled[0]?.thresholds.length ?? 0) === 0
+  ) {
+    console.error('FAIL: the two sides did not do the same work (request mix, checks, tags or thresholds differ)');
     process.exitCode = 2;
   } else if (ratioT < 0.95 || ratioM > 1.1) {
     console.error(`FAIL: goal missed (throughput ${ratioT.toFixed(3)} < 0.95 or memory ${ratioM.toFixed(3)} > 1.1)`);

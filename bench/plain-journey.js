@@ -4,10 +4,13 @@
 import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
+import { Rate } from 'k6/metrics';
 
 const BASE = __ENV.BASE_URL;
 const PASSWORD = __ENV.LOADGATE_PASSWORD;
 const T = '2000ms';
+// The harness counts client timeouts per request in this Rate (its k6 timeout thresholds read it): so does this script.
+const timeouts = new Rate('loadgate_timeouts');
 // The same request headers the bench's config gives the harness (target.headers), on every request.
 const BASE_HEADERS = { Accept: 'application/json' };
 const JSON_HEADERS = { Accept: 'application/json', 'Content-Type': 'application/json' };
@@ -36,6 +39,7 @@ function req(method, path, body, name, token, expect, field) {
     responseType: 'text',
     responseCallback: callback(expect),
   });
+  timeouts.add(res.error_code === 1050, { name });
   check(
     res,
     {
