@@ -304,6 +304,17 @@ export async function k6Status(apiAddress: string): Promise<K6Status | null> {
 
 /** k6's execution status once its VUs are initialised and it waits, paused, for the start (lib/execution). */
 export const K6_STATUS_PAUSED_BEFORE_RUN = 4;
+/**
+ * k6's execution status while its scenarios run: after VU initialisation (1–3) and setup() (6),
+ * when the executors' stage clock starts (lib/execution: Running = 7, Teardown 8, Ended 9).
+ */
+export const K6_STATUS_RUNNING = 7;
+
+/** Have k6's scenarios started (execution status Running or later)? False while it initialises, runs setup() or does not answer. */
+export async function k6ScenariosStarted(apiAddress: string): Promise<boolean> {
+  const s = await k6Status(apiAddress);
+  return s !== null && s.status >= K6_STATUS_RUNNING;
+}
 
 /**
  * Sets a k6's `paused` or `stopped` through its REST API (PATCH /v1/status), as the k6-operator's

@@ -99,6 +99,38 @@ describe('GeneratorSampler', () => {
     }
   });
 
+  it("records when k6's scenarios started: between the last poll that said no and the first that said yes", async () => {
+    const out = await mkdtemp(join(tmpdir(), 'loadgate-proc-'));
+    try {
+      await fakeProcess(out, 600, { name: 'k6', utime: 1, stime: 1, rssKb: 50_000 });
+      let startAt = Number.POSITIVE_INFINITY;
+      const s = new GeneratorSampler({
+        file: null,
+        intervalMs: 1e9,
+        proc: out,
+        log: () => {},
+        loadStarted: async () => Date.now() >= startAt,
+      });
+      const added = Date.now();
+      s.add(600);
+      startAt = added + 350;
+      await new Promise((r) => setTimeout(r, 700));
+      await s.sampleOnce();
+      const f = await s.stop();
+      const at = f?.loadStartedAt ?? 0;
+      // Polled every 100 ms: within a poll of the moment it said yes (timers on a busy machine run late, never early).
+      expect(at).toBeGreaterThanOrEqual(added + 250);
+      expect(at).toBeLessThan(added + 650);
+      // Never asked: not recorded.
+      const none = new GeneratorSampler({ file: null, intervalMs: 1e9, proc: out, log: () => {} });
+      none.add(600);
+      await none.sampleOnce();
+      expect((await none.stop())?.loadStartedAt).toBeNull();
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it('on the real /proc, the CPU time it counts is the CPU time the process used', async () => {
     // A Node child busy for 1.2 s, then idle for 1.2 s (so the last, lost interval holds no work), printing its own CPU time.
     const script =

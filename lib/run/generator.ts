@@ -95,6 +95,11 @@ export interface SamplerOptions {
   cores?: number;
   /** The /proc to read (tests). */
   proc?: string;
+  /**
+   * Have k6's scenarios started (after VU initialisation and setup())? Polled every 100 ms until
+   * it says yes: the origin of the stage windows (`loadStartedAt`). Absent: not recorded.
+   */
+  loadStarted?: () => Promise<boolean>;
   now?: () => number;
   log: (line: string) => void;
 }
@@ -115,6 +120,8 @@ export class GeneratorSampler {
   private flusher: NodeJS.Timeout | null = null;
   private busy: Promise<void> = Promise.resolve();
   private warned = false;
+  private loadStartedAt: number | null = null;
+  private prober: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: SamplerOptions) {
     this.intervalMs = o.intervalMs ?? GENERATOR_INTERVAL_MS;
@@ -131,6 +138,22 @@ export class GeneratorSampler {
     this.last = this.now();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     if (this.o.file !== null) this.flusher = setInterval(() => void this.flush(), this.o.flushMs ?? 5000);
+    if (this.o.loadStarted) this.probe(this.o.loadStarted, this.now());
+  }
+
+  /** Polls `started` every 100 ms (one poll at a time) until it says yes; the start is between the last no and the yes. */
+  private probe(started: () => Promise<boolean>, since: number): void {
+    this.prober = setTimeout(() => {
+      void (async () => {
+        const asked = this.now();
+        const yes = await started().catch(() => false);
+        if (this.prober === null) return;
+        if (yes) {
+          this.loadStartedAt = Math.round((since + this.now()) / 2);
+          this.prober = null;
+        } else this.probe(started, asked);
+      })();
+    }, 100);
   }
 
   private tick(): void {
@@ -188,6 +211,7 @@ export class GeneratorSampler {
       cores: this.cores,
       clockTicks: clockTicks(),
       intervalMs: this.intervalMs,
+      loadStartedAt: this.loadStartedAt,
       processes: [...this.names].map(([pid, p]) => ({ pid, name: p.name, segment: p.segment })),
       samples: [...this.samples],
     };
@@ -208,8 +232,10 @@ export class GeneratorSampler {
   async stop(): Promise<GeneratorFile | null> {
     if (this.timer !== null) clearInterval(this.timer);
     if (this.flusher !== null) clearInterval(this.flusher);
+    if (this.prober !== null) clearTimeout(this.prober);
     this.timer = null;
     this.flusher = null;
+    this.prober = null;
     await this.busy;
     await this.flush();
     return this.snapshot();

@@ -12,7 +12,7 @@ import { REFERENCE_PASSWORD } from '../../target/users.ts';
 import { preflight, type PreflightResult } from './preflight.ts';
 import type { Config } from '../config/schema.ts';
 import { locateK6, type K6Binary } from '../k6/locate.ts';
-import { freePort, K6_EXIT, k6HasStarted, runK6, type K6RunResult } from '../k6/runner.ts';
+import { freePort, K6_EXIT, k6HasStarted, k6ScenariosStarted, runK6, type K6RunResult } from '../k6/runner.ts';
 import { setupNetns } from './netns.ts';
 import { GeneratorSampler } from './generator.ts';
 import { GENERATOR_FILE } from './schema.ts';
@@ -312,7 +312,13 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
     const env = { LOADGATE_PLAN: planPath, ...secrets.env, ...opts.extraEnv };
     // k6's own CPU and memory from /proc, every 500 ms, into generator.json: the verdict's check
     // that the generator was not saturated (lib/verdict/generator.ts).
-    const generator = new GeneratorSampler({ file: join(runDir, GENERATOR_FILE), log: opts.log });
+    // Its stage windows start when k6's scenarios do (after VU initialisation and setup()): k6's
+    // start-up is busy, and not load.
+    const generator = new GeneratorSampler({
+      file: join(runDir, GENERATOR_FILE),
+      log: opts.log,
+      loadStarted: async () => (await Promise.all(apis.map((a) => k6ScenariosStarted(a)))).some(Boolean),
+    });
     let result: K6RunResult;
     let segments: SegmentOutcome[] | null = null;
     try {

@@ -129,6 +129,13 @@ export const GeneratorFileSchema = z
     clockTicks: z.number().int().positive(),
     /** The planned interval between samples, ms. */
     intervalMs: z.number().positive(),
+    /**
+     * When k6's scenarios started (epoch ms): its execution status reached Running, after VU
+     * initialisation and setup(), when the stages' clock starts; seen by polling k6's REST API
+     * every 100 ms (the middle of the last poll before and the first after). The origin of the
+     * stage windows the samples are summed up in. null (or absent) when not seen.
+     */
+    loadStartedAt: z.number().nullable().optional(),
     /** The processes sampled: each k6 (one per segment) and anything it started. */
     processes: z.array(
       z

@@ -106,6 +106,22 @@ describe('generator health per stage', () => {
     expect(holdOf(file(samples(10, [0.95])))).toMatchObject({ samples: 1, hot: 1, hotShare: 1, saturated: true });
   });
 
+  it("counts the stages from when k6's scenarios started, when the file says, so k6's start-up is in none", () => {
+    // The analysis's start is k6's first vus period: k6 initialised VUs (busy) and ran setup() for 2 s after it.
+    const startUp = samples(0, [0.95, 0.97, 0.96, 0.6]);
+    const load = samples(
+      2,
+      Array.from({ length: 20 }, () => 0.2),
+    );
+    const late = generatorHealth({ ...file([...startUp, ...load]), loadStartedAt: T0 + 2000 }, T0, STAGES);
+    expect(late.stages[0]).toMatchObject({ name: 'ramp-up', samples: 20, hot: 0, saturated: false });
+    expect(late.samplesInStages).toBe(20);
+    expect(late.peakCpu).toBe(0.2);
+    // Without it, the analysis's start: the start-up counts in the first stage.
+    const early = generatorHealth(file([...startUp, ...load]), T0, STAGES);
+    expect(early.stages[0]).toMatchObject({ samples: 20, hot: 3, saturated: true });
+  });
+
   it('without a test start, no sample is in a stage', () => {
     const g = generatorHealth(file(hold(60)), null, STAGES);
     expect(g.samplesInStages).toBe(0);

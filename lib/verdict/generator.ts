@@ -22,13 +22,15 @@ interface StageWindow {
 
 /**
  * The samples per stage: a sample covers the interval (t − dt, t] and belongs to the stage that
- * holds the whole interval, in seconds from the test's start (`t0Ms`, the analysis's
- * `run.startedAt`, the origin of every stage window). So k6's start-up (parsing the script,
- * initialising VUs: busy, and not load) never counts in the first stage, and a sample across a
- * boundary between two stages counts in neither. Samples before the first stage or after the last
- * (the graceful stop) are in no stage.
+ * holds the whole interval, the plan's stage windows counted in seconds from when k6's scenarios
+ * started (the file's `loadStartedAt`: k6's own stage clock, after VU initialisation and setup()).
+ * Without it, from `t0Ms`, the analysis's `run.startedAt`, which k6's first `vus` sample dates:
+ * k6 starts that clock as it begins initialising, so there k6's start-up falls in the first stage.
+ * A sample across a boundary between two stages counts in neither; samples before the first stage
+ * (start-up) or after the last (the graceful stop) are in no stage.
  */
-export function generatorHealth(file: GeneratorFile, t0Ms: number | null, stages: readonly StageWindow[]): GeneratorHealth {
+export function generatorHealth(file: GeneratorFile, analysisT0Ms: number | null, stages: readonly StageWindow[]): GeneratorHealth {
+  const t0Ms = file.loadStartedAt ?? analysisT0Ms;
   const per = stages.map(() => ({ samples: 0, hot: 0, sum: 0, peak: null as number | null, rss: null as number | null }));
   let inStages = 0;
   let peakCpu: number | null = null;

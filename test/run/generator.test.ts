@@ -12,7 +12,8 @@ import { startTarget, type RunningTarget } from '../../target/server.ts';
 import { readGeneratorFile } from '../../lib/run/generator.ts';
 import type { Analysis } from '../../lib/analysis/schema.ts';
 import { VerdictSchema } from '../../lib/verdict/schema.ts';
-import { cli, onlyRunDir, tempOut } from './helpers.ts';
+import type { Plan } from '../../lib/plan/schema.ts';
+import { cli, isReadiness, onlyRunDir, rawPoints, tempOut } from './helpers.ts';
 
 let target: RunningTarget;
 let dir: string;
@@ -68,6 +69,23 @@ describe('generator health in a light run', () => {
     expect(g.samples.some((s) => s.cpu > 0)).toBe(true);
     expect(Math.max(...g.samples.map((s) => s.rss))).toBeGreaterThan(10e6);
     for (let i = 1; i < g.samples.length; i++) expect(g.samples[i]?.t).toBeGreaterThan(g.samples[i - 1]?.t ?? 0);
+  });
+
+  it("records when k6's scenarios started: k6's own stage clock, after its start-up", async () => {
+    const g = await readGeneratorFile(dir);
+    const started = g?.loadStartedAt ?? Number.NaN;
+    expect(Number.isFinite(started)).toBe(true);
+    // After k6 was spawned (the first sample's interval begins there) and initialised its VUs.
+    expect(started).toBeGreaterThan((g?.samples[0]?.t ?? 0) - (g?.samples[0]?.dt ?? 0));
+    // k6 tags each request with its stage: the first one k6 tagged hold ends just after the ramp-up's 3 s.
+    const plan = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as Plan;
+    const holdStart = plan.stages.find((s) => s.name === 'hold')?.startS ?? Number.NaN;
+    const hold = (await rawPoints(dir))
+      .filter((p) => p.metric === 'http_reqs' && !isReadiness(p) && p.data.tags?.['stage'] === 'hold')
+      .map((p) => Date.parse(p.data.time));
+    const firstHoldS = (Math.min(...hold) - started) / 1000;
+    expect(firstHoldS).toBeGreaterThan(holdStart - 0.3);
+    expect(firstHoldS).toBeLessThan(holdStart + 0.8);
   });
 
   it('the verdict sums them up per stage of the analysis and finds no saturation', async () => {
