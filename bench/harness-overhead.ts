@@ -165,6 +165,19 @@ try {
   // Same executor as the plain script: a closed model, so the faster script completes more iterations.
   plan.k6Options['scenarios'] = { journey: { executor: 'constant-vus', vus: VUS, duration: DURATION } };
   plan.stages = [{ name: 'bench', startS: 0, endS: 3600, fromRps: 0, toRps: 0 }];
+  // The same checks, not only as many: the plain script's table (expected statuses and body
+  // shape per endpoint) must be the plan's.
+  const plainChecks = JSON.parse(await readFile(join(ROOT, 'bench/plain-journey-checks.json'), 'utf8')) as Record<string, unknown>;
+  const planChecks = Object.fromEntries(
+    plan.endpoints.map((e) => [e.name, { expectStatus: e.expectStatus, expectBody: e.expectBody ?? null }]),
+  );
+  const checksDiffer = Object.keys({ ...plainChecks, ...planChecks }).filter(
+    (n) => JSON.stringify(plainChecks[n] ?? null) !== JSON.stringify(planChecks[n] ?? null),
+  );
+  if (checksDiffer.length) {
+    console.error(`FAIL: bench/plain-journey-checks.json differs from the harness's checks for ${checksDiffer.join(', ')}`);
+    process.exit(2);
+  }
   const planPath = join(dir, 'plan.json');
   await writeFile(planPath, JSON.stringify(plan));
   // The k6 options a run sets besides its scenarios, for both sides alike (the harness's own

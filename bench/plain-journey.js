@@ -1,12 +1,15 @@
 // A hand-written plain k6 script doing what the bundled `journey` scenario does: the same
 // flows, requests, name tags, timeouts and checks. The harness-overhead benchmark runs it
-// against dist/journey.js with the same executor, the same k6 and the same outputs.
+// against dist/run/flow.js with the same executor, the same k6 and the same outputs.
+// Its checks per endpoint (expected statuses, body shape) are in plain-journey-checks.json,
+// which the bench compares with the harness's plan: the same checks, not only as many.
 import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { Rate } from 'k6/metrics';
 
 const BASE = __ENV.BASE_URL;
+const CHECKS = JSON.parse(open('./plain-journey-checks.json'));
 const PASSWORD = __ENV.LOADGATE_PASSWORD;
 const T = '2000ms';
 // The harness counts client timeouts per request in this Rate (its k6 timeout thresholds read it): so does this script.
@@ -29,7 +32,24 @@ export const options = {
   summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
 };
 
-function req(method, path, body, name, token, expect, field) {
+// The body shapes the harness checks: fields of a JSON object, a text it contains, or nothing.
+function bodyOk(r, shape) {
+  if (shape === null) return true;
+  if (shape.empty) return r.body === null || r.body.length === 0;
+  if (shape.contains !== undefined) return typeof r.body === 'string' && r.body.indexOf(shape.contains) >= 0;
+  try {
+    const b = r.json();
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) return false;
+    for (let i = 0; i < shape.json.length; i++) if (!Object.prototype.hasOwnProperty.call(b, shape.json[i])) return false;
+    return true;
+  } catch (_e) {
+    return false;
+  }
+}
+
+function req(method, path, body, name, token) {
+  const expect = CHECKS[name].expectStatus;
+  const shape = CHECKS[name].expectBody;
   const headers = body === null ? BASE_HEADERS : JSON_HEADERS;
   const h = token ? Object.assign({}, headers, { Authorization: 'Bearer ' + token }) : headers;
   const res = http.request(method, BASE + path, body, {
@@ -44,15 +64,7 @@ function req(method, path, body, name, token, expect, field) {
     res,
     {
       'status is expected': (r) => expect.indexOf(r.status) >= 0,
-      'body has the expected shape': (r) => {
-        if (field === null) return true;
-        try {
-          const b = r.json();
-          return b !== null && typeof b === 'object' && field in b;
-        } catch (_e) {
-          return false;
-        }
-      },
+      'body has the expected shape': (r) => bodyOk(r, shape),
     },
     { name },
   );
@@ -64,15 +76,7 @@ function email() {
 }
 
 function login() {
-  const res = req(
-    'POST',
-    '/api/auth/login',
-    JSON.stringify({ email: email(), password: PASSWORD }),
-    'auth.login',
-    null,
-    [200],
-    'accessToken',
-  );
+  const res = req('POST', '/api/auth/login', JSON.stringify({ email: email(), password: PASSWORD }), 'auth.login', null);
   if (res.status !== 200) return null;
   const b = res.json();
   return { access: b.accessToken, refresh: b.refreshToken };
@@ -81,14 +85,14 @@ function login() {
 function authFlow() {
   let s = login();
   if (!s) return;
-  req('GET', '/api/auth/2fa/status', null, 'auth.2fa_status', s.access, [200], 'enabled');
-  req('POST', '/api/auth/request-email-verify', null, 'auth.request_email_verify', s.access, [200, 202], null);
-  const r = req('POST', '/api/auth/refresh', JSON.stringify({ refreshToken: s.refresh }), 'auth.refresh', s.access, [200], 'accessToken');
+  req('GET', '/api/auth/2fa/status', null, 'auth.2fa_status', s.access);
+  req('POST', '/api/auth/request-email-verify', null, 'auth.request_email_verify', s.access);
+  const r = req('POST', '/api/auth/refresh', JSON.stringify({ refreshToken: s.refresh }), 'auth.refresh', s.access);
   if (r.status === 200) {
     const b = r.json();
     s = { access: b.accessToken, refresh: b.refreshToken };
   }
-  req('POST', '/api/auth/logout', null, 'auth.logout', s.access, [200, 204], null);
+  req('POST', '/api/auth/logout', null, 'auth.logout', s.access);
 }
 
 let session = null;
@@ -96,18 +100,17 @@ function userFlow() {
   if (!session) session = login();
   if (!session) return;
   const calls = [
-    ['GET', '/api/me', null, 'user.me', 'email'],
-    ['GET', '/api/user/profile', null, 'user.profile_get', 'displayName'],
+    ['GET', '/api/me', null, 'user.me'],
+    ['GET', '/api/user/profile', null, 'user.profile_get'],
     [
       'PUT',
       '/api/user/profile',
       () => JSON.stringify({ displayName: 'Load User ' + exec.vu.idInTest + '-' + exec.vu.iterationInScenario }),
       'user.profile_update',
-      'displayName',
     ],
   ];
-  for (const [m, p, b, n, f] of calls) {
-    const res = req(m, p, b ? b() : null, n, session.access, [200], f);
+  for (const [m, p, b, n] of calls) {
+    const res = req(m, p, b ? b() : null, n, session.access);
     if (res.status === 401) {
       session = login();
       if (!session) return;
@@ -116,17 +119,17 @@ function userFlow() {
 }
 
 const MON = [
-  ['/api/monitoring/health', 'monitoring.health', 'status', 3],
-  ['/api/monitoring/metrics', 'monitoring.metrics', null, 1],
-  ['/api/monitoring/performance', 'monitoring.performance', null, 1],
-  ['/health', 'probes.health', null, 1],
-  ['/ready', 'probes.ready', null, 1],
-  ['/live', 'probes.live', null, 1],
+  ['/api/monitoring/health', 'monitoring.health', 3],
+  ['/api/monitoring/metrics', 'monitoring.metrics', 1],
+  ['/api/monitoring/performance', 'monitoring.performance', 1],
+  ['/health', 'probes.health', 1],
+  ['/ready', 'probes.ready', 1],
+  ['/live', 'probes.live', 1],
 ];
 function monitoringFlow() {
   let r = Math.random() * 8;
-  for (const [p, n, f, w] of MON) {
-    if (r < w) return void req('GET', p, null, n, null, [200], f);
+  for (const [p, n, w] of MON) {
+    if (r < w) return void req('GET', p, null, n, null);
     r -= w;
   }
 }
