@@ -40,7 +40,7 @@ function bodyOk(r, shape) {
   try {
     const b = r.json();
     if (b === null || typeof b !== 'object' || Array.isArray(b)) return false;
-    for (let i = 0; i < shape.json.length; i++) if (!Object.prototype.hasOwnProperty.call(b, shape.json[i])) return false;
+    for (let i = 0; i < shape.json.length; i++) if (!Object.hasOwn(b, shape.json[i])) return false;
     return true;
   } catch (_e) {
     return false;
