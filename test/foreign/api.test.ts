@@ -196,6 +196,9 @@ describe('Miniflux: API key and basic auth, by config alone', () => {
         influx.url,
         '--influx-db',
         'foreign',
+        // loadgate's own points and every k6 sample, so that both kinds are searched for secrets.
+        '--influx-mode',
+        'samples',
       ],
       { env: server.env },
     );
@@ -208,10 +211,22 @@ describe('Miniflux: API key and basic auth, by config alone', () => {
     const user = server.env['MINIFLUX_USER'] ?? '';
     const password = server.env['MINIFLUX_PASSWORD'] ?? 'missing';
     const texts = await everyText(dir, r);
-    for (const measurement of ['http_reqs', 'http_req_duration', 'checks']) {
-      const series = await influxQuery(influx.url, 'foreign', `SELECT * FROM "${measurement}"`);
-      expect(series.length, measurement).toBeGreaterThan(0);
-      texts.push([`influx ${measurement}`, JSON.stringify(series)]);
+    const measurements = (await influxQuery(influx.url, 'foreign', 'SHOW MEASUREMENTS')).flatMap((x) => x.values.map((v) => String(v[0])));
+    expect(measurements).toEqual(
+      expect.arrayContaining(['http_reqs', 'http_req_duration', 'checks', 'loadgate_live', 'loadgate_live_totals']),
+    );
+    // Every point of every measurement in every retention policy (run events also go to the history one), not only those.
+    const policies = (await influxQuery(influx.url, 'foreign', 'SHOW RETENTION POLICIES ON "foreign"')).flatMap((x) =>
+      x.values.map((v) => String(v[0])),
+    );
+    for (const measurement of measurements) {
+      let points = 0;
+      for (const rp of policies) {
+        const series = await influxQuery(influx.url, 'foreign', `SELECT * FROM "foreign"."${rp}"."${measurement}"`);
+        points += series.reduce((n, x) => n + x.values.length, 0);
+        texts.push([`influx ${rp}.${measurement}`, JSON.stringify(series)]);
+      }
+      expect(points, measurement).toBeGreaterThan(0);
     }
     texts.push(['influx tags', JSON.stringify(await influxQuery(influx.url, 'foreign', 'SHOW TAG VALUES WITH KEY =~ /.*/'))]);
     expectNoSecret(texts, [password, `${user}:${password}`, server.env['MINIFLUX_API_KEY'] ?? 'missing']);
