@@ -7,7 +7,7 @@
  * (phase3, in its own process). Prints iterations/s and k6's peak RSS for each, and the ratios.
  * Also prints the bundle build time and sizes.
  *
- *   npm run bench:overhead            (ROUNDS=3 VUS=10 DURATION=20s by default)
+ *   npm run bench:overhead            (ROUNDS=3 VUS=10 DURATION=20s by default; BUNDLE=<path> runs another build of dist/run/flow.js)
  *
  * Like with like, asserted from the output files: the same endpoints in the same proportions,
  * the same checks per request, the same tag keys on every request sample (but `stage`, which only
@@ -36,6 +36,8 @@ const run = promisify(execFile);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
 const VUS = Number(process.env['VUS'] ?? 10);
 const DURATION = process.env['DURATION'] ?? '20s';
+/** The harness's side: the run bundle, or another build of it (BUNDLE=path, e.g. an older commit's, for a before/after). */
+const BUNDLE = process.env['BUNDLE'] ?? runBundlePath('flow');
 
 async function startTargetProcess(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [join(ROOT, 'bin/loadgate.js'), 'target', '--profile', 'phase3', '--port', '0'], {
@@ -195,7 +197,7 @@ try {
     for (const which of order) {
       const s =
         which === 'bundled'
-          ? await runK6(k6.path, runBundlePath('flow'), { ...env, LOADGATE_PLAN: planPath }, dir, `b${r}`, k6Config)
+          ? await runK6(k6.path, BUNDLE, { ...env, LOADGATE_PLAN: planPath }, dir, `b${r}`, k6Config)
           : await runK6(k6.path, join(ROOT, 'bench/plain-journey.js'), env, dir, `p${r}`, k6Config);
       (which === 'bundled' ? bundled : plain).push(s);
       console.log(
