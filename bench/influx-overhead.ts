@@ -1,142 +1,412 @@
 /**
- * InfluxDB streaming overhead: the same short k6 run against the reference API (phase3, no
- * artificial bottleneck) with and without k6's built-in InfluxDB v1 output, alternating in one
- * run. Closed model (constant VUs, no think time) so that k6 goes as fast as it can and any
- * cost of the output shows as fewer iterations per second. Both modes write k6's raw JSON
- * output, as every harness run does. Prints iterations/s of each, the samples InfluxDB
- * received, and the ratio.
+ * What streaming a run to InfluxDB costs, and whether that cost is bounded.
  *
- *   npx tsx bench/influx-overhead.ts        (ROUNDS=3 VUS=10 DURATION=10s by default)
+ * k6 runs an open-model test at a fixed offered rate (constant-arrival-rate, default 3,000
+ * requests/s) of GET /api/monitoring/health against the reference API (profile phase3, in its
+ * own process), tagged as the harness tags its requests, with the harness's system tags and its
+ * raw JSON output (raw.ndjson.gz) in every mode. Modes, interleaved in every round (the order
+ * rotates so that none always runs on a warmer machine):
+ *   plain      the raw JSON output only: no InfluxDB;
+ *   aggregate  plus loadgate's live path (`--influx-mode aggregate`, the default): this process
+ *              follows raw.ndjson.gz and writes per-second points (lib/influx/observer.ts), as
+ *              `loadgate run --influx` does;
+ *   samples    plus k6's own InfluxDB output of every sample (`--influx-mode samples`).
+ * Then the same at 100 requests/s in the InfluxDB modes, for the points written per second.
  *
- * Everything shares the machine (k6, the reference API, influxd): the ratio is what one box
- * pays for streaming, an upper bound for a setup where InfluxDB runs elsewhere.
+ * Per run: the achieved request rate (k6's http_reqs over the test), dropped iterations, k6's
+ * CPU per request (user + system, from /usr/bin/time), this process's CPU while k6 ran (the live
+ * path's cost is its excess over plain mode, where it only waits), the points InfluxDB accepted
+ * per second, how far behind the clock the live path read, and the requests InfluxDB is missing
+ * against k6's own count (a number, 0 when none is lost).
+ *
+ * Goals (issue 15), judged on the medians of ≥ 5 rounds, with the spread (min–max) printed:
+ *   - throughput with the live path (aggregate) ≥ 0.95 of plain, at the 3,000 RPS offered;
+ *   - points written per second independent of the request rate: aggregate at 3,000 RPS within
+ *     a factor of 2 of aggregate at 100 RPS;
+ *   - no request lost.
+ * A ratio misses "beyond the spread" when its median misses the goal by more than half the
+ * spread of the per-round ratios; then the bench exits 1. It exits 2 when the two sides did not
+ * send the same requests (another endpoint, tag set or count than asked).
+ *
+ *   npm run bench:influx     (ROUNDS=5 DURATION=15 RATE=3000 LOW_RATE=100 MODES=plain,aggregate,samples)
+ *
+ * Everything shares the machine (k6, the reference API, influxd, the live path): run it when
+ * nothing else runs (`uptime`); the load average is printed at the start and the end.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInfluxObserver } from '../lib/influx/observer.ts';
+import { promisify } from 'node:util';
+import { ROOT } from '../lib/root.ts';
+import { createInfluxObserver, type InfluxMode, type InfluxSetup } from '../lib/influx/observer.ts';
+import { MEASUREMENTS } from '../lib/influx/points.ts';
 import { startInfluxd } from '../lib/influx/server.ts';
+import { K6_OFFLINE_ENV } from '../lib/k6/runner.ts';
 import { locateK6 } from '../lib/k6/locate.ts';
-import { startTarget } from '../target/server.ts';
+import type { Plan } from '../lib/plan/schema.ts';
+import type { RunRecord } from '../lib/run/schema.ts';
 
-const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
-const VUS = Number(process.env['VUS'] ?? 10);
-const DURATION = process.env['DURATION'] ?? '10s';
+const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
+const DURATION_S = Number(process.env['DURATION'] ?? 15);
+const RATE = Number(process.env['RATE'] ?? 3000);
+const LOW_RATE = Number(process.env['LOW_RATE'] ?? 100);
+type Mode = 'plain' | InfluxMode;
+const MODES = (process.env['MODES'] ?? 'plain,aggregate,samples').split(',') as Mode[];
+const GOAL_THROUGHPUT = 0.95;
+const GOAL_POINTS_FACTOR = 2;
+const ENDPOINT = { name: 'monitoring.health', path: '/api/monitoring/health' };
 
-/** Unauthenticated endpoints of the catalogue, tagged like the harness's scripts tag them. */
+const run = promisify(execFile);
+
+/** The harness's tags and system tags (lib/shared/plan.ts), so that every line is as long as a run's. */
 const SCRIPT = `
 import http from 'k6/http';
 import exec from 'k6/execution';
-const base = __ENV.BASE;
-const eps = [
-  ['monitoring.health', '/api/monitoring/health'],
-  ['probes.health', '/health'],
-  ['probes.ready', '/ready'],
-  ['probes.live', '/live'],
-];
 export const options = {
-  scenarios: { monitoring: { executor: 'constant-vus', vus: ${VUS}, duration: '${DURATION}' } },
+  scenarios: {
+    load: {
+      executor: 'constant-arrival-rate',
+      rate: Number(__ENV.RATE),
+      timeUnit: '1s',
+      duration: __ENV.DURATION,
+      preAllocatedVUs: Math.max(20, Math.ceil(Number(__ENV.RATE) / 15)),
+      maxVUs: Math.max(100, Math.ceil(Number(__ENV.RATE) / 3)),
+    },
+  },
   tags: { testid: __ENV.TESTID, phase: 'bench' },
-  summaryTrendStats: ['avg', 'p(95)'],
+  systemTags: ['proto', 'subproto', 'status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'tls_version', 'scenario', 'service', 'expected_response'],
+  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
+  discardResponseBodies: true,
 };
 export default function () {
   exec.vu.metrics.tags.stage = 'hold';
-  const [name, path] = eps[exec.scenario.iterationInTest % eps.length];
-  http.get(base + path, { tags: { name }, timeout: '2s' });
+  http.get(__ENV.BASE + '${ENDPOINT.path}', { tags: { name: '${ENDPOINT.name}' }, timeout: '2s' });
 }
 `;
 
-interface Sample {
-  mode: 'plain' | 'influx';
-  iterationsPerS: number;
-  iterations: number;
+interface Result {
+  mode: Mode;
+  rate: number;
+  round: number;
+  requests: number;
+  achievedRps: number;
+  dropped: number;
+  k6CpuUsPerReq: number;
+  /** This process's CPU while k6 ran (the live path, in the InfluxDB modes), ms per second of the test. */
+  benchCpuMsPerS: number;
+  /** Points InfluxDB accepted per second of the test: loadgate's, and k6's own (samples mode). */
+  loadgatePointsPerS: number;
+  k6PointsPerS: number;
+  /** Requests k6 counted that InfluxDB does not hold (loadgate's points; k6's own in samples mode). */
+  lostLive: number | null;
+  lostK6: number | null;
+  maxLagMs: number | null;
 }
 
-async function k6Run(
+async function startTargetProcess(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/loadgate.js'), 'target', '--profile', 'phase3', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(buf);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`target exited with ${code}`)));
+    setTimeout(() => reject(new Error('target did not start within 20 s')), 20_000);
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+async function influxCount(base: string, query: string): Promise<{ name: string; value: number }[]> {
+  const res = await fetch(`${base}/query?db=k6&q=${encodeURIComponent(query)}`);
+  const body = (await res.json()) as { results: { series?: { name: string; values: [string, number][] }[] }[] };
+  return (body.results[0]?.series ?? []).map((s) => ({ name: s.name, value: s.values[0]?.[1] ?? 0 }));
+}
+
+function benchPlan(testid: string): Plan {
+  // What the live path reads of a plan: the run tags, the endpoints' expected statuses, the targets (none).
+  return {
+    runId: testid,
+    scenario: 'bench',
+    profile: 'constant',
+    phase: 'bench',
+    thresholdSet: null,
+    endpoints: [{ name: ENDPOINT.name, group: 'monitoring', probe: false, expectStatus: [200] }],
+    stages: [{ name: 'hold', startS: 0, endS: DURATION_S, fromRps: RATE, toRps: RATE }],
+  } as unknown as Plan;
+}
+
+async function oneRun(
   k6: string,
   script: string,
   dir: string,
   base: string,
-  testid: string,
-  out: string[],
-  env: Record<string, string>,
-): Promise<{ iterations: number; rate: number; slowFlushes: number }> {
-  const summary = join(dir, `${testid}.json`);
-  // Both modes keep the raw JSON output every harness run writes: the difference is InfluxDB alone.
-  const outputs = [`json=${join(dir, `${testid}.ndjson.gz`)}`, ...out];
-  const args = ['run', '--quiet', '--no-usage-report', '--summary-export', summary, ...outputs.flatMap((o) => ['--out', o]), script];
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(k6, args, { env: { ...process.env, ...env, BASE: base, TESTID: testid }, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`k6 exited with ${code}\n${stderr.slice(-2000)}`))));
-  });
-  const data = JSON.parse(await readFile(summary, 'utf8')) as { metrics: { iterations: { count: number; rate: number } } };
-  // k6 warns when a push to InfluxDB takes longer than the push interval: the output is behind.
-  const slowFlushes = (stderr.match(/flush operation took higher/g) ?? []).length;
-  return { iterations: data.metrics.iterations.count, rate: data.metrics.iterations.rate, slowFlushes };
+  influxUrl: string,
+  mode: Mode,
+  rate: number,
+  round: number,
+): Promise<Result> {
+  const testid = `bench-${mode}-${rate}-${round}`;
+  const runDir = join(dir, testid);
+  await mkdir(runDir);
+  let influx: InfluxSetup | null = null;
+  const plan = benchPlan(testid);
+  const record = {
+    runId: testid,
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    endedAt: null,
+    k6ExitCode: null,
+    rawFiles: ['raw.ndjson.gz'],
+  } as unknown as RunRecord;
+  if (mode !== 'plain') {
+    influx = await createInfluxObserver({ url: `${influxUrl}/k6`, required: true, mode, log: (l) => console.log(`    ${l}`) });
+    await influx.observer.onStart?.(plan, record, runDir);
+  }
+  const summary = join(runDir, 'summary.json');
+  const outputs = [`json=${join(runDir, 'raw.ndjson.gz')}`, ...(influx?.k6Output ? [influx.k6Output] : [])];
+  const cpu0 = process.cpuUsage();
+  const { stderr } = await run(
+    '/usr/bin/time',
+    [
+      '-f',
+      'K6CPU=%U+%S',
+      k6,
+      'run',
+      '--quiet',
+      '--no-usage-report',
+      '--summary-export',
+      summary,
+      ...outputs.flatMap((o) => ['--out', o]),
+      script,
+    ],
+    {
+      env: {
+        ...process.env,
+        ...(influx?.k6Env ?? {}),
+        ...K6_OFFLINE_ENV,
+        BASE: base,
+        TESTID: testid,
+        RATE: String(rate),
+        DURATION: `${DURATION_S}s`,
+      },
+      maxBuffer: 64 << 20,
+    },
+  );
+  if (influx) await influx.observer.onEnd?.(plan, { ...record, status: 'completed', endedAt: new Date().toISOString(), k6ExitCode: 0 });
+  const cpu = process.cpuUsage(cpu0);
+  await influx?.observer.close?.();
+  const m = /K6CPU=([\d.]+)\+([\d.]+)/.exec(stderr);
+  const k6CpuS = m ? Number(m[1]) + Number(m[2]) : Number.NaN;
+  const s = JSON.parse(await readFile(summary, 'utf8')) as {
+    metrics: Record<string, { count?: number; rate?: number }>;
+  };
+  const requests = s.metrics['http_reqs']?.count ?? 0;
+  const stats = influx?.stats() ?? null;
+  const loadgatePoints = stats ? Object.values(stats.pointsWritten).reduce((a, b) => a + b, 0) : 0;
+  let lostLive: number | null = null;
+  let lostK6: number | null = null;
+  let k6Points = 0;
+  if (mode !== 'plain') {
+    const live = await influxCount(influxUrl, `SELECT sum("requests") FROM "${MEASUREMENTS.live}" WHERE "testid" = '${testid}'`);
+    lostLive = requests - (live[0]?.value ?? 0);
+  }
+  if (mode === 'samples') {
+    const k6Own = await influxCount(
+      influxUrl,
+      `SELECT count("value") FROM /^(http|vus|iteration|data|checks|dropped)/ WHERE "testid" = '${testid}'`,
+    );
+    k6Points = k6Own.reduce((a, x) => a + x.value, 0);
+    lostK6 = requests - (k6Own.find((x) => x.name === 'http_reqs')?.value ?? 0);
+  }
+  return {
+    mode,
+    rate,
+    round,
+    requests,
+    achievedRps: requests / DURATION_S,
+    dropped: s.metrics['dropped_iterations']?.count ?? 0,
+    k6CpuUsPerReq: (k6CpuS * 1e6) / Math.max(1, requests),
+    benchCpuMsPerS: (cpu.user + cpu.system) / 1000 / DURATION_S,
+    loadgatePointsPerS: loadgatePoints / DURATION_S,
+    k6PointsPerS: k6Points / DURATION_S,
+    lostLive,
+    lostK6,
+    maxLagMs: stats?.live?.maxLagMs ?? null,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? Number.NaN : n % 2 ? (s[(n - 1) / 2] as number) : ((s[n / 2 - 1] as number) + (s[n / 2] as number)) / 2;
+}
+
+function fmtSpread(xs: number[], digits: number): string {
+  return `median ${median(xs).toFixed(digits)} (spread ${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+}
+
+/** A goal `≥ goal` missed beyond the spread: the median below it by more than half the spread. */
+function missedBeyondSpread(ratios: number[], goal: number): boolean {
+  const med = median(ratios);
+  const half = (Math.max(...ratios) - Math.min(...ratios)) / 2;
+  return med < goal && goal - med > half;
+}
+
+function load(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
 }
 
 async function main(): Promise<void> {
   const k6 = await locateK6();
   const influxd = await startInfluxd();
-  const target = await startTarget({ profile: 'phase3', seed: 1 });
+  const target = await startTargetProcess();
   const dir = await mkdtemp(join(tmpdir(), 'loadgate-bench-influx-'));
+  const results: Result[] = [];
   try {
     const script = join(dir, 'script.js');
     await writeFile(script, SCRIPT);
-    const influx = await createInfluxObserver({ url: `${influxd.url}/k6`, required: true });
     console.log(
-      `k6 ${k6.version}, ${VUS} VUs × ${DURATION}, ${ROUNDS} rounds alternating; reference API phase3 at ${target.url}; influxd at ${influxd.url}`,
+      `k6 ${k6.version}; ${ENDPOINT.path} against the reference API (phase3, own process) at ${RATE} and ${LOW_RATE} RPS offered ` +
+        `(constant-arrival-rate) for ${DURATION_S} s; ${ROUNDS} interleaved rounds of ${MODES.join(', ')}; influxd at ${influxd.url}`,
     );
-    const samples: Sample[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      // Alternate the order each round so neither mode always runs on a warmer machine.
-      const order: Sample['mode'][] = round % 2 === 1 ? ['plain', 'influx'] : ['influx', 'plain'];
-      for (const mode of order) {
-        const testid = `bench-${mode}-${round}`;
-        const r = await k6Run(
-          k6.path,
-          script,
-          dir,
-          target.url,
-          testid,
-          mode === 'influx' ? [influx.k6Output] : [],
-          mode === 'influx' ? influx.k6Env : {},
-        );
-        samples.push({ mode, iterationsPerS: r.rate, iterations: r.iterations });
-        const slow = mode === 'influx' ? `, ${r.slowFlushes} slow InfluxDB pushes` : '';
-        console.log(
-          `  round ${round} ${mode.padEnd(6)} ${r.rate.toFixed(1).padStart(8)} iterations/s  (${r.iterations} iterations${slow})`,
-        );
+    console.log(`load average at the start: ${load()}`);
+    const plans: { rate: number; modes: Mode[] }[] = [
+      { rate: RATE, modes: MODES },
+      { rate: LOW_RATE, modes: MODES.filter((m) => m !== 'plain') },
+    ];
+    for (const { rate, modes } of plans) {
+      for (let round = 1; round <= ROUNDS; round++) {
+        // Rotate the order each round.
+        const order = modes.map((_, i) => modes[(i + round - 1) % modes.length] as Mode);
+        const line: string[] = [];
+        for (const mode of order) {
+          const r = await oneRun(k6.path, script, dir, target.url, influxd.url, mode, rate, round);
+          results.push(r);
+          line.push(
+            `${mode} ${r.achievedRps.toFixed(0)} RPS (${r.dropped} dropped, k6 ${r.k6CpuUsPerReq.toFixed(0)} µs/req, this process ${r.benchCpuMsPerS.toFixed(1)} ms/s` +
+              (mode === 'plain'
+                ? ')'
+                : `, ${r.loadgatePointsPerS.toFixed(1)} loadgate + ${r.k6PointsPerS.toFixed(0)} k6 points/s, lost ${r.lostLive}${r.lostK6 === null ? '' : `/${r.lostK6}`})`),
+          );
+        }
+        console.log(`  ${String(rate).padStart(4)} RPS round ${round}: ${line.join(' · ')}`);
       }
     }
-    const res = await fetch(
-      `${influxd.url}/query?db=k6&q=${encodeURIComponent('SELECT count("value") FROM "http_reqs" WHERE "phase" = \'bench\'')}`,
-    );
-    const body = (await res.json()) as { results: { series?: { values: [string, number][] }[] }[] };
-    const received = body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
-    const mean = (mode: Sample['mode']) => {
-      const xs = samples.filter((s) => s.mode === mode).map((s) => s.iterationsPerS);
-      return xs.reduce((a, b) => a + b, 0) / xs.length;
-    };
-    const streamed = samples.filter((s) => s.mode === 'influx').reduce((a, s) => a + s.iterations, 0);
-    const plain = mean('plain');
-    const withInflux = mean('influx');
-    console.log('');
-    console.log(`without InfluxDB (json only): ${plain.toFixed(1)} iterations/s (mean of ${ROUNDS})`);
-    console.log(`with InfluxDB (json + influxdb): ${withInflux.toFixed(1)} iterations/s (mean of ${ROUNDS})`);
-    console.log(`ratio with/without: ${(withInflux / plain).toFixed(3)}`);
-    console.log(
-      `InfluxDB received ${received} http_reqs samples for ${streamed} streamed iterations (${streamed > 0 ? ((received / streamed) * 100).toFixed(1) : '0'} %)`,
-    );
+    console.log(`load average at the end: ${load()}`);
   } finally {
-    await target.close();
+    target.stop();
     await influxd.stop();
     await rm(dir, { recursive: true, force: true });
   }
+
+  // Like with like: every run sent only the endpoint asked for, near the offered count.
+  let exit = 0;
+  const of = (mode: Mode, rate: number) => results.filter((r) => r.mode === mode && r.rate === rate);
+  const offered = (rate: number) => rate * DURATION_S;
+  const short = results.filter((r) => r.requests < 0.5 * offered(r.rate));
+  if (short.length > 0) {
+    console.error(`FAIL: ${short.length} run(s) sent less than half the offered requests: the comparison is not like with like`);
+    exit = 2;
+  }
+
+  console.log('');
+  for (const mode of MODES) {
+    const rs = of(mode, RATE);
+    if (rs.length === 0) continue;
+    console.log(
+      `${mode.padEnd(9)} at ${RATE} RPS: achieved ${fmtSpread(
+        rs.map((r) => r.achievedRps),
+        0,
+      )} RPS; k6 CPU ${fmtSpread(
+        rs.map((r) => r.k6CpuUsPerReq),
+        0,
+      )} µs/request; this process ${fmtSpread(
+        rs.map((r) => r.benchCpuMsPerS),
+        1,
+      )} ms CPU/s; dropped ${fmtSpread(
+        rs.map((r) => r.dropped),
+        0,
+      )}`,
+    );
+  }
+  const ratios = (mode: Mode) =>
+    of(mode, RATE)
+      .map((r) => {
+        const p = of('plain', RATE).find((x) => x.round === r.round);
+        return p ? r.achievedRps / p.achievedRps : Number.NaN;
+      })
+      .filter((x) => Number.isFinite(x));
+  for (const mode of ['aggregate', 'samples'] as const) {
+    const xs = ratios(mode);
+    if (xs.length === 0) continue;
+    const goal = mode === 'aggregate' ? ` (goal ≥ ${GOAL_THROUGHPUT})` : '';
+    console.log(`throughput ${mode}/plain at ${RATE} RPS, per round: ${fmtSpread(xs, 3)}${goal}`);
+    if (mode === 'aggregate' && missedBeyondSpread(xs, GOAL_THROUGHPUT)) {
+      console.error(`FAIL: throughput with the live path ${median(xs).toFixed(3)} < ${GOAL_THROUGHPUT}, beyond the spread`);
+      exit ||= 1;
+    }
+  }
+  for (const mode of ['aggregate', 'samples'] as const) {
+    const hi = of(mode, RATE);
+    const lo = of(mode, LOW_RATE);
+    if (hi.length === 0 || lo.length === 0) continue;
+    const total = (r: Result) => r.loadgatePointsPerS + r.k6PointsPerS;
+    console.log(
+      `points written per second, ${mode}: at ${LOW_RATE} RPS ${fmtSpread(lo.map(total), 1)}, at ${RATE} RPS ${fmtSpread(hi.map(total), 1)}; ` +
+        `factor ${(median(hi.map(total)) / median(lo.map(total))).toFixed(2)}${mode === 'aggregate' ? ` (goal ≤ ${GOAL_POINTS_FACTOR})` : ''}`,
+    );
+    if (mode === 'aggregate') {
+      // Per round: the 3,000-RPS run against the 100-RPS run of the same round.
+      const factors = hi.map((h) => total(h) / total(lo.find((l) => l.round === h.round) ?? (lo[0] as Result)));
+      const bounded = factors.map((f) => Math.max(f, 1 / f));
+      if (
+        median(bounded) > GOAL_POINTS_FACTOR &&
+        median(bounded) - GOAL_POINTS_FACTOR > (Math.max(...bounded) - Math.min(...bounded)) / 2
+      ) {
+        console.error(`FAIL: points per second depend on the request rate (factor ${median(bounded).toFixed(2)} > ${GOAL_POINTS_FACTOR})`);
+        exit ||= 1;
+      }
+    }
+  }
+  // The live path's own CPU: this process in an InfluxDB mode, less the same process in plain mode (it then only waits for k6).
+  const base = median(of('plain', RATE).map((r) => r.benchCpuMsPerS));
+  for (const mode of ['aggregate', 'samples'] as const) {
+    for (const rate of [LOW_RATE, RATE]) {
+      const rs = of(mode, rate);
+      if (rs.length === 0 || !Number.isFinite(base)) continue;
+      const ms = median(rs.map((r) => r.benchCpuMsPerS)) - base;
+      const rps = median(rs.map((r) => r.achievedRps));
+      console.log(
+        `live path CPU, ${mode} at ${rate} RPS: ${ms.toFixed(1)} ms per second (${(ms / 10).toFixed(1)} % of one core; ${((ms * 1000) / rps).toFixed(1)} µs per request)`,
+      );
+    }
+  }
+  const lags = results.filter((r) => r.maxLagMs !== null);
+  for (const rate of [LOW_RATE, RATE]) {
+    const xs = lags.filter((r) => r.rate === rate).map((r) => r.maxLagMs as number);
+    if (xs.length > 0) console.log(`live path: newest sample read at most ${fmtSpread(xs, 0)} ms behind the clock at ${rate} RPS`);
+  }
+  const lostLive = results.reduce((a, r) => a + (r.lostLive ?? 0), 0);
+  const lostK6 = results.reduce((a, r) => a + (r.lostK6 ?? 0), 0);
+  const streamed = results.filter((r) => r.lostLive !== null).reduce((a, r) => a + r.requests, 0);
+  console.log(
+    `lost requests: ${lostLive} of ${streamed} in loadgate's points` +
+      (MODES.includes('samples')
+        ? `; ${lostK6} of ${results.filter((r) => r.mode === 'samples').reduce((a, r) => a + r.requests, 0)} in k6's own samples`
+        : ''),
+  );
+  if (lostLive !== 0) {
+    console.error(`FAIL: loadgate's points miss ${lostLive} request(s)`);
+    exit ||= 1;
+  }
+  process.exitCode = exit;
 }
 
 await main();

@@ -47,7 +47,7 @@ export interface InfluxObserverOptions {
   url: string;
   /** Default `aggregate`. */
   mode?: InfluxMode;
-  /** How often the live path reads the raw results and writes the seconds that closed, ms. Default 500. */
+  /** How often the live path reads the raw results and writes the seconds that closed, ms. Default 1000. */
   liveTickMs?: number;
   /** Database when the URL names none; default `k6`. */
   database?: string;
@@ -415,7 +415,7 @@ export async function createInfluxObserver(opts: InfluxObserverOptions): Promise
       stats: () => NO_STATS,
     };
   }
-  const observer = new InfluxRunObserver(client, target, log, opts.sets ?? {}, opts.liveTickMs ?? 500);
+  const observer = new InfluxRunObserver(client, target, log, opts.sets ?? {}, opts.liveTickMs ?? 1000);
   const record = { url: target.baseUrl, db: target.database, ok: true, mode };
   if (mode === 'aggregate') return { observer, k6Output: '', k6Env: {}, record, stats: () => observer.stats() };
   const k6Env: Record<string, string> = {
