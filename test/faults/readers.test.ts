@@ -1,5 +1,5 @@
 /**
- * A corrupt plan.json or analysis.json given to each reader (`analyze`, `verdict`, `report`):
+ * A corrupt plan.json, generator.json or analysis.json given to each reader (`analyze`, `verdict`, `report`):
  * a reader of the file stops with exit 5 naming it and leaves every file as it was; a command
  * that does not read it (analyze writes analysis.json, report reads no plan) is not disturbed.
  * The run directory is a real one (real k6, the reference API). Corrupt and torn raw results:
@@ -63,6 +63,27 @@ describe.each(Object.entries(DAMAGE))('a plan.json %s', (_how, damage) => {
     const r = await cli(['report', dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(join(dir, 'report.html'));
+  });
+});
+
+describe.each(Object.entries(DAMAGE))('a generator.json %s', (_how, damage) => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await damaged('generator.json', damage(await readFile(join(good, 'generator.json'), 'utf8')));
+  });
+
+  it('verdict: exit 5 naming the file, nothing rewritten', async () => {
+    const before = await snapshot(dir);
+    const r = await cli(['verdict', dir]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(new RegExp(`^loadgate: ${join(dir, 'generator.json')} is not a valid generator file: `, 'm'));
+    expect(r.stderr).not.toMatch(STACK);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('analyze and report read no generator samples: both work', async () => {
+    expect((await cli(['analyze', dir])).code).toBe(0);
+    expect((await cli(['report', dir])).code).toBe(0);
   });
 });
 
