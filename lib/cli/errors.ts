@@ -1,6 +1,6 @@
 /**
- * Typed errors and the one table that maps them to exit codes.
- * Every command throws; only lib/cli/main.ts turns an error into an exit code.
+ * Typed errors and the table of exit codes. Every command throws or returns an outcome;
+ * lib/contract/exit.ts maps either to its code, and lib/cli/main.ts sets it.
  */
 
 export const ExitCode = {
@@ -15,7 +15,8 @@ export const ExitCode = {
   inconclusive: 3,
   /**
    * Infrastructure failure: k6 missing or crashed, target unreachable at the start, InfluxDB
-   * required but down, a port the reference API cannot listen on, a disk full at the start.
+   * required but down, a port the reference API cannot listen on, a disk full at the start; a
+   * mandatory step after k6 (the HTML report) that could not write its file.
    */
   infra: 4,
   /** Results unreadable: empty or corrupt beyond recovery. */
@@ -29,7 +30,8 @@ export const ExitCode = {
   breach: 99,
   /**
    * An internal error: something loadgate did not expect (a bug). One line says what failed;
-   * `--debug` (or LOADGATE_DEBUG=1) prints the stack trace. sysexits.h's EX_SOFTWARE.
+   * `--debug` (or LOADGATE_DEBUG=1) prints the stack trace. sysexits.h's EX_SOFTWARE. Also
+   * a mandatory step after k6 (the HTML report) that failed without a typed or system error.
    */
   internal: 70,
   /** Interrupted by SIGINT/SIGTERM; results collected so far are kept. */
@@ -81,15 +83,4 @@ export function isSystemError(err: unknown): err is Error & { code: string; sysc
   if (!(err instanceof Error)) return false;
   const e = err as Error & { code?: unknown; syscall?: unknown };
   return typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code) && typeof e.syscall === 'string';
-}
-
-/**
- * The exit code of an error, whoever caught it: a typed error carries its own; an
- * operating-system error nobody foresaw (a disk full, a file loadgate may not write) is
- * infrastructure; anything else is an internal error, never Node's own 1.
- */
-export function exitCodeOf(err: unknown): ExitCodeValue {
-  if (err instanceof LoadgateError) return err.exitCode;
-  if (isSystemError(err)) return ExitCode.infra;
-  return ExitCode.internal;
 }

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, DataError, ExitCode, exitCodeOf, InfraError } from './errors.ts';
+import { ConfigError, DataError, ExitCode, InfraError } from './errors.ts';
+import { exitCode } from '../contract/exit.ts';
 import { debugOf, exitCodeFor, main } from './main.ts';
 
 /** What exitCodeFor wrote to stderr. */
@@ -41,7 +42,7 @@ describe('exitCodeFor: every error a documented exit code and one line', () => {
       'loadgate: internal error: a string (a bug in loadgate: rerun with --debug for the stack trace, and report it)\n',
     ],
   ])('%s → %i', (err, code, text) => {
-    expect(exitCodeOf(err)).toBe(code);
+    expect(exitCode({ error: err })).toBe(code);
     expect(stderrOf(() => exitCodeFor(err))).toEqual({ code, text });
   });
 

@@ -1,9 +1,11 @@
 /**
- * The thin CLI: parse, dispatch, and map typed errors to exit codes in one place.
+ * The thin CLI: parse, dispatch, and turn each command's outcome or error into the exit code
+ * (lib/contract/exit.ts), set in one place (`exitWith`).
  * Each subcommand lives in lib/cli/commands/<name>.ts and exports `register(program)`.
  */
 import { Command, CommanderError } from 'commander';
-import { ExitCode, exitCodeOf, isSystemError, LoadgateError } from './errors.ts';
+import { exitCode } from '../contract/exit.ts';
+import { ExitCode, isSystemError, LoadgateError, UsageError } from './errors.ts';
 import { commands } from './commands/index.ts';
 import { outcomeOf } from './outcome.ts';
 import { versionText } from './version.ts';
@@ -32,13 +34,13 @@ export function debugOf(argv: readonly string[], env: NodeJS.ProcessEnv = proces
   return argv.includes('--debug') || (v !== undefined && v !== '' && v !== '0' && v !== 'false');
 }
 
-/** Runs the CLI and returns the process exit code; never calls process.exit itself. */
+/** Runs the CLI and returns the process exit code; never sets it itself (see `cli`). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  let code: number = ExitCode.ok;
+  let code: number = exitCode({});
   program.hook('postAction', (_this, action) => {
-    const result = outcomeOf(action);
-    if (result !== undefined) code = result;
+    const outcome = outcomeOf(action);
+    if (outcome !== undefined) code = exitCode(outcome);
   });
   try {
     await program.parseAsync(argv);
@@ -48,16 +50,26 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** For bin/loadgate.js: the fault handlers, the CLI, and its exit code set on the process. */
+export async function cli(argv: string[] = process.argv): Promise<void> {
+  installFaultHandlers(argv);
+  exitWith(await main(argv));
+}
+
+/** The one place the process's exit code is set; `now` ends the process at once (a fault). */
+function exitWith(code: number, now = false): void {
+  process.exitCode = code;
+  if (now) process.exit();
+}
+
 /**
- * For bin/loadgate.js only: an error that escapes every await (a rejected promise nobody
- * awaits, an error thrown in a callback) still ends with a documented exit code and one line,
- * not Node's exit 1 and a stack trace. k6, started under setpriv --pdeathsig, stops with it.
+ * For bin/loadgate.js only (through `cli`): an error that escapes every await (a rejected
+ * promise nobody awaits, an error thrown in a callback) still ends with a documented exit code
+ * and one line, not Node's exit 1 and a stack trace. k6, started under setpriv --pdeathsig,
+ * stops with it.
  */
 export function installFaultHandlers(argv: readonly string[] = process.argv): void {
-  const fault = (err: unknown) => {
-    process.exitCode = exitCodeFor(err, { debug: debugOf(argv) });
-    process.exit();
-  };
+  const fault = (err: unknown) => exitWith(exitCodeFor(err, { debug: debugOf(argv) }), true);
   process.on('uncaughtException', fault);
   process.on('unhandledRejection', fault);
 }
@@ -65,20 +77,18 @@ export function installFaultHandlers(argv: readonly string[] = process.argv): vo
 const firstLine = (text: string) => text.split('\n').find((l) => l.trim() !== '') ?? text;
 
 /**
- * The single mapping from thrown errors to exit codes, and the one place that prints them: one
- * line each (a config error lists its issues), the stack trace only with `--debug`. Typed errors
- * carry their code; an operating-system error nobody foresaw (a disk full, a file it may not
- * write) is infrastructure (4); anything else is an internal error (70), never Node's own 1.
+ * The error a command ended with: printed here, in the one place that prints errors (one line
+ * each, a config error lists its issues; the stack trace only with `--debug`), and mapped to its
+ * code by `exitCode` (lib/contract/exit.ts). Commander's own errors are usage (2), except
+ * --help and --version.
  */
 export function exitCodeFor(err: unknown, o: { debug?: boolean } = {}): number {
   if (err instanceof CommanderError) {
     // --help and --version are not errors; commander already printed what it had to.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-      return ExitCode.ok;
-    }
-    return ExitCode.usage;
+    const shown = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+    return exitCode(shown ? {} : { error: new UsageError(err.message) });
   }
-  const code = exitCodeOf(err);
+  const code = exitCode({ error: err });
   if (err instanceof LoadgateError) {
     process.stderr.write(`loadgate: ${err.message}\n`);
   } else if (isSystemError(err)) {

@@ -1,16 +1,17 @@
 /**
- * A command whose work succeeded but whose result is a non-zero outcome (a breach, an
- * inconclusive verdict) records it here; lib/cli/main.ts returns it as the exit code.
- * Errors are thrown instead (see errors.ts).
+ * A command whose work succeeded records what it ended with here (a verdict, a step that
+ * failed, an interruption), as a typed outcome; lib/cli/main.ts maps it to the exit code with
+ * `exitCode` (lib/contract/exit.ts). Errors are thrown instead (see errors.ts).
  */
 import type { Command } from 'commander';
+import type { Outcome } from '../contract/exit.ts';
 
-const outcomes = new WeakMap<Command, number>();
+const outcomes = new WeakMap<Command, Outcome>();
 
-export function setOutcome(cmd: Command, exitCode: number): void {
-  outcomes.set(cmd, exitCode);
+export function setOutcome(cmd: Command, outcome: Outcome): void {
+  outcomes.set(cmd, outcome);
 }
 
-export function outcomeOf(cmd: Command): number | undefined {
+export function outcomeOf(cmd: Command): Outcome | undefined {
   return outcomes.get(cmd);
 }

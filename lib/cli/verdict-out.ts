@@ -4,7 +4,7 @@
  * (colour on a TTY, its width), and writes it. Used at the end of `run`, `verdict` and each
  * demo phase.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhaseResult } from '../verdict/terminal.ts';
 
@@ -39,7 +39,8 @@ export async function printRunVerdict(runDir: string, stream: OutStream, log: (l
     renderTerminal(inputs.analysis, inputs.verdict, {
       color: useColor(stream),
       width: stream.isTTY ? stream.columns : undefined,
-      reportPath: existsSync(report) ? report : undefined,
+      // A report that could not be written (a directory in its place) is not pointed at.
+      reportPath: statSync(report, { throwIfNoEntry: false })?.isFile() ? report : undefined,
     }),
   );
   return { label: inputs.analysis.run.phase ?? inputs.analysis.run.profile ?? runDir, analysis: inputs.analysis, verdict: inputs.verdict };

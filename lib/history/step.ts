@@ -13,7 +13,6 @@ import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Analysis } from '../analysis/schema.ts';
 import type { Verdict } from '../verdict/schema.ts';
-import { ExitCode } from '../cli/errors.ts';
 import { VERDICT_FILES } from '../verdict/judge.ts';
 import { renderJunit } from '../verdict/junit.ts';
 import { renderMarkdown } from '../verdict/markdown.ts';
@@ -115,15 +114,4 @@ export async function historyStep(runDir: string, o: HistoryStepOptions): Promis
     o.log(`against history: not judged: ${out.gateError}`);
   }
   return out;
-}
-
-/**
- * The exit code once the history has spoken: a breach (99) or a failed step stays; a gate that
- * could not read the history is data (5); a regression is ExitCode.regressed; else the verdict's.
- */
-export function exitCodeWithHistory(verdictExitCode: number, step: Pick<HistoryStepResult, 'judgement' | 'gateError'>): number {
-  if (verdictExitCode !== ExitCode.ok && verdictExitCode !== ExitCode.inconclusive) return verdictExitCode;
-  if (step.gateError !== null) return ExitCode.data;
-  if (step.judgement?.status === 'regressed') return ExitCode.regressed;
-  return verdictExitCode;
 }

@@ -1,9 +1,11 @@
 /**
- * A whole `loadgate run`: choose targets, run k6, then analyse, judge and report — and pick
- * the exit code. Results already collected are kept whatever fails later: each step after
- * k6 runs on its own, and a failing step is reported, never allowed to hide the others.
+ * A whole `loadgate run`: choose targets, run k6, then analyse, judge and report — and return
+ * what it ended with as a typed outcome (lib/contract/exit.ts maps it to the exit code).
+ * Results already collected are kept whatever fails later: each step after k6 runs on its own,
+ * and a failing step is reported, never allowed to hide the others.
  */
-import { ExitCode, UsageError } from '../cli/errors.ts';
+import { UsageError } from '../cli/errors.ts';
+import type { Outcome, StepFailure } from '../contract/exit.ts';
 import { K6Error } from '../k6/runner.ts';
 import type { CommonRunFlags } from '../cli/flags.ts';
 import type { Config } from '../config/schema.ts';
@@ -30,8 +32,10 @@ export interface ExecuteOptions {
 
 export interface ExecuteResult {
   runDir: string;
-  exitCode: number;
-  outcome: RunOutcome;
+  /** How k6 went: the run record, its result, each segment's. */
+  run: RunOutcome;
+  /** What the run ended with, for the exit code. */
+  outcome: Outcome;
 }
 
 export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
@@ -85,24 +89,28 @@ export async function executeRun(o: ExecuteOptions): Promise<ExecuteResult> {
     log: o.log,
   });
 
-  const post = await postProcess(outcome.runDir, {
-    thresholds,
-    failOnInconclusive: o.flags.failOnInconclusive === true,
-    observers,
-    log: o.log,
-  });
+  const post = await postProcess(outcome.runDir, { thresholds, observers, log: o.log });
   for (const observer of observers) await Promise.resolve(observer.close?.()).catch(() => undefined);
 
-  return { runDir: outcome.runDir, outcome, exitCode: exitCodeFor(outcome, post.verdictExitCode, o.log) };
+  const interrupted = outcome.record.status === 'interrupted';
+  // k6 failing as a process counts before any step after it (their failure then follows from it).
+  const k6 = interrupted ? null : k6Failure(outcome, o.log);
+  const failures: StepFailure[] = [...(k6 ? [{ step: 'k6' as const, error: k6 }] : []), ...post.failures];
+  return {
+    runDir: outcome.runDir,
+    run: outcome,
+    outcome: {
+      interrupted,
+      failures,
+      verdict: post.verdict,
+      failOnInconclusive: o.flags.failOnInconclusive === true,
+      againstHistory: post.againstHistory,
+    },
+  };
 }
 
-/**
- * Interrupted beats everything (130); then k6 failing as a process or the target being
- * unreachable at the start (infra, 4); then the verdict (0, 99 or 3); a step that could not
- * produce a verdict gives its own code.
- */
-export function exitCodeFor(outcome: RunOutcome, verdictExitCode: number, log: (l: string) => void): number {
-  if (outcome.record.status === 'interrupted') return ExitCode.interrupted;
+/** k6 failed as a process (or one segment's k6 did): the error, once its story is logged; else null. */
+export function k6Failure(outcome: RunOutcome, log: (l: string) => void): K6Error | null {
   if (outcome.record.status === 'failed' && outcome.segments) {
     // A segmented run: name each failed process; the others' data was analysed and reported.
     const failed = outcome.segments.filter((x) => x.record.status === 'failed');
@@ -125,7 +133,7 @@ export function exitCodeFor(outcome: RunOutcome, verdictExitCode: number, log: (
           'the analysis and report cover every sample written, the failed segments\' up to their end (run.json "partial": true)',
       );
     }
-    return new K6Error('a k6 segment failed', outcome.k6.exitCode).exitCode;
+    return new K6Error('a k6 segment failed', outcome.k6.exitCode);
   }
   if (outcome.record.status === 'failed') {
     const err = new K6Error(
@@ -133,7 +141,7 @@ export function exitCodeFor(outcome: RunOutcome, verdictExitCode: number, log: (
       outcome.k6.exitCode,
     );
     log(err.message);
-    return err.exitCode;
+    return err;
   }
-  return verdictExitCode;
+  return null;
 }

@@ -13,7 +13,6 @@ import { allSets, findSet } from '../../thresholds/sets.ts';
 import { parseThresholdSets, type ThresholdSet } from '../../thresholds/schema.ts';
 import { computeVerdict, type VerdictOptions } from './compute.ts';
 import { readGeneratorFile } from '../run/generator.ts';
-import { exitCodeForVerdict } from './exit.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { Verdict } from './schema.ts';
@@ -33,7 +32,6 @@ export interface JudgeOptions {
    * Default `production`.
    */
   productionSet?: string | { name: string; set: ThresholdSet } | undefined;
-  failOnInconclusive?: boolean | undefined;
   /** User-defined sets already validated (e.g. from the caller's config). */
   userSets?: Record<string, ThresholdSet> | undefined;
   /** Config file to take `thresholdSets` from when the set is not found otherwise (else LOADGATE_CONFIG). */
@@ -45,7 +43,6 @@ export interface JudgeOptions {
 
 export interface JudgeResult {
   verdict: Verdict;
-  exitCode: number;
   markdown: string;
   files: { verdict: string; junit: string; summary: string };
 }
@@ -127,5 +124,5 @@ export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise
   await writeFile(files.verdict, `${JSON.stringify(verdict, null, 2)}\n`);
   await writeFile(files.junit, renderJunit(verdict));
   await writeFile(files.summary, markdown);
-  return { verdict, exitCode: exitCodeForVerdict(verdict, { failOnInconclusive: opts.failOnInconclusive ?? false }), markdown, files };
+  return { verdict, markdown, files };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli/errors.ts';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict } from './compute.ts';
-import { exitCodeForVerdict } from './exit.ts';
+import { exitCode } from '../contract/exit.ts';
 import { healthyRun, makeAnalysis, type EndpointSpec } from './fixtures.ts';
 import { formatMargin, rowMessage } from './format.ts';
 import { judgeRun } from './judge.ts';
@@ -80,7 +80,7 @@ describe('rowMessage', () => {
   });
 });
 
-describe('exitCodeForVerdict', () => {
+describe('exitCode of a verdict', () => {
   it.each([
     ['pass', false, ExitCode.ok],
     ['pass', true, ExitCode.ok],
@@ -89,7 +89,7 @@ describe('exitCodeForVerdict', () => {
     ['inconclusive', false, ExitCode.ok],
     ['inconclusive', true, ExitCode.inconclusive],
   ] as const)('%s, failOnInconclusive=%s → %i', (status, failOnInconclusive, code) => {
-    expect(exitCodeForVerdict({ status }, { failOnInconclusive })).toBe(code);
+    expect(exitCode({ verdict: { status }, failOnInconclusive })).toBe(code);
   });
 });
 
@@ -248,13 +248,13 @@ describe('renderMarkdown: two questions, escaped, under the comment limit', () =
 });
 
 describe('judgeRun', () => {
-  it('writes verdict.json, junit.xml and summary.md and returns the exit code', async () => {
+  it('writes verdict.json, junit.xml and summary.md and returns the verdict', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'loadgate-verdict-'));
     try {
       const a = healthyRun(120, { me: { p95: 900 } });
       await writeFile(join(dir, 'analysis.json'), JSON.stringify(a));
       const r = await judgeRun(dir, { set: 'production', now: new Date('2025-01-02T03:04:05Z') });
-      expect(r.exitCode).toBe(ExitCode.breach);
+      expect(exitCode({ verdict: r.verdict })).toBe(ExitCode.breach);
       const v = VerdictSchema.parse(JSON.parse(await readFile(r.files.verdict, 'utf8')));
       expect(v).toMatchObject({
         status: 'fail',
@@ -291,7 +291,7 @@ describe('judgeRun', () => {
       expect(own.verdict.production).toMatchObject({ status: 'fail', set: { definition: { defaults: { p95Ms: 250 } } } });
       // The exit code follows the gating set only.
       expect(own.verdict.status).toBe('pass');
-      expect(own.exitCode).toBe(ExitCode.ok);
+      expect(exitCode({ verdict: own.verdict })).toBe(ExitCode.ok);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

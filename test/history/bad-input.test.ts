@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirs } from '../analysis/helpers.ts';
 import { cli } from '../run/helpers.ts';
-import { ExitCode } from '../../lib/cli/errors.ts';
-import { exitCodeWithHistory, historyStep } from '../../lib/history/step.ts';
+import { ExitCode, InfraError } from '../../lib/cli/errors.ts';
+import { historyStep } from '../../lib/history/step.ts';
+import { exitCode } from '../../lib/contract/exit.ts';
 import { HistoryStore } from '../../lib/history/store.ts';
 import { writeNights, type NightRun } from './generate.ts';
 
@@ -96,21 +97,22 @@ describe('run directories that cannot be recorded', () => {
       /warning: history: the run was not recorded in .*history\.sqlite .*kept whole in .*loadgate history import/,
     );
     expect(existsSync(join(run.runDir, 'analysis.json'))).toBe(true);
-    expect(exitCodeWithHistory(ExitCode.ok, step)).toBe(ExitCode.ok);
+    expect(exitCode({ verdict: { status: 'pass' }, againstHistory: step })).toBe(ExitCode.ok);
     // Asked to judge against it, the gate cannot: that is said, and the exit code says data.
     const gated = await historyStep(run.runDir, { againstHistory: true, detectSource: false, log: (l) => lines.push(l) });
     expect(gated.gateError).not.toBeNull();
-    expect(exitCodeWithHistory(ExitCode.ok, gated)).toBe(ExitCode.data);
-    expect(exitCodeWithHistory(ExitCode.breach, gated)).toBe(ExitCode.breach);
+    expect(exitCode({ verdict: { status: 'pass' }, againstHistory: gated })).toBe(ExitCode.data);
+    expect(exitCode({ verdict: { status: 'fail' }, againstHistory: gated })).toBe(ExitCode.breach);
   });
 
   it('exit codes: a breach wins over a regression, a regression over inconclusive and pass', () => {
     const regressed = { judgement: { status: 'regressed' } as never, gateError: null };
     const ok = { judgement: { status: 'ok' } as never, gateError: null };
-    expect(exitCodeWithHistory(ExitCode.breach, regressed)).toBe(ExitCode.breach);
-    expect(exitCodeWithHistory(ExitCode.inconclusive, regressed)).toBe(ExitCode.regressed);
-    expect(exitCodeWithHistory(ExitCode.ok, regressed)).toBe(ExitCode.regressed);
-    expect(exitCodeWithHistory(ExitCode.ok, ok)).toBe(ExitCode.ok);
-    expect(exitCodeWithHistory(ExitCode.infra, regressed)).toBe(ExitCode.infra);
+    const k6Failed = [{ step: 'k6' as const, error: new InfraError('k6 failed') }];
+    expect(exitCode({ verdict: { status: 'fail' }, againstHistory: regressed })).toBe(ExitCode.breach);
+    expect(exitCode({ verdict: { status: 'inconclusive' }, failOnInconclusive: true, againstHistory: regressed })).toBe(ExitCode.regressed);
+    expect(exitCode({ verdict: { status: 'pass' }, againstHistory: regressed })).toBe(ExitCode.regressed);
+    expect(exitCode({ verdict: { status: 'pass' }, againstHistory: ok })).toBe(ExitCode.ok);
+    expect(exitCode({ failures: k6Failed, verdict: { status: 'pass' }, againstHistory: regressed })).toBe(ExitCode.infra);
   });
 });

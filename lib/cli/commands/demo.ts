@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { profileNames, type ProfileName } from '../../../target/profiles.ts';
 import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
-import { ExitCode, exitCodeOf, UsageError } from '../errors.ts';
+import { DataError, UsageError } from '../errors.ts';
+import type { StepFailure } from '../../contract/exit.ts';
 import { setOutcome } from '../outcome.ts';
 import type { PhaseResult } from '../../verdict/terminal.ts';
 
@@ -59,7 +60,9 @@ export function register(program: Command): void {
     }
     const runDirs: string[] = [];
     const labels: string[] = [];
-    let worst: number = ExitCode.ok;
+    // The demo's point is the story, not a gate: a breach is no failure, a phase it could not tell is.
+    const failures: StepFailure[] = [];
+    let interrupted = false;
     // Seconds each finished phase took beyond its planned load (start-up, analysis, report), for the remaining time.
     const overheads: number[] = [];
     for (const [k, phase] of phases.entries()) {
@@ -91,16 +94,18 @@ export function register(program: Command): void {
           labels.push(phase);
         } else {
           log(`phase ${phase}: no analysis in ${result.runDir}; left out of the comparison`);
-          worst = Math.max(worst, ExitCode.data);
+          failures.push({ step: 'phase', error: new DataError(`phase ${phase}: no analysis in ${result.runDir}`) });
         }
-        if (result.exitCode === ExitCode.interrupted) {
-          worst = ExitCode.interrupted;
+        // A phase's report is part of the story: its failure (already logged) fails the demo.
+        failures.push(...(result.outcome.failures ?? []).filter((f) => f.step === 'report'));
+        if (result.outcome.interrupted) {
+          interrupted = true;
           break;
         }
       } catch (err) {
         results.push({ label: phase, analysis: null, verdict: null });
         log(`phase ${phase} failed: ${err instanceof Error ? err.message : String(err)}`);
-        worst = Math.max(worst, exitCodeOf(err));
+        failures.push({ step: 'phase', error: err });
       }
     }
     setProgressContext(null);
@@ -121,11 +126,11 @@ export function register(program: Command): void {
       process.stdout.write(`${file}\n`);
     } else if (runDirs.length === 1) {
       process.stdout.write(`${join(runDirs[0] as string, 'report.html')}\n`);
-    } else if (worst === ExitCode.ok) {
-      worst = ExitCode.data;
+    } else if (failures.length === 0) {
+      failures.push({ step: 'phase', error: new DataError('no phase produced an analysis') });
     }
     // The demo's point is the story, not a gate: it fails only when it could not tell it.
-    setOutcome(command, worst);
+    setOutcome(command, { interrupted, failures });
   });
 }
 

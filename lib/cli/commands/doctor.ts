@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
-import { ExitCode } from '../errors.ts';
+import { InfraError } from '../errors.ts';
 import { setOutcome } from '../outcome.ts';
 
 const run = promisify(execFile);
@@ -87,6 +87,9 @@ export function register(program: Command): void {
     .action(async (_opts: unknown, command: Command) => {
       const checks = await runChecks();
       process.stdout.write(formatChecks(checks) + '\n');
-      setOutcome(command, checks.some((c) => c.required && !c.ok) ? ExitCode.infra : ExitCode.ok);
+      const missing = checks.filter((c) => c.required && !c.ok).map((c) => c.name);
+      setOutcome(command, {
+        failures: missing.length ? [{ step: 'tools', error: new InfraError(`required tools missing: ${missing.join(', ')}`) }] : [],
+      });
     });
 }

@@ -43,6 +43,6 @@ export function register(program: Command): void {
     process.stderr.write('\n');
     await printRunVerdict(result.runDir, process.stderr, (line) => process.stderr.write(`loadgate: ${line}\n`));
     process.stdout.write(`${result.runDir}\n`);
-    setOutcome(command, result.exitCode);
+    setOutcome(command, result.outcome);
   });
 }

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from '../errors.ts';
 import { outcomeOf } from '../outcome.ts';
+import { exitCode } from '../../contract/exit.ts';
 import { healthyRun } from '../../verdict/fixtures.ts';
 import { writeRunReport } from '../../report/files.ts';
 import { register } from './verdict.ts';
@@ -15,7 +16,8 @@ async function cli(args: string[]): Promise<{ code: number | undefined; stdout: 
   register(program);
   let code: number | undefined;
   program.hook('postAction', (_p, action) => {
-    code = outcomeOf(action);
+    const outcome = outcomeOf(action);
+    code = outcome === undefined ? undefined : exitCode(outcome);
   });
   let stdout = '';
   let stderr = '';

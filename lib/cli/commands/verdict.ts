@@ -42,12 +42,11 @@ export function register(program: Command): void {
       const result = await judgeRun(runDir, {
         set: flags.set ?? (process.env['LOADGATE_THRESHOLD_SET'] || undefined),
         productionSet: flags.productionSet,
-        failOnInconclusive: flags.failOnInconclusive ?? false,
         configPath: flags.config,
         gate: flags.gate,
       });
       // History (issue 13): record the (re-)judged run, and judge it against the history when asked.
-      const { historyStep, exitCodeWithHistory } = await import('../../history/step.ts');
+      const { historyStep } = await import('../../history/step.ts');
       const history = await historyStep(runDir, {
         verdict: result.verdict,
         againstHistory: flags.againstHistory === true,
@@ -68,6 +67,10 @@ export function register(program: Command): void {
         process.stdout.write(markdown);
         await printRunVerdict(runDir, process.stderr, log);
       }
-      setOutcome(command, exitCodeWithHistory(result.exitCode, history));
+      setOutcome(command, {
+        verdict: result.verdict,
+        failOnInconclusive: flags.failOnInconclusive === true,
+        againstHistory: history,
+      });
     });
 }
