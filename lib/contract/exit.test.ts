@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DataError, ExitCode, InfraError, UsageError } from '../cli/errors.ts';
+import { DataError, ExitCode, InfraError, UsageError } from './errors.ts';
 import { exitCode, type Outcome } from './exit.ts';
 
 const eisdir = () =>

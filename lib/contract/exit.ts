@@ -1,10 +1,10 @@
 /**
  * The one function that maps what happened to the process exit code (the table is ExitCode in
- * lib/cli/errors.ts, documented in the README and docs/ci.md). Steps return a typed outcome or
+ * lib/contract/errors.ts, documented in the README and docs/ci.md). Steps return a typed outcome or
  * throw typed errors; every command hands its outcome, or the error it ended with, to
  * `exitCode`, and lib/cli/main.ts sets the process's exit code from it in one place.
  */
-import { ExitCode, type ExitCodeValue, isSystemError, LoadgateError } from '../cli/errors.ts';
+import { ExitCode, type ExitCodeValue, isSystemError, LoadgateError } from './errors.ts';
 
 /**
  * Steps whose failure fails the command: without them there is no result to gate on or to
