@@ -5,6 +5,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram, JsHistogram } from 'hdr-histogram-js';
 import type { Dist } from './schema.ts';
+import { PERCENTILES, perPercentile } from '../contract/percentiles.ts';
 
 /** Significant decimal digits the HDR histograms keep: values are exact to 1 part in 10^3. */
 export const HDR_SIGNIFICANT_DIGITS = 3;
@@ -19,13 +20,8 @@ export const HDR_UNIT_PER_MS = 1000;
 /** Rounding a value to whole microseconds moves it by at most this (ms). */
 export const HDR_ABSOLUTE_ERROR_MS = 0.5 / HDR_UNIT_PER_MS;
 
-export const PERCENTILES = [
-  ['p50', 0.5],
-  ['p90', 0.9],
-  ['p95', 0.95],
-  ['p99', 0.99],
-] as const;
-export type PercentileKey = (typeof PERCENTILES)[number][0];
+// The one list of percentiles is the contract's; re-exported for the analysis and its tests.
+export { PERCENTILES, type PercentileKey } from '../contract/percentiles.ts';
 
 /**
  * k6's percentile (lib/metrics TrendSink.P): sort, then linear interpolation at index p·(n−1).
@@ -50,7 +46,7 @@ export function topRank(p: number, n: number): number {
   return n <= 1 ? 0 : Math.ceil(p * (n - 1));
 }
 
-export const EMPTY_DIST: Dist = Object.freeze({ count: 0, min: null, mean: null, p50: null, p90: null, p95: null, p99: null, max: null });
+export const EMPTY_DIST: Dist = Object.freeze({ count: 0, min: null, mean: null, ...perPercentile(() => null), max: null });
 
 /** The exact distribution of `values` (sorted in place). `sum` is passed in: the exact, order-independent sum (values.ts NsSum). */
 export function exactDist(values: Float64Array, sum: number): Dist {
@@ -61,10 +57,7 @@ export function exactDist(values: Float64Array, sum: number): Dist {
     count: n,
     min: values[0] as number,
     mean: sum / n,
-    p50: k6Percentile(values, n, 0.5),
-    p90: k6Percentile(values, n, 0.9),
-    p95: k6Percentile(values, n, 0.95),
-    p99: k6Percentile(values, n, 0.99),
+    ...perPercentile((q) => k6Percentile(values, n, q)),
     max: values[n - 1] as number,
   };
 }
@@ -116,10 +109,7 @@ export function hdrDist(h: Histogram, exact: { count: number; min: number; max: 
     count: n,
     min: exact.min,
     mean: exact.sum / n,
-    p50: pct(0.5),
-    p90: pct(0.9),
-    p95: pct(0.95),
-    p99: pct(0.99),
+    ...perPercentile(pct),
     max: exact.max,
   };
 }

@@ -7,6 +7,7 @@
  * (`run.startedAt`). Latencies are milliseconds. Rates are per second.
  */
 import { z } from 'zod';
+import { PERCENTILE_KEYS, perPercentile } from '../contract/percentiles.ts';
 
 export const ANALYSIS_VERSION = 1 as const;
 
@@ -16,10 +17,7 @@ export const DistSchema = z
     count: z.number().int().nonnegative(),
     min: z.number().nullable(),
     mean: z.number().nullable(),
-    p50: z.number().nullable(),
-    p90: z.number().nullable(),
-    p95: z.number().nullable(),
-    p99: z.number().nullable(),
+    ...perPercentile(() => z.number().nullable()),
     max: z.number().nullable(),
   })
   .strict();
@@ -69,7 +67,7 @@ export const StatsSchema = z
      * value: it reads one of their ranks (they belong on top), or it is at or above the smallest
      * recorded client-timeout duration. The figure shown is then a lower bound.
      */
-    censored: z.object({ p50: z.boolean(), p90: z.boolean(), p95: z.boolean(), p99: z.boolean() }).strict(),
+    censored: z.object(perPercentile(() => z.boolean())).strict(),
     /**
      * The http_req_duration distribution as a mergeable HDR histogram (hdr-histogram-js,
      * base64 of the compressed encoding, values in microseconds). Present in both modes,
@@ -154,7 +152,7 @@ export const TimeoutFindingSchema = z
     /** Timeout rate per stage, keyed by stage name. */
     byStage: z.record(z.string(), z.number()),
     /** Percentiles of the endpoint's total that are censored by the timeout. */
-    censored: z.array(z.enum(['p50', 'p90', 'p95', 'p99'])),
+    censored: z.array(z.enum(PERCENTILE_KEYS)),
   })
   .strict();
 export type TimeoutFinding = z.infer<typeof TimeoutFindingSchema>;

@@ -5,6 +5,7 @@
  */
 import type { Analysis, Stage, Stats } from '../analysis/schema.ts';
 import { decodeCdf } from './histogram.ts';
+import { PERCENTILES, quantileOf } from '../contract/percentiles.ts';
 import { endpointRps, loadFigures, type LoadFigures } from '../analysis/figures.ts';
 import { READINESS_CATEGORIES, READINESS_CHECK_IDS } from '../shared/readiness.ts';
 import type { ReadinessScore } from '../verdict/schema.ts';
@@ -185,12 +186,9 @@ export interface ChangeCell {
 type Kind = 'latency' | 'proportion-error' | 'proportion-timeout' | 'rate';
 
 function kindOf(metric: Metric): { kind: Kind; p?: number } | null {
+  const q = quantileOf(metric);
+  if (q !== undefined) return { kind: 'latency', p: q };
   switch (metric) {
-    case 'p50':
-    case 'p90':
-    case 'p95':
-    case 'p99':
-      return { kind: 'latency', p: Number(metric.slice(1)) / 100 };
     case 'error_rate':
       return { kind: 'proportion-error' };
     case 'timeout_rate':
@@ -203,7 +201,7 @@ function kindOf(metric: Metric): { kind: Kind; p?: number } | null {
 }
 
 function latencyOf(s: Stats, p: number): { v: number | null; censored: boolean } {
-  const key = (['p50', 'p90', 'p95', 'p99'] as const).find((k) => Number(k.slice(1)) / 100 === p) ?? 'p95';
+  const key = PERCENTILES.find(([, q]) => q === p)?.[0] ?? 'p95';
   return { v: s.durationMs[key], censored: s.censored[key] };
 }
 

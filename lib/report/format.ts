@@ -1,4 +1,5 @@
 /** Number and time formatting shared by the report models; every figure a report shows goes through here. */
+import type { PercentileKey } from '../contract/percentiles.ts';
 
 export const DASH = '—';
 
@@ -89,7 +90,7 @@ export function jsonForScript(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-export type Metric = 'p50' | 'p90' | 'p95' | 'p99' | 'max' | 'error_rate' | 'timeout_rate' | 'rps' | 'other';
+export type Metric = PercentileKey | 'max' | 'error_rate' | 'timeout_rate' | 'rps' | 'other';
 
 export const PALETTE = [
   '#1f77b4',

@@ -5,6 +5,7 @@
 import type { Analysis, Endpoint, Stats } from '../analysis/schema.ts';
 import { endpointRps, loadFigures, type LoadFigures } from '../analysis/figures.ts';
 import { decodeCdf, logBuckets, quantile } from './histogram.ts';
+import { PERCENTILES } from '../contract/percentiles.ts';
 import { comparatorText, isRunWide, isWholeRun, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
 import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone, type LoadState } from '../verdict/headline.ts';
 import { scoreReadiness } from '../verdict/readiness.ts';
@@ -286,10 +287,7 @@ function endpointRow(e: Endpoint, targets: Map<Metric, VerdictRow> | undefined, 
     cells: [
       { text: fmtInt(s.requests), v: s.requests },
       { text: fmtRps(endpointRps(e, figures)), v: endpointRps(e, figures) ?? -1 },
-      msCell(d.p50, s.censored.p50, targets?.get('p50')),
-      msCell(d.p90, s.censored.p90, targets?.get('p90')),
-      msCell(d.p95, s.censored.p95, targets?.get('p95')),
-      msCell(d.p99, s.censored.p99, targets?.get('p99')),
+      ...PERCENTILES.map(([k]) => msCell(d[k], s.censored[k], targets?.get(k))),
       msCell(d.max, false, targets?.get('max')),
       {
         text: fmtPct(s.errorRate),
