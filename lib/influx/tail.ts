@@ -8,10 +8,10 @@
  * the end. Its compressor (klauspost/compress, default level 5) emits a deflate block per
  * 64 KiB of JSON, and the 4 KiB bufio writer passes the compressed bytes on when it fills; the
  * inflater here decodes every byte that reached the file. So the newest line read lags the
- * newest line k6 wrote by at most ~64 KiB of JSON plus 4 KiB of compressed output — about 30 of
- * the harness's requests — plus the poll interval: measured 0.5 s (max 0.9 s) at 100 RPS and
- * 3–6 s at 10 RPS; at 3,000 RPS it is the poll interval. The whole file is read once k6 has
- * closed it (`finish`).
+ * newest line k6 wrote by at most 64 KiB of JSON plus 4 KiB of compressed output (~120 KiB of
+ * JSON at these lines' ~30:1) — about 50 of the harness's requests — plus the poll interval:
+ * measured 0.5 s (max 0.9 s) at 100 RPS and 3–6 s at 10 RPS; at 3,000 RPS about the poll
+ * interval. The whole file is read once k6 has closed it (`finish`).
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
