@@ -98,11 +98,14 @@ export async function rawRequests(dir: string): Promise<{ setup: number; readine
 }
 
 /** Every request sample k6 wrote is in the analysis: the load's per endpoint, the readiness checks' on their own. */
-export async function everySampleAnalysed(dir: string): Promise<{ raw: number; analysed: number }> {
+export async function everySampleAnalysed(dir: string): Promise<{ raw: number; analysed: number; detail: string }> {
   const raw = await rawRequests(dir);
   const a = await readAnalysis(dir);
   const readiness = (a as { readiness?: { requests?: number } | null }).readiness?.requests ?? 0;
-  return { raw: raw.load + raw.readiness, analysed: a.endpoints.reduce((n, e) => n + e.total.requests, 0) + readiness };
+  const load = a.endpoints.reduce((n, e) => n + e.total.requests, 0);
+  // What to look at when the counts differ: both sides, and what the analysis says it left out.
+  const detail = JSON.stringify({ raw, analysed: { load, readiness }, input: (a as { input?: unknown }).input });
+  return { raw: raw.load + raw.readiness, analysed: load + readiness, detail };
 }
 
 /** Can this process make mount and network namespaces (root, or CAP_SYS_ADMIN)? */
