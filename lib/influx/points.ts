@@ -22,7 +22,7 @@
  * k6's per-sample output:
  *   loadgate_live         testid, phase, scenario, name, stage | requests, ok, <each outcome>, errors,
  *                         (scenario: k6's, readiness left out) | timeouts, min, mean, max, sum,
- *                                                              | p50, p90, p95, p99, hist
+ *                                                              | each of PERCENTILES (p50 … p99), hist
  *                         one per endpoint × stage × k6 scenario × second, at the second's start
  *   loadgate_live_totals  testid, phase, scenario, name        | the same fields, over the run so far
  *                         one per endpoint every few seconds and at the end: the run's table
@@ -38,6 +38,7 @@
  */
 import type { IPoint } from 'influx';
 import { OUTCOME_KEYS } from '../analysis/accumulator.ts';
+import { PERCENTILE_KEYS } from '../contract/percentiles.ts';
 import type { Analysis, Endpoint } from '../analysis/schema.ts';
 import type { Plan, PlanStage } from '../plan/schema.ts';
 import type { LiveFigures, LiveBatch } from './live.ts';
@@ -239,7 +240,8 @@ function liveFields(f: LiveFigures): Record<string, number | string> {
   out['errors'] = f.requests - f.outcomes.ok;
   out['timeouts'] = f.outcomes.timeout + f.outcomes.dialTimeout;
   const d = f.dist;
-  Object.assign(out, { min: d.min, mean: d.mean, max: d.max, p50: d.p50, p90: d.p90, p95: d.p95, p99: d.p99 });
+  Object.assign(out, { min: d.min, mean: d.mean, max: d.max });
+  for (const k of PERCENTILE_KEYS) out[k] = d[k];
   out['sum'] = d.mean === null ? null : d.mean * f.requests;
   out['hist'] = f.histogram;
   return fields(out) as Record<string, number | string>;
