@@ -72,7 +72,7 @@ export async function entries(dir: string): Promise<string[]> {
 
 export const readAnalysis = async (dir: string) => JSON.parse(await readFile(join(dir, 'analysis.json'), 'utf8')) as Analysis;
 
-/** http_reqs samples in a run's raw results (what k6 wrote before it stopped, a torn gzip tail tolerated). */
+/** Requests in a run's raw results, one http_req_duration sample each (what k6 wrote before it stopped, a torn gzip tail tolerated). */
 export async function rawRequests(dir: string): Promise<{ setup: number; readiness: number; load: number }> {
   const buf = await readFile(join(dir, 'raw.ndjson.gz'));
   let text: string;
@@ -83,7 +83,10 @@ export async function rawRequests(dir: string): Promise<{ setup: number; readine
   }
   const counts = { setup: 0, readiness: 0, load: 0 };
   for (const line of text.split('\n')) {
-    if (!line.startsWith('{"metric":"http_reqs","type":"Point"')) continue;
+    // One http_req_duration sample a request, as the analysis counts them: k6 writes a request's
+    // samples one after another, and a stream k6 could not finish (killed, or its pipes gone)
+    // can end after a request's http_reqs line and before its duration.
+    if (!line.startsWith('{"metric":"http_req_duration","type":"Point"')) continue;
     let tags: Record<string, string> = {};
     try {
       tags = (JSON.parse(line) as { data: { tags?: Record<string, string> } }).data.tags ?? {};
