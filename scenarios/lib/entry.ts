@@ -5,7 +5,7 @@
  */
 import type { Plan } from '../../lib/plan/schema.ts';
 import { FlowRunner, type SetupData } from './flows.ts';
-import { declareReadinessMetric, Readiness } from './readiness.ts';
+import { createReadiness, declareReadinessMetric, type ReadinessChecks } from './readiness.ts';
 import { Api, loadPlan, tagStage } from './runtime.ts';
 
 export function entry(scenario: string): {
@@ -25,7 +25,7 @@ export function entry(scenario: string): {
   // it again on a VU's first readiness iteration, so the VUs that only run the load never pay for them.
   const readinessSource: string | Plan | null = plan.readiness ? (text ?? plan) : null;
   if (plan.readiness) declareReadinessMetric();
-  let checks: Readiness | null = null;
+  let checks: ReadinessChecks | null = null;
   return {
     options,
     setup: () => runner.setup(),
@@ -41,7 +41,7 @@ export function entry(scenario: string): {
   };
 }
 
-function readinessOf(source: string | Plan): Readiness {
+function readinessOf(source: string | Plan): ReadinessChecks {
   const plan = typeof source === 'string' ? (JSON.parse(source) as Plan) : source;
-  return new Readiness(plan, plan.readiness as NonNullable<Plan['readiness']>);
+  return createReadiness(plan, plan.readiness as NonNullable<Plan['readiness']>);
 }

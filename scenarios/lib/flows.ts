@@ -13,7 +13,22 @@ const vuSessions: Record<string, Session | undefined> = {};
 
 /** What k6's setup() hands every VU: the session pool, by login strategy. */
 export interface SetupData {
-  sessions: Record<string, Session[]>;
+  /**
+   * Each session as one string, the token, a newline and the refresh token (empty when none):
+   * k6 hands every VU all of setup()'s data as objects of its own, and one string a session is
+   * a third of the objects two fields would make.
+   */
+  sessions: Record<string, string[]>;
+}
+
+function packSession(s: Session): string {
+  return `${s.token}\n${s.refresh ?? ''}`;
+}
+
+function unpackSession(packed: string): Session {
+  const cut = packed.indexOf('\n');
+  const refresh = cut < 0 ? '' : packed.slice(cut + 1);
+  return { token: cut < 0 ? packed : packed.slice(0, cut), refresh: refresh === '' ? null : refresh };
 }
 
 /** Whether this VU took its sessions from the pool yet (each VU runs its own copy of this module). */
@@ -87,14 +102,14 @@ export class FlowRunner {
    * flows share those sessions instead of each logging in inside the load.
    */
   setup(): SetupData {
-    const sessions: Record<string, Session[]> = {};
+    const sessions: Record<string, string[]> = {};
     const pool = this.api.plan.sessionPool ?? {};
     for (const strategy in pool) {
       const size = pool[strategy] as number;
-      const list: Session[] = [];
+      const list: string[] = [];
       for (let i = 1; i <= size; i++) {
         const s = this.api.login(strategy, userVarsFor(this.api.plan, this.api.password, i));
-        if (s) list.push(s);
+        if (s) list.push(packSession(s));
       }
       sessions[strategy] = list;
     }
@@ -107,9 +122,9 @@ export class FlowRunner {
       seeded = true;
       const sessions = data?.sessions ?? {};
       for (const strategy in sessions) {
-        const pool = sessions[strategy] as Session[];
+        const pool = sessions[strategy] as string[];
         // An empty pool (every login failed) leaves the VU to log in on its own.
-        if (pool.length) vuSessions[strategy] = pool[(exec.vu.idInTest - 1) % pool.length];
+        if (pool.length) vuSessions[strategy] = unpackSession(pool[(exec.vu.idInTest - 1) % pool.length] as string);
       }
     }
     const f = this.flows.get(name);
