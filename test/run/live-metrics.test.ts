@@ -68,11 +68,22 @@ describe('live metrics from k6 REST API', () => {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`k6 did not finish its test:\n${out.slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 250));
       }
-      live = await readLiveMetrics(address);
-      const metrics = (await k6Api(address, 'GET', '/v1/metrics')) as {
-        data: Array<{ id: string; attributes: { sample: Record<string, number> } }>;
+      // k6's metrics engine takes in the last samples after the status says ended: read until two
+      // reads a second apart agree (a busy machine lagged 4 readiness samples behind in CI).
+      const counts = async () => {
+        const metrics = (await k6Api(address, 'GET', '/v1/metrics')) as {
+          data: Array<{ id: string; attributes: { sample: Record<string, number> } }>;
+        };
+        return Object.fromEntries(metrics.data.map((m) => [m.id, m.attributes.sample['count'] ?? Number.NaN]));
       };
-      k6Counts = Object.fromEntries(metrics.data.map((m) => [m.id, m.attributes.sample['count'] ?? Number.NaN]));
+      let previous = JSON.stringify(await counts());
+      for (let i = 0; i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        k6Counts = await counts();
+        if (JSON.stringify(k6Counts) === previous) break;
+        previous = JSON.stringify(k6Counts);
+      }
+      live = await readLiveMetrics(address);
     } finally {
       child.kill('SIGTERM');
       await closed;
