@@ -82,6 +82,38 @@ const O_OTHER = 5;
 const O_5XX = 6;
 const O_4XX = 7;
 
+/**
+ * A request's outcome (an index into OUTCOME_KEYS) from its `status` and `error_code` tags and
+ * its endpoint's expected statuses. The analysis and the live InfluxDB points (lib/influx/live.ts)
+ * both classify with it.
+ */
+export function classifyOutcome(
+  status: string | undefined,
+  errorCode: string | undefined,
+  expect: ReadonlySet<number> | undefined,
+): number {
+  const code = status === undefined ? 0 : Number(status);
+  if (code >= 100) {
+    if (expect?.has(code)) return O_OK;
+    if (code >= 500) return O_5XX;
+    if (code >= 400) return O_4XX;
+    return O_OK;
+  }
+  switch (errorCode) {
+    case '1050':
+      return O_TIMEOUT;
+    case '1211':
+      return O_DIAL_TIMEOUT;
+    case '1212':
+      return O_REFUSED;
+    case '1220': // connection reset by peer
+    case '1201': // broken pipe: the peer closed the connection
+      return O_RESET;
+    default:
+      return O_OTHER;
+  }
+}
+
 /** The `scenario` key used for samples without a `scenario` tag. */
 export const NO_SCENARIO = '(none)';
 
@@ -595,27 +627,7 @@ export class Accumulator {
   }
 
   private classify(tags: Tags, endpoint: string): number {
-    const status = tags.status === undefined ? 0 : Number(tags.status);
-    if (status >= 100) {
-      const rules = this.rules.get(endpoint);
-      if (rules?.expectStatus.has(status)) return O_OK;
-      if (status >= 500) return O_5XX;
-      if (status >= 400) return O_4XX;
-      return O_OK;
-    }
-    switch (tags.error_code) {
-      case '1050':
-        return O_TIMEOUT;
-      case '1211':
-        return O_DIAL_TIMEOUT;
-      case '1212':
-        return O_REFUSED;
-      case '1220': // connection reset by peer
-      case '1201': // broken pipe: the peer closed the connection
-        return O_RESET;
-      default:
-        return O_OTHER;
-    }
+    return classifyOutcome(tags.status, tags.error_code, this.rules.get(endpoint)?.expectStatus);
   }
 
   private leafFor(tags: Tags): Leaf {

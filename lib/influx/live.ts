@@ -21,7 +21,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import { NO_SCENARIO, OUTCOME_KEYS, parseNumber, SETUP_GROUP, type OutcomeKey } from '../analysis/accumulator.ts';
+import { classifyOutcome, NO_SCENARIO, OUTCOME_KEYS, parseNumber, SETUP_GROUP, type OutcomeKey } from '../analysis/accumulator.ts';
 import { decodeHistogram, encodeHistogram, HDR_SIGNIFICANT_DIGITS, hdrDist, toHdrUnits } from '../analysis/percentiles.ts';
 import type { Dist } from '../analysis/schema.ts';
 import { IsoTime } from '../analysis/time.ts';
@@ -36,47 +36,6 @@ export const TOTALS_EVERY_MS = 5000;
 
 /** The tag value for a sample without a `name` or `stage` tag (InfluxDB drops empty tag values). */
 export const NO_TAG = '(none)';
-
-const O_OK = OUTCOME_KEYS.indexOf('ok');
-const O_TIMEOUT = OUTCOME_KEYS.indexOf('timeout');
-const O_DIAL_TIMEOUT = OUTCOME_KEYS.indexOf('dialTimeout');
-const O_REFUSED = OUTCOME_KEYS.indexOf('connRefused');
-const O_RESET = OUTCOME_KEYS.indexOf('connReset');
-const O_OTHER = OUTCOME_KEYS.indexOf('otherNetwork');
-const O_5XX = OUTCOME_KEYS.indexOf('http5xx');
-const O_4XX = OUTCOME_KEYS.indexOf('http4xx');
-
-/**
- * A request's outcome (an index into OUTCOME_KEYS) from its `status` and `error_code` tags and
- * the endpoint's expected statuses: the analysis's classification (Accumulator.classify; a
- * unit test holds the two together on every case).
- */
-export function classifyOutcome(
-  status: string | undefined,
-  errorCode: string | undefined,
-  expect: ReadonlySet<number> | undefined,
-): number {
-  const code = status === undefined ? 0 : Number(status);
-  if (code >= 100) {
-    if (expect?.has(code)) return O_OK;
-    if (code >= 500) return O_5XX;
-    if (code >= 400) return O_4XX;
-    return O_OK;
-  }
-  switch (errorCode) {
-    case '1050':
-      return O_TIMEOUT;
-    case '1211':
-      return O_DIAL_TIMEOUT;
-    case '1212':
-      return O_REFUSED;
-    case '1220':
-    case '1201':
-      return O_RESET;
-    default:
-      return O_OTHER;
-  }
-}
 
 /** The latency histogram of a cell: the analysis's (microseconds, 3 significant digits), starting small. */
 function newCellHistogram(): Histogram {
