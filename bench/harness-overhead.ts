@@ -19,7 +19,7 @@
  * Goals: throughput ratio ≥ 0.95 and memory ratio ≤ 1.1 (medians); the bench exits 1 when one
  * is missed, and 2 when the two sides did not do the same work.
  */
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,7 @@ import { locateK6 } from '../lib/k6/locate.ts';
 import { buildPlan } from '../lib/shared/plan.ts';
 import { findSet } from '../thresholds/sets.ts';
 import { REFERENCE_PASSWORD } from '../target/users.ts';
+import { startTargetProcess } from './target-process.ts';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
@@ -38,23 +39,6 @@ const VUS = Number(process.env['VUS'] ?? 10);
 const DURATION = process.env['DURATION'] ?? '20s';
 /** The harness's side: the run bundle, or another build of it (BUNDLE=path, e.g. an older commit's, for a before/after). */
 const BUNDLE = process.env['BUNDLE'] ?? runBundlePath('flow');
-
-async function startTargetProcess(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/loadgate.js'), 'target', '--profile', 'phase3', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(buf);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`target exited with ${code}`)));
-    setTimeout(() => reject(new Error('target did not start within 20 s')), 20_000);
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 interface Sample {
   itersPerS: number;

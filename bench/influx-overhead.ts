@@ -35,12 +35,11 @@
  * Everything shares the machine (k6, the reference API, influxd, the live path): run it when
  * nothing else runs (`uptime`); the load average is printed at the start and the end.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from '../lib/root.ts';
 import { createInfluxObserver, type InfluxMode, type InfluxSetup } from '../lib/influx/observer.ts';
 import { MEASUREMENTS } from '../lib/influx/points.ts';
 import { startInfluxd } from '../lib/influx/server.ts';
@@ -49,6 +48,7 @@ import { K6_OFFLINE_ENV } from '../lib/k6/runner.ts';
 import { locateK6 } from '../lib/k6/locate.ts';
 import type { Plan } from '../lib/plan/schema.ts';
 import type { RunRecord } from '../lib/run/schema.ts';
+import { startTargetProcess } from './target-process.ts';
 
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
 const DURATION_S = Number(process.env['DURATION'] ?? 15);
@@ -110,23 +110,6 @@ interface Result {
   rawRequests: number;
   /** Requests that did not get a 200 (timeouts and refusals under saturation). */
   failed: number;
-}
-
-async function startTargetProcess(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/loadgate.js'), 'target', '--profile', 'phase3', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(buf);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`target exited with ${code}`)));
-    setTimeout(() => reject(new Error('target did not start within 20 s')), 20_000);
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
 }
 
 async function influxCount(base: string, query: string): Promise<{ name: string; value: number }[]> {
