@@ -14,7 +14,7 @@
  * In overrides, a missing key inherits and `null` removes the target.
  */
 import { z } from 'zod';
-import { ConfigError } from '../lib/cli/errors.ts';
+import { ConfigError } from '../lib/contract/errors.ts';
 
 /** The version of the threshold data format (sets.ts carries it as a literal). */
 export const THRESHOLDS_VERSION = 1 as const;

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { DataError } from '../cli/errors.ts';
+import { DataError } from '../contract/errors.ts';
 import { parsePlan, type Plan } from '../plan/schema.ts';
 import { expandStatuses } from '../shared/status.ts';
 import { RunRecordSchema, type RunRecord } from '../run/schema.ts';

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { constants, createGunzip, type Gunzip, type ZlibOptions } from 'node:zlib';
-import { DataError } from '../cli/errors.ts';
+import { DataError } from '../contract/errors.ts';
 
 /** Called for each line, without its '\n' (and without a trailing '\r'). `unterminated` marks a last line with no newline. */
 export type LineHandler = (buf: Buffer, start: number, end: number, unterminated: boolean) => void;

@@ -1,6 +1,6 @@
 /** Flags shared by the commands that run load (run, demo), described once. */
 import { Option, type Command } from 'commander';
-import { ExitCode, UsageError } from './errors.ts';
+import { ExitCode, UsageError } from '../contract/errors.ts';
 import type { ConfigFlags } from '../config/load.ts';
 import { HOST_HINT, isHost } from '../shared/loopback.ts';
 import { INFLUX_MODES, type InfluxMode } from '../run/schema.ts';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, DataError, ExitCode, InfraError } from './errors.ts';
+import { ConfigError, DataError, ExitCode, InfraError } from '../contract/errors.ts';
 import { exitCode } from '../contract/exit.ts';
 import { debugOf, exitCodeFor, main } from './main.ts';
 

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { exitCode } from '../contract/exit.ts';
-import { ExitCode, isSystemError, LoadgateError, UsageError } from './errors.ts';
+import { ExitCode, isSystemError, LoadgateError, UsageError } from '../contract/errors.ts';
 import { commands } from './commands/index.ts';
 import { outcomeOf } from './outcome.ts';
 import { versionText } from './version.ts';

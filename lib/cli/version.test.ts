@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ExitCode } from './errors.ts';
+import { ExitCode } from '../contract/errors.ts';
 import { main } from './main.ts';
 import { pinnedK6VersionSync, versionText } from './version.ts';
 

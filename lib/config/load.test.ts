@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../cli/errors.ts';
+import { ConfigError } from '../contract/errors.ts';
 import { DEFAULT_CONFIG } from '../shared/defaults.ts';
 import { resolveConfig } from './load.ts';
 

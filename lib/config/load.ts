@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../cli/errors.ts';
+import { ConfigError } from '../contract/errors.ts';
 import { DEFAULT_CONFIG, emptyCatalogue } from '../shared/defaults.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 

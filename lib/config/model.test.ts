@@ -1,6 +1,6 @@
 /** The request model for any API: auth strategies, headers, bodies, flows and captures, and their errors. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../cli/errors.ts';
+import { ConfigError } from '../contract/errors.ts';
 import { parsePlan } from '../plan/schema.ts';
 import { buildPlan } from '../shared/plan.ts';
 import { resolveConfig } from './load.ts';

@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'libsql';
-import { DataError, InfraError } from '../cli/errors.ts';
+import { DataError, InfraError } from '../contract/errors.ts';
 import { HistoryEntrySchema, type HistoryEntry, type HistoryFilter, type HistoryRun } from './schema.ts';
 
 export const HISTORY_FILE = 'history.sqlite';

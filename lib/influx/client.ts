@@ -4,7 +4,7 @@
  * retention-policy setup. k6 writes its own samples; this module writes what k6 does not.
  */
 import { InfluxDB } from 'influx';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../contract/errors.ts';
 
 /** The database used when the URL names none (k6's documentation uses the same). */
 export const DEFAULT_DATABASE = 'k6';

@@ -20,7 +20,7 @@ import { expandStatuses } from '../shared/status.ts';
 import type { InfluxDB, IPoint } from 'influx';
 import type { Analysis } from '../analysis/schema.ts';
 import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
-import { InfraError } from '../cli/errors.ts';
+import { InfraError } from '../contract/errors.ts';
 import type { Plan } from '../plan/schema.ts';
 import type { RunObserver } from '../run/observer.ts';
 import { INFLUX_MODES, type InfluxMode, type RunRecord } from '../run/schema.ts';

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../k6/runner.ts';
-import { InfraError } from '../cli/errors.ts';
+import { InfraError } from '../contract/errors.ts';
 
 export interface InfluxdHandle {
   /** Base URL of the HTTP API, e.g. `http://127.0.0.1:41234`. */

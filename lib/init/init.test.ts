@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError, UsageError } from '../cli/errors.ts';
+import { ConfigError, UsageError } from '../contract/errors.ts';
 import { dereferenceDocument, initFromOpenApi, parseText, readDocument, renderYaml } from './init.ts';
 import { mapOpenApi } from './openapi.ts';
 

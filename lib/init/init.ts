@@ -11,7 +11,7 @@ import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/
 import { dirname, resolve } from 'node:path';
 import { Document, isMap, isPair, isScalar, parseDocument, type Node, type Pair } from 'yaml';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { ConfigError, UsageError } from '../cli/errors.ts';
+import { ConfigError, UsageError } from '../contract/errors.ts';
 import { mapOpenApi, type ImportResult, type Note } from './openapi.ts';
 
 export interface InitOptions {

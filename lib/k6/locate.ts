@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { ROOT } from '../root.ts';
-import { InfraError } from '../cli/errors.ts';
+import { InfraError } from '../contract/errors.ts';
 
 const run = promisify(execFile);
 

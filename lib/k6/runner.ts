@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { LoadgateError, ExitCode } from '../cli/errors.ts';
+import { LoadgateError, ExitCode } from '../contract/errors.ts';
 import type { K6Binary } from './locate.ts';
 import { TIMEOUT_METRIC } from '../shared/defaults.ts';
 import { READINESS_LIVE_METRICS } from '../shared/readiness.ts';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ensureBundle } from '../../build/bundle.ts';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../contract/errors.ts';
 import type { Config } from '../config/schema.ts';
 import { pinnedK6Version } from '../k6/locate.ts';
 import { PlanSchema, type Plan } from '../plan/schema.ts';

@@ -1,13 +1,13 @@
 /**
  * The file side of the reports: read a run directory's analysis.json and verdict.json,
- * render, write. Errors are typed (lib/cli/errors.ts) so the CLI maps them to exit codes.
+ * render, write. Errors are typed (lib/contract/errors.ts) so the CLI maps them to exit codes.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ZodError } from 'zod';
 import type { Analysis } from '../analysis/schema.ts';
 import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
-import { DataError, UsageError } from '../cli/errors.ts';
+import { DataError, UsageError } from '../contract/errors.ts';
 import { checkComparable, type ComparedRun } from './compare-model.ts';
 import { renderComparison, renderRunReport } from './render.ts';
 import { parseVerdict, type Verdict } from './verdict.ts';

@@ -4,7 +4,7 @@
  * Results already collected are kept whatever fails later: each step after k6 runs on its own,
  * and a failing step is reported, never allowed to hide the others.
  */
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../contract/errors.ts';
 import type { Outcome, StepFailure } from '../contract/exit.ts';
 import { K6Error } from '../k6/runner.ts';
 import type { CommonRunFlags } from '../cli/flags.ts';

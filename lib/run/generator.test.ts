@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataError } from '../cli/errors.ts';
+import { DataError } from '../contract/errors.ts';
 import { clockTicks, GeneratorSampler, parseRss, parseStat, readGeneratorFile } from './generator.ts';
 import { GENERATOR_FILE } from './schema.ts';
 

@@ -16,7 +16,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ZodError } from 'zod';
-import { DataError } from '../cli/errors.ts';
+import { DataError } from '../contract/errors.ts';
 import { GENERATOR_FILE, parseGeneratorFile, type GeneratorFile, type GeneratorSample } from './schema.ts';
 
 /** Every 500 ms: a stage of a few seconds still gets enough samples for its share to mean something. */

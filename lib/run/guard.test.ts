@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, ExitCode } from '../cli/errors.ts';
+import { ConfigError, ExitCode } from '../contract/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { checkOutDir, checkTarget, literalHost, outDirSource } from './guard.ts';
 import { executeRun } from './execute.ts';

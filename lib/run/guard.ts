@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, InfraError } from '../cli/errors.ts';
+import { ConfigError, InfraError } from '../contract/errors.ts';
 import { ipv6Groups, isLoopbackHost, normalHost } from '../shared/loopback.ts';
 
 /**

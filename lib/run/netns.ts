@@ -26,7 +26,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraError, UsageError } from '../cli/errors.ts';
+import { InfraError, UsageError } from '../contract/errors.ts';
 import { REFERENCE_API_HEADER } from '../shared/defaults.ts';
 import type { PreflightResult } from './preflight.ts';
 

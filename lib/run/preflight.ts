@@ -6,7 +6,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { InfraError } from '../cli/errors.ts';
+import { InfraError } from '../contract/errors.ts';
 import { REFERENCE_API_HEADER } from '../shared/defaults.ts';
 
 export interface PreflightResult {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureBundle } from '../../build/bundle.ts';
-import { ConfigError, UsageError } from '../cli/errors.ts';
+import { ConfigError, UsageError } from '../contract/errors.ts';
 import { flowNames } from '../config/schema.ts';
 import { REFERENCE_PASSWORD } from '../../target/users.ts';
 import { preflight, type PreflightResult } from './preflight.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readConfigFile, resolveConfig } from '../config/load.ts';
 import { ROOT } from '../root.ts';
-import { ConfigError } from '../cli/errors.ts';
+import { ConfigError } from '../contract/errors.ts';
 import { PlanSchema } from '../plan/schema.ts';
 import { buildPlan } from './plan.ts';
 import { checkExposition } from './prometheus.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirs } from '../analysis/helpers.ts';
 import { cli } from '../run/helpers.ts';
-import { ExitCode, InfraError } from '../../lib/cli/errors.ts';
+import { ExitCode, InfraError } from '../../lib/contract/errors.ts';
 import { historyStep } from '../../lib/history/step.ts';
 import { exitCode } from '../../lib/contract/exit.ts';
 import { HistoryStore } from '../../lib/history/store.ts';

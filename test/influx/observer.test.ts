@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InfraError } from '../../lib/cli/errors.ts';
+import { InfraError } from '../../lib/contract/errors.ts';
 import { HISTORY_RP } from '../../lib/influx/client.ts';
 import { createInfluxObserver } from '../../lib/influx/observer.ts';
 import { startInfluxd, type InfluxdHandle } from '../../lib/influx/server.ts';

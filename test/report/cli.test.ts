@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { ExitCode, LoadgateError } from '../../lib/cli/errors.ts';
+import { ExitCode, LoadgateError } from '../../lib/contract/errors.ts';
 import { parseLabels, parseSeed, register } from '../../lib/cli/commands/report.ts';
 import { writeComparison, writeRunReport } from '../../lib/report/index.ts';
 import { makeAnalysis, referenceEndpoints, STRESS_STAGES } from '../fixtures/report/make-analysis.ts';

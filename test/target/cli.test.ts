@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTargetFlags } from '../../lib/cli/commands/target.ts';
-import { UsageError } from '../../lib/cli/errors.ts';
+import { UsageError } from '../../lib/contract/errors.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'loadgate.js');
 

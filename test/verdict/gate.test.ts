@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget, type ProfileName, type ProfileOverrides } from '../../target/server.ts';
 import { VerdictSchema, type Verdict } from '../../lib/verdict/schema.ts';
-import { ExitCode } from '../../lib/cli/errors.ts';
+import { ExitCode } from '../../lib/contract/errors.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const K6 = join(ROOT, '.tools/k6/v2.2.0/k6');

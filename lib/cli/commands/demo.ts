@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { profileNames, type ProfileName } from '../../../target/profiles.ts';
 import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
-import { DataError, UsageError } from '../errors.ts';
+import { DataError, UsageError } from '../../contract/errors.ts';
 import type { StepFailure } from '../../contract/exit.ts';
 import { setOutcome } from '../outcome.ts';
 import type { PhaseResult } from '../../verdict/terminal.ts';

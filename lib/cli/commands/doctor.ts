@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
-import { InfraError } from '../errors.ts';
+import { InfraError } from '../../contract/errors.ts';
 import { setOutcome } from '../outcome.ts';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 /** `loadgate grafana generate`: regenerate the committed Grafana dashboards from code. */
 import type { Command } from 'commander';
-import { DataError } from '../errors.ts';
+import { DataError } from '../../contract/errors.ts';
 
 export function register(program: Command): void {
   const grafana = program.command('grafana').description('Grafana dashboards generated from the endpoint catalogue and the threshold sets');

@@ -1,6 +1,6 @@
 /** `loadgate init --openapi FILE`: a starting config file from an OpenAPI 3 (or Swagger 2.0) document. */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../contract/errors.ts';
 
 interface InitFlags {
   openapi: string;

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { SCENARIO_NAMES } from '../../shared/defaults.ts';
 import { LOAD_PROFILE_NAMES } from '../../shared/profiles.ts';
 import { configFlagsOf, parseNumberFlag, type CommonRunFlags } from '../flags.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../contract/errors.ts';
 
 interface RenderFlags extends Pick<CommonRunFlags, 'config' | 'target' | 'rps' | 'durationScale' | 'maxVus' | 'thresholdSet'> {
   scenario?: string;

@@ -4,7 +4,7 @@ import { SCENARIO_NAMES } from '../../shared/defaults.ts';
 import { LOAD_PROFILE_NAMES } from '../../shared/profiles.ts';
 import { addCommonRunFlags, addSegmentsNetnsFlag, configFlagsOf, type CommonRunFlags } from '../flags.ts';
 import { setOutcome } from '../outcome.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../contract/errors.ts';
 
 interface RunFlags extends CommonRunFlags {
   scenario?: string;

@@ -7,7 +7,7 @@ import type { RunningTarget } from '../../../target/server.ts';
 import { isLoopbackHost } from '../../shared/loopback.ts';
 import { isProfileName, profileNames, type ProfileName } from '../../../target/profiles.ts';
 import { parseNumberFlag } from '../flags.ts';
-import { ConfigError, InfraError, isSystemError, UsageError } from '../errors.ts';
+import { ConfigError, InfraError, isSystemError, UsageError } from '../../contract/errors.ts';
 
 export interface TargetFlags {
   profile: string;

@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../contract/errors.ts';
 import { parseNumberFlag } from '../flags.ts';
 import { addFilterFlags, filterOf, resultsDir, type HistoryListFlags } from './history.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ExitCode } from '../errors.ts';
+import { ExitCode } from '../../contract/errors.ts';
 import { outcomeOf } from '../outcome.ts';
 import { exitCode } from '../../contract/exit.ts';
 import { healthyRun } from '../../verdict/fixtures.ts';
