@@ -649,10 +649,14 @@ export async function startWriteFreely(): Promise<ForeignServer> {
     const asFirst = { authorization: `Token ${tokens[0]}` };
     const postIds: string[] = [];
     const postSlugs: string[] = [];
+    // Dated a minute back: WriteFreely on SQLite stores `created` with its fraction of a second and
+    // lists (and counts) a blog's posts with `created <= strftime('%Y-%m-%d %H:%M:%S','now')`, a
+    // string comparison, so a post stays out of its blog until the next whole second.
+    const createdAgo = (s: number) => `${new Date(Date.now() - s * 1000).toISOString().slice(0, 19)}Z`;
     for (let i = 1; i <= 2; i++) {
       const post = await call<WfAnswer<{ id: string; slug: string }>>(baseUrl, 'POST', `/api/collections/${collection}/posts`, {
         headers: asFirst,
-        body: { title: `Post ${i}`, body: `Seeded post ${i}.` },
+        body: { title: `Post ${i}`, body: `Seeded post ${i}.`, created: createdAgo(60 - i) },
         expect: 201,
       });
       postIds.push(post.data.id);
