@@ -2,9 +2,10 @@
  * One measured task of bench/analysis-throughput.ts, in its own process so that its peak RSS
  * is its own. Prints one JSON line.
  *
- *   analyze RUN_DIR MODE  what `loadgate analyze RUN_DIR --percentiles MODE` does: read plan.json
- *                         and run.json, stream the raw results, write RUN_DIR/analysis.json
- *                         (validated, atomically) and format the terminal summary
+ *   analyze RUN_DIR MODE [OUT]  what `loadgate analyze RUN_DIR --percentiles MODE [--out OUT]`
+ *                         does: read plan.json and run.json, stream the raw results, write
+ *                         RUN_DIR/analysis.json or OUT (validated, atomically) and format the
+ *                         terminal summary
  *   floor FILE            gunzip and split lines, no parsing
  *   gunzip FILE           decompression alone
  *
@@ -17,15 +18,16 @@ import { analyzeRun, writeAnalysis, type PercentileMode } from '../lib/analysis/
 import { readLines } from '../lib/analysis/lines.ts';
 import { formatSummary } from '../lib/analysis/summary.ts';
 
-const [task, target, mode] = process.argv.slice(2);
-if (task === undefined || target === undefined) throw new Error('usage: analysis-child.ts analyze RUN_DIR MODE | floor FILE | gunzip FILE');
+const [task, target, mode, out] = process.argv.slice(2);
+if (task === undefined || target === undefined)
+  throw new Error('usage: analysis-child.ts analyze RUN_DIR MODE [OUT] | floor FILE | gunzip FILE');
 
 const t0 = performance.now();
 let detail: Record<string, unknown> = {};
 if (task === 'analyze') {
   const a = await analyzeRun(target, { percentiles: (mode ?? 'auto') as PercentileMode });
   const tWrite = performance.now();
-  const file = await writeAnalysis(target, a);
+  const file = await writeAnalysis(target, a, out);
   const summary = formatSummary(a);
   detail = {
     writeMs: performance.now() - tWrite,
