@@ -28,9 +28,9 @@ import { gunzipSync } from 'node:zlib';
 import { bundleScenarios, ROOT, runBundlePath } from '../build/bundle.ts';
 import { resolveConfig } from '../lib/config/load.ts';
 import { locateK6 } from '../lib/k6/locate.ts';
-import { buildPlan } from '../lib/shared/plan.ts';
+import { buildPlan } from '../lib/plan/build.ts';
 import { findSet } from '../thresholds/sets.ts';
-import { REFERENCE_PASSWORD } from '../target/users.ts';
+import { REFERENCE_PASSWORD } from '../lib/shared/reference-api.ts';
 import { startTargetProcess } from './target-process.ts';
 
 const run = promisify(execFile);

@@ -42,12 +42,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createInfluxObserver, type InfluxMode, type InfluxSetup } from '../lib/influx/observer.ts';
 import { MEASUREMENTS } from '../lib/influx/points.ts';
-import { startInfluxd } from '../lib/influx/server.ts';
+import { startInfluxd } from '../test/support/influxd.ts';
 import { GzipTail } from '../lib/influx/tail.ts';
 import { K6_OFFLINE_ENV } from '../lib/k6/runner.ts';
 import { locateK6 } from '../lib/k6/locate.ts';
-import type { Plan } from '../lib/plan/schema.ts';
-import type { RunRecord } from '../lib/run/schema.ts';
+import type { Plan } from '../lib/contract/plan.ts';
+import type { RunRecord } from '../lib/contract/run.ts';
 import { startTargetProcess } from './target-process.ts';
 
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);

@@ -17,9 +17,10 @@ import { join, resolve } from 'node:path';
 import { makeAnalysis, PHASE_READINESS, type FixtureEndpoint } from '../test/fixtures/report/make-analysis.ts';
 import { verdictFor } from '../test/fixtures/report/make-verdict.ts';
 import { writeAnalysis } from '../lib/analysis/analyze.ts';
-import { readRunInputs, writeComparison, writeRunReport } from '../lib/report/files.ts';
+import { writeComparison, writeRunReport } from '../lib/report/files.ts';
+import { readRunInputs } from '../lib/verdict/inputs.ts';
 import { renderComparison, renderRunReport } from '../lib/report/render.ts';
-import { NOISE } from '../lib/report/stats.ts';
+import { NOISE } from '../lib/shared/stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const GOAL = { ms: 1000, bytes: 2 * 1024 * 1024 };

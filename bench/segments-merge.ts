@@ -22,8 +22,8 @@ import { build } from 'esbuild';
 import { benchOptions, planFor, writeGenerated, type GenOptions } from '../test/analysis/generate.ts';
 import { runRecord } from '../test/analysis/helpers.ts';
 import { segmentFiles, segmentSpecs } from '../lib/run/segments.ts';
-import type { SegmentRecord } from '../lib/run/schema.ts';
-import type { Analysis } from '../lib/analysis/schema.ts';
+import type { SegmentRecord } from '../lib/contract/run.ts';
+import type { Analysis } from '../lib/contract/analysis.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'out');

@@ -29,9 +29,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Analysis } from '../lib/analysis/schema.ts';
-import type { Plan } from '../lib/plan/schema.ts';
-import type { RunRecord } from '../lib/run/schema.ts';
+import type { Analysis } from '../lib/contract/analysis.ts';
+import type { Plan } from '../lib/contract/plan.ts';
+import type { RunRecord } from '../lib/contract/run.ts';
 import { startTarget } from '../target/server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

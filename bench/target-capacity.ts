@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { startTarget } from '../target/server.ts';
 import { isProfileName } from '../target/profiles.ts';
-import { REFERENCE_PASSWORD } from '../target/users.ts';
+import { REFERENCE_PASSWORD } from '../lib/shared/reference-api.ts';
 
 const run = promisify(execFile);
 const { values } = parseArgs({

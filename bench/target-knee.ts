@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { locateK6 } from '../lib/k6/locate.ts';
 import { startTarget } from '../target/server.ts';
 import { isProfileName, type ProfileName } from '../target/profiles.ts';
-import { REFERENCE_PASSWORD } from '../target/users.ts';
+import { REFERENCE_PASSWORD } from '../lib/shared/reference-api.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const KNEE_MS = 500;

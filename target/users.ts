@@ -3,16 +3,14 @@
  *
  * Test credentials (public, documented, not secrets):
  * - `user1@example.test` … `user{N}@example.test` (N = profile.users.count, 200 by default),
- *   all with the password REFERENCE_PASSWORD;
+ *   all with the password REFERENCE_PASSWORD (lib/shared/reference-api.ts);
  * - `2fa@example.test`: same password, two-factor enabled (methods totp and email);
  * - `locked@example.test`: same password, always locked (423 with Retry-After).
  */
 import { pbkdf2, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { REFERENCE_PASSWORD } from '../lib/shared/reference-api.ts';
 import type { Profile } from './profiles.ts';
-
-/** The one password of every seeded account: a public test credential of the reference API. */
-export const REFERENCE_PASSWORD = 'loadgate-demo-password';
 
 export const SPECIAL_USERS = { twoFactor: '2fa@example.test', locked: 'locked@example.test' } as const;
 

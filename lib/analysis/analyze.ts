@@ -6,15 +6,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError } from '../contract/errors.ts';
-import { parsePlan, type Plan } from '../plan/schema.ts';
+import { parsePlan, type Plan } from '../contract/plan.ts';
 import { expandStatuses } from '../shared/status.ts';
-import { RunRecordSchema, type RunRecord } from '../run/schema.ts';
+import { RunRecordSchema, type RunRecord } from '../contract/run.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
 import { buildAnalysis } from './build.ts';
 import { readLines, type ReadResult } from './lines.ts';
 import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from './percentiles.ts';
-import { ANALYSIS_VERSION, AnalysisSchema, type Analysis, type DamagedFile, type RunMeta, type Segment, type Segments } from './schema.ts';
+import {
+  ANALYSIS_VERSION,
+  AnalysisSchema,
+  type Analysis,
+  type DamagedFile,
+  type RunMeta,
+  type Segment,
+  type Segments,
+} from '../contract/analysis.ts';
 import { IsoTime } from './time.ts';
 import { EXACT_PER_CELL } from './values.ts';
 

@@ -3,7 +3,7 @@
  * time series and the timeout findings. Pure: time and inputs are passed in.
  */
 import type { Histogram } from 'hdr-histogram-js';
-import type { Plan } from '../plan/schema.ts';
+import type { Plan } from '../contract/plan.ts';
 import { type Accumulator, type Leaf, OUTCOME_KEYS, seriesBucketValue, SERIES_BUCKETS } from './accumulator.ts';
 import { READINESS_CHECK_IDS, READINESS_SCENARIO } from '../shared/readiness.ts';
 import {
@@ -32,7 +32,7 @@ import {
   type Stage,
   type Stats,
   type TimeoutFinding,
-} from './schema.ts';
+} from '../contract/analysis.ts';
 import { type IntervalPoint, offeredAt, onsetIndex, stageAt, timeoutPattern } from './timeouts.ts';
 import { NsSum, type Values } from './values.ts';
 

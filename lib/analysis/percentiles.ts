@@ -4,7 +4,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram, JsHistogram } from 'hdr-histogram-js';
-import type { Dist } from './schema.ts';
+import type { Dist } from '../contract/analysis.ts';
 import { PERCENTILES, perPercentile } from '../contract/percentiles.ts';
 
 /** Significant decimal digits the HDR histograms keep: values are exact to 1 part in 10^3. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { READINESS_METRIC, READINESS_REQUEST_NAME, READINESS_SCENARIO } from '../shared/readiness.ts';
 import { analyzeRun } from './analyze.ts';
-import { AnalysisSchema } from './schema.ts';
+import { AnalysisSchema } from '../contract/analysis.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {

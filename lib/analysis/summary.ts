@@ -1,5 +1,5 @@
 /** A short plain-text summary of an analysis, for the terminal. Pure. */
-import type { Analysis } from './schema.ts';
+import type { Analysis } from '../contract/analysis.ts';
 
 const ms = (v: number | null) => (v === null ? '—' : v >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`);
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);

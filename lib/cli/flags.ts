@@ -3,7 +3,8 @@ import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../contract/errors.ts';
 import type { ConfigFlags } from '../config/load.ts';
 import { HOST_HINT, isHost } from '../shared/loopback.ts';
-import { INFLUX_MODES, type InfluxMode } from '../run/schema.ts';
+import { INFLUX_MODES } from '../contract/run.ts';
+import type { CommonRunFlags } from '../pipeline/execute.ts';
 
 export function parseNumberFlag(name: string, opts: { int?: boolean; min?: number } = {}) {
   return (raw: string): number => {
@@ -15,31 +16,6 @@ export function parseNumberFlag(name: string, opts: { int?: boolean; min?: numbe
     }
     return n;
   };
-}
-
-export interface CommonRunFlags {
-  config?: string;
-  target?: string;
-  out?: string;
-  rps?: number;
-  durationScale?: number;
-  maxVus?: number;
-  thresholdSet?: string;
-  failOnInconclusive?: boolean;
-  influx?: string;
-  influxDb?: string;
-  influxRequired?: boolean;
-  /** What streams the live figures (lib/run/schema.ts INFLUX_MODES); default `aggregate`. */
-  influxMode?: InfluxMode;
-  progress?: 'tty' | 'plain' | 'none';
-  /** History (issue 13): judge the run against the recent runs of its shape too; exit 98 on a regression. */
-  againstHistory?: boolean;
-  /** k6 processes to split the test across (k6 execution segments); overrides the config's `load.segments`. */
-  segments?: number;
-  /** `run` only: the network namespace that holds the target; each segment's k6 gets a namespace of its own. */
-  segmentsNetns?: string;
-  /** Hosts outside loopback the load may go to, beside the config's `target.allow` (lib/run/guard.ts). */
-  allowTarget?: string[];
 }
 
 /** `--allow-target HOST`, repeatable: each value checked like the config's `target.allow` entries. */

@@ -1,8 +1,8 @@
 /** The request model for any API: auth strategies, headers, bodies, flows and captures, and their errors. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../contract/errors.ts';
-import { parsePlan } from '../plan/schema.ts';
-import { buildPlan } from '../shared/plan.ts';
+import { parsePlan } from '../contract/plan.ts';
+import { buildPlan } from '../plan/build.ts';
 import { resolveConfig } from './load.ts';
 
 const load = (data: unknown) => resolveConfig({ file: { path: 'api.yaml', data } });

@@ -5,7 +5,7 @@
  * profiles of the same shape under `profiles` (validated by lib/config/schema.ts).
  */
 
-import type { Config, LoadProfile, ProfileStage } from '../config/schema.ts';
+import type { Config, LoadProfile, ProfileStage } from './schema.ts';
 
 export type { LoadProfile, ProfileStage };
 

@@ -8,8 +8,8 @@
 import { z } from 'zod';
 import { parseDuration } from '../shared/duration.ts';
 import { compileJsonPath } from '../shared/json-path.ts';
-import { BodyCheckSchema, BodyTypeSchema, HttpMethodSchema, TokenSourceSchema } from '../plan/schema.ts';
-import { LOAD_PROFILE_NAMES } from '../shared/profiles.ts';
+import { BodyCheckSchema, BodyTypeSchema, HttpMethodSchema, TokenSourceSchema } from '../contract/plan.ts';
+import { LOAD_PROFILE_NAMES } from './profiles.ts';
 import { BUILTIN_VARS, templateVars } from '../shared/template.ts';
 import { groupOf } from '../shared/endpoint.ts';
 import { HOST_HINT, isHost } from '../shared/loopback.ts';

@@ -7,7 +7,7 @@
  * (`run.startedAt`). Latencies are milliseconds. Rates are per second.
  */
 import { z } from 'zod';
-import { PERCENTILE_KEYS, perPercentile } from '../contract/percentiles.ts';
+import { PERCENTILE_KEYS, perPercentile } from './percentiles.ts';
 
 export const ANALYSIS_VERSION = 1 as const;
 

@@ -122,7 +122,48 @@ export const RunRefSchema = z
   .strict();
 export type RunRef = z.infer<typeof RunRefSchema>;
 
-export const MetricKeySchema = z.enum(['p95', 'errorRate', 'timeoutRate', 'goodputRps']);
+/**
+ * What "beyond noise" means per metric (lib/history/noise.ts holds the statistics): the table
+ * the gate, the change points, the trend report and the verdict's history sentences share.
+ */
+/** The metrics a trend follows and the gate judges; MetricKeySchema and METRICS derive from it. */
+export const METRIC_KEYS = ['p95', 'errorRate', 'timeoutRate', 'goodputRps'] as const;
+export type MetricKey = (typeof METRIC_KEYS)[number];
+
+export interface MetricDef {
+  key: MetricKey;
+  label: string;
+  unit: 'ms' | 'ratio' | 'rps';
+  /** Which way is a regression. */
+  worse: 'up' | 'down';
+  /** A change is within noise unless |Δ| ≥ abs and, when the level before is not 0, |Δ| / level ≥ rel. */
+  floor: { abs: number; rel: number };
+  /** Judged by the nightly gate per endpoint (goodput per endpoint follows the scenario's random mix: trend only). */
+  gated: boolean;
+}
+
+export const METRICS: readonly MetricDef[] = [
+  { key: 'p95', label: 'P95', unit: 'ms', worse: 'up', floor: { abs: 2, rel: 0.1 }, gated: true },
+  { key: 'errorRate', label: 'error rate', unit: 'ratio', worse: 'up', floor: { abs: 0.005, rel: 0 }, gated: true },
+  { key: 'timeoutRate', label: 'timeout rate', unit: 'ratio', worse: 'up', floor: { abs: 0.005, rel: 0 }, gated: true },
+  { key: 'goodputRps', label: 'goodput', unit: 'rps', worse: 'down', floor: { abs: 0.1, rel: 0.05 }, gated: false },
+];
+
+export function metricDef(key: MetricKey): MetricDef {
+  return METRICS.find((m) => m.key === key) as MetricDef;
+}
+
+/** The run-wide goodput (steady window, every endpoint): gated, against the runs' throughput. */
+export const RUN_GOODPUT: MetricDef = {
+  key: 'goodputRps',
+  label: 'goodput (all endpoints)',
+  unit: 'rps',
+  worse: 'down',
+  floor: { abs: 0.1, rel: 0.05 },
+  gated: true,
+};
+
+export const MetricKeySchema = z.enum(METRIC_KEYS);
 
 /** One endpoint × metric of a run judged against the recent history of its shape. */
 export const HistoryFindingSchema = z

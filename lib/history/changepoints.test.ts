@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../report/stats.ts';
+import { mulberry32 } from '../shared/stats.ts';
 import { eDivisive } from './changepoints.ts';
 import { analyzeSeries } from './series.ts';
-import { metricDef } from './noise.ts';
+import { metricDef } from '../contract/history.ts';
 
 /** Q(τ) straight from the definition, O(n²) per split: the reference the O(n log n) scan must equal. */
 function bruteQ(x: number[], tau: number): number {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../report/stats.ts';
+import { mulberry32 } from '../shared/stats.ts';
 import { renderJunit } from '../verdict/junit.ts';
 import { renderMarkdown } from '../verdict/markdown.ts';
-import { healthyRun } from '../verdict/fixtures.ts';
+import { healthyRun } from '../../test/support/verdict-fixtures.ts';
 import { computeVerdict } from '../verdict/compute.ts';
 import { findSet } from '../../thresholds/sets.ts';
 import { judgeAgainstHistory } from './gate.ts';
-import { findingMessage } from './format.ts';
-import type { EndpointSummary, HistoryEntry } from './schema.ts';
+import { findingMessage } from '../verdict/history-format.ts';
+import type { EndpointSummary, HistoryEntry } from '../contract/history.ts';
 
 const rng = mulberry32(5);
 const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());

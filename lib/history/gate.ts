@@ -15,8 +15,9 @@
  * A single bad night is a regression of that night (the gate cannot wait for a second one); in
  * the trend report it becomes a change point only once the level holds (series.ts).
  */
-import type { HistoryEntry, HistoryFinding, HistoryJudgement, RunRef } from './schema.ts';
-import { floorAt, HISTORY_NOISE, METRICS, medianOf, RUN_GOODPUT, robustSd, worseBy, type MetricDef } from './noise.ts';
+import type { HistoryEntry, HistoryFinding, HistoryJudgement, RunRef } from '../contract/history.ts';
+import { floorAt, HISTORY_NOISE, medianOf, robustSd, worseBy } from './noise.ts';
+import { METRICS, RUN_GOODPUT, type MetricDef } from '../contract/history.ts';
 import { analyzeSeries } from './series.ts';
 
 export interface GateSettings {

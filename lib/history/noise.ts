@@ -2,44 +2,10 @@
  * What "beyond noise" means across nights: the metrics a trend follows, which direction is
  * worse, the practical floors below which a change is noise whatever its statistics, and the
  * robust statistics (median, MAD) and bootstrap the change points and the gate share.
- * One table; the change points, the trend report, the gate and docs derive from it.
+ * The table of metrics (METRICS) is lib/contract/history.ts's; the change points, the trend
+ * report, the gate and docs derive from it.
  */
-import type { EndpointSummary } from './schema.ts';
-
-export type MetricKey = 'p95' | 'errorRate' | 'timeoutRate' | 'goodputRps';
-
-export interface MetricDef {
-  key: MetricKey;
-  label: string;
-  unit: 'ms' | 'ratio' | 'rps';
-  /** Which way is a regression. */
-  worse: 'up' | 'down';
-  /** A change is within noise unless |Δ| ≥ abs and, when the level before is not 0, |Δ| / level ≥ rel. */
-  floor: { abs: number; rel: number };
-  /** Judged by the nightly gate per endpoint (goodput per endpoint follows the scenario's random mix: trend only). */
-  gated: boolean;
-}
-
-export const METRICS: readonly MetricDef[] = [
-  { key: 'p95', label: 'P95', unit: 'ms', worse: 'up', floor: { abs: 2, rel: 0.1 }, gated: true },
-  { key: 'errorRate', label: 'error rate', unit: 'ratio', worse: 'up', floor: { abs: 0.005, rel: 0 }, gated: true },
-  { key: 'timeoutRate', label: 'timeout rate', unit: 'ratio', worse: 'up', floor: { abs: 0.005, rel: 0 }, gated: true },
-  { key: 'goodputRps', label: 'goodput', unit: 'rps', worse: 'down', floor: { abs: 0.1, rel: 0.05 }, gated: false },
-];
-
-export function metricDef(key: MetricKey): MetricDef {
-  return METRICS.find((m) => m.key === key) as MetricDef;
-}
-
-/** The run-wide goodput (steady window, every endpoint): gated, against the runs' throughput. */
-export const RUN_GOODPUT: MetricDef = {
-  key: 'goodputRps',
-  label: 'goodput (all endpoints)',
-  unit: 'rps',
-  worse: 'down',
-  floor: { abs: 0.1, rel: 0.05 },
-  gated: true,
-};
+import type { EndpointSummary, MetricDef, MetricKey } from '../contract/history.ts';
 
 export const HISTORY_NOISE = {
   /** E-divisive: permutations per test, significance level, fewest runs on either side of a change. */

@@ -7,14 +7,14 @@
 import { existsSync } from 'node:fs';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Analysis } from '../analysis/schema.ts';
+import type { Analysis } from '../contract/analysis.ts';
 import type { Verdict } from '../verdict/schema.ts';
 import { ANALYSIS_FILE } from '../analysis/analyze.ts';
-import { readRunInputs } from '../report/files.ts';
+import { readRunInputs } from '../verdict/inputs.ts';
 import { readSource, sourceFor } from './source.ts';
 import { summarizeRun } from './summarize.ts';
 import { HistoryCorruptError, HistoryStore, historyPath } from './store.ts';
-import type { HistoryEntry } from './schema.ts';
+import type { HistoryEntry } from '../contract/history.ts';
 
 /** The run directory as the history keeps it: relative to the history's directory when inside it. */
 export function storedRunDir(historyFile: string, runDir: string): string {

@@ -9,10 +9,11 @@ import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import Handlebars from 'handlebars';
 import { ROOT } from '../root.ts';
-import { fmtMs, fmtPct, fmtRps, jsonForScript, round } from '../report/format.ts';
-import { findingMessage, judgementSentence } from './format.ts';
-import { HISTORY_NOISE, METRICS } from './noise.ts';
-import type { RunRef } from './schema.ts';
+import { fmtMs, fmtPct, fmtRps, jsonForScript, round } from '../shared/format.ts';
+import { findingMessage, judgementSentence } from '../verdict/history-format.ts';
+import { HISTORY_NOISE } from './noise.ts';
+import { METRICS } from '../contract/history.ts';
+import type { RunRef } from '../contract/history.ts';
 import type { TrendChange, TrendSeries, TrendsModel } from './trends.ts';
 
 const TEMPLATES = join(ROOT, 'reports', 'templates') + sep;

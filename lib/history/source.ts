@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DataError } from '../contract/errors.ts';
-import { SourceSchema, type Source } from './schema.ts';
+import { SourceSchema, type Source } from '../contract/history.ts';
 
 export const SOURCE_FILE = 'source.json';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'libsql';
 import { APPLICATION_ID, HistoryCorruptError, HistoryStore, MIGRATIONS, NoHistoryError, STORE_VERSION, type Migration } from './store.ts';
-import type { HistoryEntry } from './schema.ts';
+import type { HistoryEntry } from '../contract/history.ts';
 
 const dirs: string[] = [];
 async function scratch(): Promise<string> {

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { DataError, InfraError } from '../contract/errors.ts';
-import { HistoryEntrySchema, type HistoryEntry, type HistoryFilter, type HistoryRun } from './schema.ts';
+import { HistoryEntrySchema, type HistoryEntry, type HistoryFilter, type HistoryRun } from '../contract/history.ts';
 
 export const HISTORY_FILE = 'history.sqlite';
 /** 'LGHI': marks the SQLite file as a loadgate history. */

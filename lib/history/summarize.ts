@@ -6,10 +6,10 @@
  * The phase, the target and the branch are not part of it: they are what a trend compares.
  */
 import { createHash } from 'node:crypto';
-import type { Analysis, Stage, Stats } from '../analysis/schema.ts';
+import type { Analysis, Stage, Stats } from '../contract/analysis.ts';
 import type { Verdict, VerdictRow } from '../verdict/schema.ts';
 import { steadyStages } from '../verdict/compute.ts';
-import type { EndpointSummary, HistoryEntry, Source } from './schema.ts';
+import type { EndpointSummary, HistoryEntry, Source } from '../contract/history.ts';
 
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 

@@ -4,8 +4,9 @@
  * and the newest run judged against the ones before it (the gate's judgement). Pure: entries
  * in, model out; `loadgate trends` renders it (lib/history/render.ts) or prints it as JSON.
  */
-import type { HistoryEntry, HistoryJudgement, RunRef } from './schema.ts';
-import { HISTORY_NOISE, METRICS, RUN_GOODPUT, type MetricDef, type MetricKey } from './noise.ts';
+import type { HistoryEntry, HistoryJudgement, RunRef } from '../contract/history.ts';
+import { HISTORY_NOISE } from './noise.ts';
+import { METRICS, RUN_GOODPUT, type MetricDef, type MetricKey } from '../contract/history.ts';
 import { analyzeSeries, type DetectedChange, type Regime } from './series.ts';
 import { judgeAgainstHistory, runRef } from './gate.ts';
 

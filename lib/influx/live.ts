@@ -23,7 +23,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
 import { classifyOutcome, NO_SCENARIO, OUTCOME_KEYS, parseNumber, SETUP_GROUP, type OutcomeKey } from '../analysis/accumulator.ts';
 import { decodeHistogram, encodeHistogram, HDR_SIGNIFICANT_DIGITS, hdrDist, toHdrUnits } from '../analysis/percentiles.ts';
-import type { Dist } from '../analysis/schema.ts';
+import type { Dist } from '../contract/analysis.ts';
 import { IsoTime } from '../analysis/time.ts';
 import { READINESS_SCENARIO } from '../shared/readiness.ts';
 

@@ -39,8 +39,8 @@
 import type { IPoint } from 'influx';
 import { OUTCOME_KEYS } from '../analysis/accumulator.ts';
 import { PERCENTILE_KEYS } from '../contract/percentiles.ts';
-import type { Analysis, Endpoint } from '../analysis/schema.ts';
-import type { Plan, PlanStage } from '../plan/schema.ts';
+import type { Analysis, Endpoint } from '../contract/analysis.ts';
+import type { Plan, PlanStage } from '../contract/plan.ts';
 import type { LiveFigures, LiveBatch } from './live.ts';
 import type { Verdict, VerdictStatus } from '../verdict/schema.ts';
 import { resolveTarget, type ResolvedTargets } from '../../thresholds/k6.ts';

@@ -8,7 +8,7 @@
  * accept), and dereferenced documents may hold cycles (a schema that contains itself): every walk
  * over schemas is depth-limited and keeps the schemas on its current path.
  */
-import { HttpMethodSchema } from '../plan/schema.ts';
+import { HttpMethodSchema } from '../contract/plan.ts';
 
 export type HttpMethod = (typeof HttpMethodSchema.options)[number];
 

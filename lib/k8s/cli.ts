@@ -5,10 +5,10 @@ import { ensureBundle } from '../../build/bundle.ts';
 import { UsageError } from '../contract/errors.ts';
 import type { Config } from '../config/schema.ts';
 import { pinnedK6Version } from '../k6/locate.ts';
-import { PlanSchema, type Plan } from '../plan/schema.ts';
+import { PlanSchema, type Plan } from '../contract/plan.ts';
 import { newRunId, validateNames } from '../run/run.ts';
 import { chooseThresholdSet } from '../run/targets.ts';
-import { buildPlan, PlanError } from '../shared/plan.ts';
+import { buildPlan, PlanError } from '../plan/build.ts';
 import { renderK8s, testRunName, writeK8s, type Rendered } from './render.ts';
 
 export interface RenderForConfig {
@@ -54,7 +54,6 @@ export async function renderK8sForConfig(o: RenderForConfig): Promise<Rendered &
   const rendered = renderK8s({
     plan,
     bundle: await readFile(script, 'utf8'),
-    sourceMap: await readFile(`${script}.map`, 'utf8').catch(() => null),
     parallelism: o.parallelism,
     namespace: o.namespace,
     image: o.image ?? `grafana/k6:${k6Version.replace(/^v/, '')}`,

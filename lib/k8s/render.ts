@@ -14,7 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { K6_OFFLINE_ENV } from '../k6/runner.ts';
-import type { Plan } from '../plan/schema.ts';
+import type { Plan } from '../contract/plan.ts';
 import {
   ConfigMapSchema,
   KustomizationSchema,
@@ -35,7 +35,6 @@ export const RUNNER_ENV = 'LOADGATE_RUNNER';
 export const K6_IMAGE_GID = 12345;
 /** ConfigMap keys. */
 export const SCRIPT_KEY = 'flow.js';
-export const SOURCE_MAP_KEY = 'flow.js.map';
 export const PLAN_KEY = 'plan.json';
 /** The files each runner writes (raw.*.ndjson.gz is what `loadgate analyze` looks for in a directory). */
 export const RUNNER_RAW = `raw.$(${RUNNER_ENV}).ndjson.gz`;
@@ -43,9 +42,8 @@ export const RUNNER_SUMMARY = `summary.$(${RUNNER_ENV}).json`;
 
 export interface RenderInput {
   plan: Plan;
-  /** dist/run/flow.js and its source map (k6 warns when the linked map is missing). */
+  /** dist/run/flow.js (a run bundle links no source map: see build/bundle.ts). */
   bundle: string;
-  sourceMap: string | null;
   parallelism: number;
   namespace: string | null;
   /** The k6 runner image (default grafana/k6 at the pinned k6 version). */
@@ -142,7 +140,6 @@ export function renderK8s(r: RenderInput): Rendered {
     metadata: { name, ...ns, labels },
     data: {
       [SCRIPT_KEY]: r.bundle,
-      ...(r.sourceMap === null ? {} : { [SOURCE_MAP_KEY]: r.sourceMap }),
       [PLAN_KEY]: `${JSON.stringify(r.plan, null, 2)}\n`,
     },
   });

@@ -7,16 +7,41 @@
 import { UsageError } from '../contract/errors.ts';
 import type { Outcome, StepFailure } from '../contract/exit.ts';
 import { K6Error } from '../k6/runner.ts';
-import type { CommonRunFlags } from '../cli/flags.ts';
 import type { Config } from '../config/schema.ts';
-import type { RunObserver } from './observer.ts';
-import { progressMode } from './progress.ts';
-import { runTest, type RunOutcome } from './run.ts';
-import { chooseThresholdSet, userSets } from './targets.ts';
-import type { RunRecord } from './schema.ts';
+import type { RunObserver } from '../run/observer.ts';
+import { progressMode } from '../run/progress.ts';
+import { runTest, type RunOutcome } from '../run/run.ts';
+import { chooseThresholdSet, userSets } from '../run/targets.ts';
+import type { InfluxMode, RunRecord } from '../contract/run.ts';
 import { postProcess } from './post.ts';
-import { checkOutDir, checkTarget, outDirSource } from './guard.ts';
-import { segmentEnd } from './segments.ts';
+import { checkOutDir, checkTarget, outDirSource } from '../run/guard.ts';
+import { segmentEnd } from '../run/segments.ts';
+
+/** The flags of the commands that run load (run, demo; lib/cli/flags.ts describes them once). */
+export interface CommonRunFlags {
+  config?: string;
+  target?: string;
+  out?: string;
+  rps?: number;
+  durationScale?: number;
+  maxVus?: number;
+  thresholdSet?: string;
+  failOnInconclusive?: boolean;
+  influx?: string;
+  influxDb?: string;
+  influxRequired?: boolean;
+  /** What streams the live figures (lib/contract/run.ts INFLUX_MODES); default `aggregate`. */
+  influxMode?: InfluxMode;
+  progress?: 'tty' | 'plain' | 'none';
+  /** History (issue 13): judge the run against the recent runs of its shape too; exit 98 on a regression. */
+  againstHistory?: boolean;
+  /** k6 processes to split the test across (k6 execution segments); overrides the config's `load.segments`. */
+  segments?: number;
+  /** `run` only: the network namespace that holds the target; each segment's k6 gets a namespace of its own. */
+  segmentsNetns?: string;
+  /** Hosts outside loopback the load may go to, beside the config's `target.allow` (lib/run/guard.ts). */
+  allowTarget?: string[];
+}
 
 export interface ExecuteOptions {
   config: Config;

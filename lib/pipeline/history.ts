@@ -11,18 +11,18 @@
 import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Analysis } from '../analysis/schema.ts';
+import type { Analysis } from '../contract/analysis.ts';
 import type { Verdict } from '../verdict/schema.ts';
 import { VERDICT_FILES } from '../verdict/judge.ts';
 import { renderJunit } from '../verdict/junit.ts';
 import { renderMarkdown } from '../verdict/markdown.ts';
-import { readRunInputs } from '../report/files.ts';
-import { entryFor, recordRun } from './record.ts';
-import { judgeAgainstHistory } from './gate.ts';
-import { HistoryJudgementSchema, type HistoryEntry, type HistoryJudgement } from './schema.ts';
-import { HistoryStore, historyPath } from './store.ts';
-import { DEFAULT_GATE } from './gate.ts';
-import { findingMessage, judgementSentence } from './format.ts';
+import { readRunInputs } from '../verdict/inputs.ts';
+import { entryFor, recordRun } from '../history/record.ts';
+import { judgeAgainstHistory } from '../history/gate.ts';
+import { HistoryJudgementSchema, type HistoryEntry, type HistoryJudgement } from '../contract/history.ts';
+import { HistoryStore, historyPath } from '../history/store.ts';
+import { DEFAULT_GATE } from '../history/gate.ts';
+import { findingMessage, judgementSentence } from '../verdict/history-format.ts';
 
 export const AGAINST_HISTORY_FILE = 'against-history.json';
 

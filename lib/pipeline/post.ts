@@ -7,7 +7,7 @@ import type { Outcome, StepFailure } from '../contract/exit.ts';
 import { analyzeRun, writeAnalysis } from '../analysis/analyze.ts';
 import { judgeRun } from '../verdict/judge.ts';
 import { writeRunReport } from '../report/files.ts';
-import type { RunObserver } from './observer.ts';
+import type { RunObserver } from '../run/observer.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import type { Verdict } from '../verdict/schema.ts';
 
@@ -84,7 +84,7 @@ export async function postProcess(runDir: string, o: PostOptions): Promise<PostR
   const env = process.env['LOADGATE_AGAINST_HISTORY'];
   const againstHistory = o.againstHistory ?? (env !== undefined && env !== '' && env !== '0' && env !== 'false');
   const history = await step('history', o.log, async () => {
-    const { historyStep } = await import('../history/step.ts');
+    const { historyStep } = await import('./history.ts');
     return historyStep(runDir, {
       analysis: analysis.value,
       verdict: verdict.ok ? verdict.value.verdict : null,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config/load.ts';
-import { PlanSchema } from '../plan/schema.ts';
-import { buildPlan, buildStages, k6Stages } from './plan.ts';
-import { parseDuration, k6Duration } from './duration.ts';
-import { findProfile, LOAD_PROFILE_NAMES, LOAD_PROFILES, profileNames } from './profiles.ts';
+import { PlanSchema } from '../contract/plan.ts';
+import { buildPlan, buildStages, k6Stages } from './build.ts';
+import { parseDuration, k6Duration } from '../shared/duration.ts';
+import { findProfile, LOAD_PROFILE_NAMES, LOAD_PROFILES, profileNames } from '../config/profiles.ts';
 
 const config = resolveConfig({});
 const base = { config, phase: null, runId: 'r1', now: '2026-01-01T00:00:00.000Z' } as const;

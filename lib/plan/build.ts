@@ -3,14 +3,14 @@
  * it before spawning k6, and the k6 scripts call it themselves when run without the CLI.
  */
 import type { Config, FlowConfig } from '../config/schema.ts';
-import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanReadiness, PlanStage } from '../plan/schema.ts';
-import { NO_PHASE, TIMEOUT_METRIC } from './defaults.ts';
-import { READINESS_LIVE_METRICS, READINESS_SCENARIO, type ReadinessCheckId } from './readiness.ts';
-import { parseDuration, k6Duration } from './duration.ts';
-import { findProfile, profileNames, type LoadProfile } from './profiles.ts';
-import { authOf, groupOf } from './endpoint.ts';
-import { resolveStatus } from './status.ts';
-import { envNames } from './template.ts';
+import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanReadiness, PlanStage } from '../contract/plan.ts';
+import { NO_PHASE, TIMEOUT_METRIC } from '../shared/defaults.ts';
+import { READINESS_LIVE_METRICS, READINESS_SCENARIO, type ReadinessCheckId } from '../shared/readiness.ts';
+import { parseDuration, k6Duration } from '../shared/duration.ts';
+import { findProfile, profileNames, type LoadProfile } from '../config/profiles.ts';
+import { authOf, groupOf } from '../shared/endpoint.ts';
+import { resolveStatus } from '../shared/status.ts';
+import { envNames } from '../shared/template.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { toK6Thresholds } from '../../thresholds/k6.ts';
 

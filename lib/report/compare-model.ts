@@ -3,8 +3,8 @@
  * target, each change classified (improved / regressed / within noise) by lib/report/stats.ts.
  * Pure: the same runs and seed give the same model.
  */
-import type { Analysis, Stage, Stats } from '../analysis/schema.ts';
-import { decodeCdf } from './histogram.ts';
+import type { Analysis, Stage, Stats } from '../contract/analysis.ts';
+import { decodeCdf } from '../shared/histogram.ts';
 import { PERCENTILES, quantileOf } from '../contract/percentiles.ts';
 import { endpointRps, loadFigures, type LoadFigures } from '../analysis/figures.ts';
 import { READINESS_CATEGORIES, READINESS_CHECK_IDS } from '../shared/readiness.ts';
@@ -19,11 +19,11 @@ import {
   twoProportionZ,
   type Change,
   type Yardstick,
-} from './stats.ts';
+} from '../shared/stats.ts';
 import { comparatorText, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
 import { productionBadge, readinessScoreOf, verdictBadge } from './run-model.ts';
 import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone } from '../verdict/headline.ts';
-import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from './format.ts';
+import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from '../shared/format.ts';
 
 export interface ComparedRun {
   label: string;

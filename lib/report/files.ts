@@ -1,66 +1,13 @@
 /**
- * The file side of the reports: read a run directory's analysis.json and verdict.json,
- * render, write. Errors are typed (lib/contract/errors.ts) so the CLI maps them to exit codes.
+ * The file side of the reports: read a run directory's analysis.json and verdict.json
+ * (lib/verdict/inputs.ts), render, write. Errors are typed (lib/contract/errors.ts) so the CLI maps them to exit codes.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ZodError } from 'zod';
-import type { Analysis } from '../analysis/schema.ts';
-import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
-import { DataError, UsageError } from '../contract/errors.ts';
+import { UsageError } from '../contract/errors.ts';
+import { readRunInputs, type RunInputs } from '../verdict/inputs.ts';
 import { checkComparable, type ComparedRun } from './compare-model.ts';
 import { renderComparison, renderRunReport } from './render.ts';
-import { parseVerdict, type Verdict } from './verdict.ts';
-
-export interface RunInputs {
-  runDir: string;
-  analysis: Analysis;
-  verdict: Verdict | null;
-}
-
-async function readJson(file: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new DataError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new DataError(`the ${what} ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function zodMessage(err: ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-}
-
-/** Reads a run directory's analysis (required) and verdict (optional). */
-export async function readRunInputs(runDir: string): Promise<RunInputs> {
-  const dir = resolve(runDir);
-  const info = await stat(dir).catch(() => null);
-  if (!info?.isDirectory()) throw new UsageError(`not a run directory: ${runDir}`);
-  const analysis = await readAnalysisAsync(join(dir, ANALYSIS_FILE));
-  const verdictFile = join(dir, 'verdict.json');
-  const hasVerdict = await stat(verdictFile).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  let verdict: Verdict | null = null;
-  if (hasVerdict) {
-    try {
-      verdict = parseVerdict(await readJson(verdictFile, 'verdict'));
-    } catch (err) {
-      if (err instanceof ZodError) throw new DataError(`${verdictFile} is not a valid verdict: ${zodMessage(err)}`);
-      throw err;
-    }
-  }
-  return { runDir: dir, analysis, verdict };
-}
 
 /** Renders `<runDir>/report.html` (or `out`) from the run's analysis and verdict; returns the path written. */
 export async function writeRunReport(runDir: string, now: Date = new Date(), out?: string): Promise<string> {

@@ -8,11 +8,11 @@ import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { ROOT } from '../root.ts';
 import Handlebars from 'handlebars';
-import type { Analysis } from '../analysis/schema.ts';
+import type { Analysis } from '../contract/analysis.ts';
 import type { Verdict } from './verdict.ts';
 import { buildRunView } from './run-model.ts';
 import { buildComparisonView } from './compare-model.ts';
-import { jsonForScript } from './format.ts';
+import { jsonForScript } from '../shared/format.ts';
 
 const TEMPLATES = join(ROOT, 'reports', 'templates') + sep;
 const ASSETS = join(ROOT, 'reports', 'assets') + sep;

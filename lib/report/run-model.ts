@@ -2,9 +2,9 @@
  * The run report's view model: everything the template shows, computed from the analysis and
  * the verdict only. Pure; the template only lays it out.
  */
-import type { Analysis, Endpoint, Stats } from '../analysis/schema.ts';
+import type { Analysis, Endpoint, Stats } from '../contract/analysis.ts';
 import { endpointRps, loadFigures, type LoadFigures } from '../analysis/figures.ts';
-import { decodeCdf, logBuckets, quantile } from './histogram.ts';
+import { decodeCdf, logBuckets, quantile } from '../shared/histogram.ts';
 import { PERCENTILES } from '../contract/percentiles.ts';
 import { comparatorText, isRunWide, isWholeRun, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
 import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone, type LoadState } from '../verdict/headline.ts';
@@ -12,7 +12,7 @@ import { scoreReadiness } from '../verdict/readiness.ts';
 import { fmtCpu, fmtMb, generatorSentence, saturatedSentence } from '../verdict/generator.ts';
 import { READINESS_CHECKS, type ReadinessCheckId } from '../shared/readiness.ts';
 import type { ReadinessScore } from '../verdict/schema.ts';
-import { DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from './format.ts';
+import { DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from '../shared/format.ts';
 
 /** Most points a time-series chart gets; longer series are aggregated (see downsample). */
 export const MAX_CHART_POINTS = 900;

@@ -3,7 +3,7 @@
  * the few readings the reports need (which measurement a row is about, whole-run vs stage).
  */
 import { VerdictSchema, type Verdict, type VerdictRow } from '../verdict/schema.ts';
-import type { Metric } from './format.ts';
+import type { Metric } from '../shared/format.ts';
 
 export type { Verdict, VerdictRow };
 

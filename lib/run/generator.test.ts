@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../contract/errors.ts';
 import { clockTicks, GeneratorSampler, parseRss, parseStat, readGeneratorFile } from './generator.ts';
-import { GENERATOR_FILE } from './schema.ts';
+import { GENERATOR_FILE } from '../contract/run.ts';
 
 /** A /proc/<pid>/stat line: fields 3… after the name, utime and stime at 14 and 15. */
 const stat = (pid: number, name: string, utime: number, stime: number) =>

@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ZodError } from 'zod';
 import { DataError } from '../contract/errors.ts';
-import { GENERATOR_FILE, parseGeneratorFile, type GeneratorFile, type GeneratorSample } from './schema.ts';
+import { GENERATOR_FILE, parseGeneratorFile, type GeneratorFile, type GeneratorSample } from '../contract/run.ts';
 
 /** Every 500 ms: a stage of a few seconds still gets enough samples for its share to mean something. */
 export const GENERATOR_INTERVAL_MS = 500;

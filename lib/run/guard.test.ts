@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, ExitCode } from '../contract/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { checkOutDir, checkTarget, literalHost, outDirSource } from './guard.ts';
-import { executeRun } from './execute.ts';
+import { executeRun } from '../pipeline/execute.ts';
 
 describe('literalHost: the host as written in the URL', () => {
   it.each([

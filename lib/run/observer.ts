@@ -2,8 +2,8 @@
  * Hooks the runner calls during a run. Optional sinks (InfluxDB events, progress displays)
  * implement this; an observer that throws is reported as a warning and never stops the run.
  */
-import type { Plan, PlanStage } from '../plan/schema.ts';
-import type { RunRecord } from './schema.ts';
+import type { Plan, PlanStage } from '../contract/plan.ts';
+import type { RunRecord } from '../contract/run.ts';
 
 export interface RunObserver {
   readonly name: string;

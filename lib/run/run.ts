@@ -8,14 +8,14 @@ import { join, resolve } from 'node:path';
 import { ensureBundle } from '../../build/bundle.ts';
 import { ConfigError, UsageError } from '../contract/errors.ts';
 import { flowNames } from '../config/schema.ts';
-import { REFERENCE_PASSWORD } from '../../target/users.ts';
+import { REFERENCE_PASSWORD } from '../shared/reference-api.ts';
 import { preflight, type PreflightResult } from './preflight.ts';
 import type { Config } from '../config/schema.ts';
 import { locateK6, type K6Binary } from '../k6/locate.ts';
 import { freePort, K6_EXIT, k6HasStarted, k6ScenariosStarted, runK6, type K6RunResult } from '../k6/runner.ts';
 import { setupNetns } from './netns.ts';
 import { GeneratorSampler } from './generator.ts';
-import { GENERATOR_FILE } from './schema.ts';
+import { GENERATOR_FILE } from '../contract/run.ts';
 import {
   combinedResult,
   combineStatus,
@@ -26,13 +26,13 @@ import {
   type SegmentLaunch,
   type SegmentOutcome,
 } from './segments.ts';
-import { PlanSchema, type Plan, type PlanStage } from '../plan/schema.ts';
-import { buildPlan, PlanError } from '../shared/plan.ts';
-import { findProfile, profileNames } from '../shared/profiles.ts';
+import { PlanSchema, type Plan, type PlanStage } from '../contract/plan.ts';
+import { buildPlan, PlanError } from '../plan/build.ts';
+import { findProfile, profileNames } from '../config/profiles.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import type { RunObserver } from './observer.ts';
 import { createProgress, type ProgressMode } from './progress.ts';
-import type { RunRecord } from './schema.ts';
+import type { RunRecord } from '../contract/run.ts';
 
 export interface RunOptions {
   config: Config;

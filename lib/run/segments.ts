@@ -25,7 +25,7 @@ import {
   type LiveMetrics,
 } from '../k6/runner.ts';
 import { statusFrom } from './run.ts';
-import type { RunRecord, SegmentRecord } from './schema.ts';
+import type { RunRecord, SegmentRecord } from '../contract/run.ts';
 
 export interface SegmentSpec {
   /** 1-based. */

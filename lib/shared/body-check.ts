@@ -2,7 +2,7 @@
  * Body-shape checks, compiled once per endpoint into a predicate the k6 scripts call for every
  * response. Pure and free of Node and k6 APIs: shared by both sides and unit-tested under Node.
  */
-import type { BodyCheck, JsonExpect } from '../plan/schema.ts';
+import type { BodyCheck, JsonExpect } from '../contract/plan.ts';
 import { compileJsonPath, isMissing, jsonType, readJsonPath } from './json-path.ts';
 
 /** What a predicate reads of a response: k6's Response has both (`json()` parses once and caches). */

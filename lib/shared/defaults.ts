@@ -5,8 +5,7 @@
  * reference-api`, the default) or starts from nothing (`extends: none`).
  * Pure data: the k6 scripts bundle it too (for `k6 run dist/<scenario>.js` without the CLI).
  */
-import type { BodyCheck } from '../plan/schema.ts';
-import type { LoadProfile } from './profiles.ts';
+import type { BodyCheck } from '../contract/plan.ts';
 
 /** An endpoint of the catalogue, every field written out (the config's field defaults aside). */
 export interface EndpointDefaults {
@@ -165,10 +164,11 @@ export const DEFAULT_CONFIG = {
     segments: 1,
   },
   /**
-   * Load profiles of the config's own, beside the built-in ones (lib/shared/profiles.ts), which
-   * they may not rename: `loadgate run --profile NAME` picks either.
+   * Load profiles of the config's own, beside the built-in ones (lib/config/profiles.ts), which
+   * they may not rename: `loadgate run --profile NAME` picks either. None by default (their
+   * type is lib/config/schema.ts's LoadProfile; this layer stays below the config).
    */
-  profiles: {} as Record<string, LoadProfile>,
+  profiles: {} as Record<string, never>,
   outDir: 'results',
   /** The threshold set verdicts use; null picks the run's phase, else `production`. */
   thresholdSet: null as string | null,

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { readConfigFile, resolveConfig } from '../config/load.ts';
 import { ROOT } from '../root.ts';
 import { ConfigError } from '../contract/errors.ts';
-import { PlanSchema } from '../plan/schema.ts';
-import { buildPlan } from './plan.ts';
+import { PlanSchema } from '../contract/plan.ts';
+import { buildPlan } from '../plan/build.ts';
 import { checkExposition } from './prometheus.ts';
 import {
   READINESS_CATEGORIES,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict, steadyStages } from './compute.ts';
-import { healthyRun, makeAnalysis } from './fixtures.ts';
+import { healthyRun, makeAnalysis } from '../../test/support/verdict-fixtures.ts';
 import { VerdictSchema, type Verdict } from './schema.ts';
 
 const { phase3, production, baseline, phase1 } = BUILTIN_THRESHOLDS.sets;

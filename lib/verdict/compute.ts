@@ -10,12 +10,12 @@
  *   - and it owns its own delay: a k6 that used (nearly) every core (generator.json,
  *     lib/verdict/generator.ts) measured itself, so what it measured there is inconclusive.
  */
-import type { Analysis, Endpoint, Stage, Stats } from '../analysis/schema.ts';
+import type { Analysis, Endpoint, Stage, Stats } from '../contract/analysis.ts';
 import { isSaturated, loadFigures, steadyStages } from '../analysis/figures.ts';
-import type { PlanReadiness } from '../plan/schema.ts';
+import type { PlanReadiness } from '../contract/plan.ts';
 import { scoreReadiness } from './readiness.ts';
 import { generatorHealth, saturationReason } from './generator.ts';
-import type { GeneratorFile } from '../run/schema.ts';
+import type { GeneratorFile } from '../contract/run.ts';
 import { resolveTarget, throughputTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { THRESHOLDS_VERSION } from '../../thresholds/schema.ts';

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
-import type { GeneratorFile } from '../run/schema.ts';
+import type { GeneratorFile } from '../contract/run.ts';
 import { computeVerdict } from './compute.ts';
-import { healthyRun } from './fixtures.ts';
+import { healthyRun } from '../../test/support/verdict-fixtures.ts';
 import { GENERATOR_CPU_LIMIT, GENERATOR_SATURATED_SHARE, generatorHealth, generatorSentence } from './generator.ts';
 import { renderMarkdown } from './markdown.ts';
 import { VerdictSchema, type Verdict } from './schema.ts';

@@ -6,7 +6,7 @@
  * itself, not the API. Grafana Cloud k6 calls this its "high load generator CPU" insight.
  * Pure; docs/verdicts.md states the rule.
  */
-import type { GeneratorFile } from '../run/schema.ts';
+import type { GeneratorFile } from '../contract/run.ts';
 import type { GeneratorHealth, GeneratorStage } from './schema.ts';
 
 /** A sample is hot when k6 used more than this share of the machine's cores. */

@@ -3,9 +3,9 @@
  * report: one sentence per finding naming the endpoint, the change and the run it is compared
  * with. Pure.
  */
-import { formatMargin, formatValue } from '../verdict/format.ts';
-import type { HistoryFinding, HistoryJudgement, RunRef } from './schema.ts';
-import { metricDef, RUN_GOODPUT } from './noise.ts';
+import { formatMargin, formatValue } from './format.ts';
+import type { HistoryFinding, HistoryJudgement, RunRef } from '../contract/history.ts';
+import { metricDef, RUN_GOODPUT } from '../contract/history.ts';
 
 export function metricLabel(f: Pick<HistoryFinding, 'endpoint' | 'metric'>): string {
   return f.endpoint === '*' ? RUN_GOODPUT.label : metricDef(f.metric).label;

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
-import { parsePlan, type Plan } from '../plan/schema.ts';
+import { parsePlan, type Plan } from '../contract/plan.ts';
 import { DataError, UsageError } from '../contract/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { allSets, findSet } from '../../thresholds/sets.ts';

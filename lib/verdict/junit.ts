@@ -18,8 +18,8 @@ import type { Verdict, VerdictRow } from './schema.ts';
 import { formatTarget, rowMessage, TARGET_LABEL } from './format.ts';
 import { productionJudgement } from './headline.ts';
 // History (issue 13): the judgement against the recent runs, and its one sentence per finding.
-import type { HistoryJudgement } from '../history/schema.ts';
-import { findingMessage, findingSubject, judgementSentence } from '../history/format.ts';
+import type { HistoryJudgement } from '../contract/history.ts';
+import { findingMessage, findingSubject, judgementSentence } from './history-format.ts';
 
 type Suite = ReturnType<ReturnType<typeof junit.newBuilder>['testSuite']>;
 

@@ -10,14 +10,14 @@
  *     the breaches come first, every table is capped by rows and characters, and what is left
  *     out is counted and pointed to (report.html, verdict.json).
  */
-import type { Analysis } from '../analysis/schema.ts';
+import type { Analysis } from '../contract/analysis.ts';
 import type { Verdict, VerdictRow, VerdictStatus } from './schema.ts';
 import { formatMargin, formatTarget, formatValue, TARGET_LABEL } from './format.ts';
 import { checkTitle, fmtScore, judgements, loadView, type Judgement, type JudgementStatus } from './headline.ts';
 import { generatorSentence, saturatedSentence } from './generator.ts';
 // History (issue 13): the judgement against the recent runs of the same shape.
-import type { HistoryJudgement } from '../history/schema.ts';
-import { findingMessage, judgementSentence } from '../history/format.ts';
+import type { HistoryJudgement } from '../contract/history.ts';
+import { findingMessage, judgementSentence } from './history-format.ts';
 
 /** GitHub's limit for a comment body (and a sensible one for a step summary). */
 export const GITHUB_COMMENT_LIMIT = 65_536;

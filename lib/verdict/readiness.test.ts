@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Analysis } from '../analysis/schema.ts';
+import type { Analysis } from '../contract/analysis.ts';
 import { isSaturated, loadFigures } from '../analysis/figures.ts';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict } from './compute.ts';
-import { healthyRun, makeAnalysis } from './fixtures.ts';
+import { healthyRun, makeAnalysis } from '../../test/support/verdict-fixtures.ts';
 import { fmtScore, loadView, readinessSentence } from './headline.ts';
 import { renderMarkdown } from './markdown.ts';
 import { scoreReadiness } from './readiness.ts';

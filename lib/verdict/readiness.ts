@@ -12,8 +12,8 @@
  * nothing to ask, such as probes on an API without one, is `off` with the plan's reason); a category's score
  * is the share of its judged items met, and the overall score the mean of the judged categories.
  */
-import type { Analysis, ReadinessCheckStats } from '../analysis/schema.ts';
-import type { PlanReadiness } from '../plan/schema.ts';
+import type { Analysis, ReadinessCheckStats } from '../contract/analysis.ts';
+import type { PlanReadiness } from '../contract/plan.ts';
 import {
   READINESS_CATEGORIES,
   READINESS_CHECK_IDS,

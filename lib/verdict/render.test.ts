@@ -6,7 +6,7 @@ import { ExitCode } from '../contract/errors.ts';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict } from './compute.ts';
 import { exitCode } from '../contract/exit.ts';
-import { healthyRun, makeAnalysis, type EndpointSpec } from './fixtures.ts';
+import { healthyRun, makeAnalysis, type EndpointSpec } from '../../test/support/verdict-fixtures.ts';
 import { formatMargin, rowMessage } from './format.ts';
 import { judgeRun } from './judge.ts';
 import { renderJunit } from './junit.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict } from './compute.ts';
-import { healthyRun, makeAnalysis, type EndpointSpec } from './fixtures.ts';
+import { healthyRun, makeAnalysis, type EndpointSpec } from '../../test/support/verdict-fixtures.ts';
 import { displayWidth, renderPhaseTable, renderTerminal, truncateMiddle, wrap } from './terminal.ts';
 
 const { production, phase3, baseline, phase1 } = BUILTIN_THRESHOLDS.sets;

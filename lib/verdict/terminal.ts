@@ -10,8 +10,8 @@
  * with it, and never a line wider than `width` (at most 120 columns): long names are cut in
  * the middle, long lines wrapped. Figures are formatted as the HTML report formats them.
  */
-import type { Analysis, Stats } from '../analysis/schema.ts';
-import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps } from '../report/format.ts';
+import type { Analysis, Stats } from '../contract/analysis.ts';
+import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps } from '../shared/format.ts';
 import { formatTarget } from './format.ts';
 import { generatorSentence, saturatedSentence } from './generator.ts';
 import {

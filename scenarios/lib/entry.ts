@@ -3,7 +3,7 @@
  * and one iteration of the readiness checks (the `exec` of the plan's readiness scenario, when
  * the plan has one).
  */
-import type { Plan } from '../../lib/plan/schema.ts';
+import type { Plan } from '../../lib/contract/plan.ts';
 import { FlowRunner, type SetupData } from './flows.ts';
 import { createReadiness, declareReadinessMetric, type ReadinessChecks } from './readiness.ts';
 import { Api, loadPlan, tagStage } from './runtime.ts';

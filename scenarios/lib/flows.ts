@@ -3,7 +3,7 @@
  * one endpoint picked by weight, or one flow picked by weight. k6 side: no Node APIs.
  */
 import { sleep } from 'k6';
-import type { Flow, Plan } from '../../lib/plan/schema.ts';
+import type { Flow, Plan } from '../../lib/contract/plan.ts';
 import { compileJsonPath, isMissing, readJsonPath, type JsonPathStep } from '../../lib/shared/json-path.ts';
 import exec from 'k6/execution';
 import { userVars, userVarsFor, type Api, type Session, type Vars } from './runtime.ts';

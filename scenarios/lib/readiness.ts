@@ -11,7 +11,7 @@
 import http, { type RefinedResponse } from 'k6/http';
 import exec from 'k6/execution';
 import { Rate } from 'k6/metrics';
-import type { Plan, PlanReadiness } from '../../lib/plan/schema.ts';
+import type { Plan, PlanReadiness } from '../../lib/contract/plan.ts';
 import { compileBodyCheck, type BodyPredicate } from '../../lib/shared/body-check.ts';
 import { checkExposition } from '../../lib/shared/prometheus.ts';
 import {

@@ -9,12 +9,12 @@ import encoding from 'k6/encoding';
 import exec from 'k6/execution';
 import { Rate } from 'k6/metrics';
 import type { Config } from '../../lib/config/schema.ts';
-import type { AuthStrategy, Plan, PlanEndpoint, TokenSource } from '../../lib/plan/schema.ts';
+import type { AuthStrategy, Plan, PlanEndpoint, TokenSource } from '../../lib/contract/plan.ts';
 import { DEFAULT_CONFIG, TIMEOUT_METRIC } from '../../lib/shared/defaults.ts';
-import { buildPlan } from '../../lib/shared/plan.ts';
+import { buildPlan } from '../../lib/plan/build.ts';
 import { compileBodyCheck } from '../../lib/shared/body-check.ts';
 import { compileJsonPath, isMissing, readJsonPath, type JsonPathStep } from '../../lib/shared/json-path.ts';
-import { LOAD_PROFILE_NAMES, isLoadProfileName } from '../../lib/shared/profiles.ts';
+import { LOAD_PROFILE_NAMES, isLoadProfileName } from '../../lib/config/profiles.ts';
 import { statusMatches } from '../../lib/shared/status.ts';
 import { compileTemplate, concatTemplates, encodeValue, type Encoding, type Template, type Vars } from '../../lib/shared/template.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeRun, runWindow } from '../../lib/analysis/analyze.ts';
-import { AnalysisSchema, type Analysis } from '../../lib/analysis/schema.ts';
+import { AnalysisSchema, type Analysis } from '../../lib/contract/analysis.ts';
 import { DataError } from '../../lib/contract/errors.ts';
 import { benchOptions } from './generate.ts';
 import { generated, tempDir, writeRunDir } from './helpers.ts';

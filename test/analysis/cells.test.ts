@@ -4,8 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeRun, writeAnalysis, readAnalysis } from '../../lib/analysis/analyze.ts';
-import { AnalysisSchema, type Analysis, type Cell, type Endpoint } from '../../lib/analysis/schema.ts';
-import type { Plan } from '../../lib/plan/schema.ts';
+import { AnalysisSchema, type Analysis, type Cell, type Endpoint } from '../../lib/contract/analysis.ts';
+import type { Plan } from '../../lib/contract/plan.ts';
 import { benchOptions, generateLines, planFor } from './generate.ts';
 import { expandStatuses } from '../../lib/shared/status.ts';
 import { scratchDirs, writeRunDir } from './helpers.ts';

@@ -6,8 +6,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeRun } from '../../lib/analysis/analyze.ts';
-import type { Analysis, Endpoint } from '../../lib/analysis/schema.ts';
-import type { Plan } from '../../lib/plan/schema.ts';
+import type { Analysis, Endpoint } from '../../lib/contract/analysis.ts';
+import type { Plan } from '../../lib/contract/plan.ts';
 import { planFor } from './generate.ts';
 import { tempDir, writeRunDir } from './helpers.ts';
 import { k6p } from './reference.ts';

@@ -10,7 +10,7 @@
 import { constants, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeRun } from '../../lib/analysis/analyze.ts';
-import { AnalysisSchema, type Analysis } from '../../lib/analysis/schema.ts';
+import { AnalysisSchema, type Analysis } from '../../lib/contract/analysis.ts';
 import { formatSummary } from '../../lib/analysis/summary.ts';
 import { benchOptions, rng } from './generate.ts';
 import { generated, scratchDirs, writeRunDir } from './helpers.ts';

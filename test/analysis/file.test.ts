@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { analyzeRun, readAnalysis, writeAnalysis } from '../../lib/analysis/analyze.ts';
-import type { Analysis } from '../../lib/analysis/schema.ts';
+import type { Analysis } from '../../lib/contract/analysis.ts';
 import { main } from '../../lib/cli/main.ts';
 import { benchOptions } from './generate.ts';
 import { generated, tempDir, writeRunDir } from './helpers.ts';

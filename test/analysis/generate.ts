@@ -8,7 +8,7 @@
 import { closeSync, createReadStream, createWriteStream, openSync, unlinkSync, writeSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { Plan, PlanEndpoint, PlanStage } from '../../lib/plan/schema.ts';
+import type { Plan, PlanEndpoint, PlanStage } from '../../lib/contract/plan.ts';
 
 export interface GenEndpoint {
   name: string;

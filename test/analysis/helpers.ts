@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll } from 'vitest';
-import type { Plan } from '../../lib/plan/schema.ts';
-import type { RunRecord } from '../../lib/run/schema.ts';
+import type { Plan } from '../../lib/contract/plan.ts';
+import type { RunRecord } from '../../lib/contract/run.ts';
 import { generateLines, planFor, type GenOptions } from './generate.ts';
 
 export async function tempDir(prefix = 'loadgate-analysis-'): Promise<string> {

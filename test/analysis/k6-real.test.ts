@@ -15,8 +15,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeRun, writeAnalysis, readAnalysis } from '../../lib/analysis/analyze.ts';
-import type { Analysis } from '../../lib/analysis/schema.ts';
-import type { Plan } from '../../lib/plan/schema.ts';
+import type { Analysis } from '../../lib/contract/analysis.ts';
+import type { Plan } from '../../lib/contract/plan.ts';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
 import { runRecord, tempDir } from './helpers.ts';
 

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeRun } from '../../lib/analysis/analyze.ts';
-import type { Analysis } from '../../lib/analysis/schema.ts';
+import type { Analysis } from '../../lib/contract/analysis.ts';
 import { benchOptions, type GenOptions } from './generate.ts';
 import { generated, scratchDirs, writeRunDir } from './helpers.ts';
 import { k6p } from './reference.ts';

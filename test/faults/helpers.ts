@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
-import type { Analysis } from '../../lib/analysis/schema.ts';
+import type { Analysis } from '../../lib/contract/analysis.ts';
 import { constantRateConfig } from '../segments/helpers.ts';
 import { ROOT, tempOut, type CliResult } from '../run/helpers.ts';
 

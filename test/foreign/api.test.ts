@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInfluxd, type InfluxdHandle } from '../../lib/influx/server.ts';
+import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { cli, isReadiness, onlyRunDir, rawPoints, tempOut, type CliResult, type RawPoint } from '../run/helpers.ts';
 import { influxQuery } from '../influx/helpers.ts';
 import { ROOT, startMiniflux, startPocketBase, startWriteFreely, type ForeignServer } from './servers.ts';

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirs } from '../analysis/helpers.ts';
 import { cli } from '../run/helpers.ts';
 import { ExitCode, InfraError } from '../../lib/contract/errors.ts';
-import { historyStep } from '../../lib/history/step.ts';
+import { historyStep } from '../../lib/pipeline/history.ts';
 import { exitCode } from '../../lib/contract/exit.ts';
 import { HistoryStore } from '../../lib/history/store.ts';
 import { writeNights, type NightRun } from './generate.ts';

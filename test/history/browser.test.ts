@@ -11,7 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { summarizeRun } from '../../lib/history/summarize.ts';
 import { buildTrends } from '../../lib/history/trends.ts';
 import { renderTrends } from '../../lib/history/render.ts';
-import type { HistoryEntry } from '../../lib/history/schema.ts';
+import type { HistoryEntry } from '../../lib/contract/history.ts';
 import { verdictFor } from '../fixtures/report/make-verdict.ts';
 import { NIGHTS, STEP_ENDPOINT, nightAnalysis, nightCommit } from './generate.ts';
 

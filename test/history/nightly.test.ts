@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirs } from '../analysis/helpers.ts';
 import { cli } from '../run/helpers.ts';
-import { HistoryJudgementSchema } from '../../lib/history/schema.ts';
+import { HistoryJudgementSchema } from '../../lib/contract/history.ts';
 import type { TrendsModel } from '../../lib/history/trends.ts';
 import { NIGHTS, OUTLIER_ENDPOINT, STEP_ENDPOINT, STEP_NIGHT, nightCommit, nightRunId, writeNights, type NightRun } from './generate.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
 import { cli, tempOut } from '../run/helpers.ts';
-import { HistoryJudgementSchema } from '../../lib/history/schema.ts';
+import { HistoryJudgementSchema } from '../../lib/contract/history.ts';
 import type { TrendsModel } from '../../lib/history/trends.ts';
 
 let out: string;

@@ -21,8 +21,8 @@ import {
   type TestRun,
 } from '../../lib/k8s/schema.ts';
 import { testRunName } from '../../lib/k8s/render.ts';
-import type { Plan } from '../../lib/plan/schema.ts';
-import { REFERENCE_PASSWORD } from '../../target/users.ts';
+import type { Plan } from '../../lib/contract/plan.ts';
+import { REFERENCE_PASSWORD } from '../../lib/shared/reference-api.ts';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
 import { cli, ROOT, tempOut } from '../run/helpers.ts';
 import { readAnalysisFile, summaryCounts, waitFor } from '../segments/helpers.ts';
@@ -135,9 +135,10 @@ describe('loadgate k8s render', () => {
     );
   });
 
-  it('the ConfigMap holds the lean bundle, its source map and the plan', async () => {
+  it('the ConfigMap holds the lean bundle and the plan (the bundle links no source map)', async () => {
     const c = ConfigMapSchema.parse(await one('configmap.yaml'));
-    expect(Object.keys(c.data).sort()).toEqual(['flow.js', 'flow.js.map', 'plan.json']);
+    expect(Object.keys(c.data).sort()).toEqual(['flow.js', 'plan.json']);
+    expect(c.data['flow.js']).not.toContain('sourceMappingURL');
     expect(c.data['flow.js']).toBe(await readFile(join(ROOT, 'dist/run/flow.js'), 'utf8'));
     expect(c.data['plan.json']).toBe(await readFile(join(dir, 'plan.json'), 'utf8'));
   });

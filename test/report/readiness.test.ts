@@ -9,7 +9,7 @@ import { loadFigures } from '../../lib/analysis/figures.ts';
 import { buildComparisonView, compareCells } from '../../lib/report/compare-model.ts';
 import { renderComparison, renderRunReport } from '../../lib/report/render.ts';
 import { buildRunView, chartData, chartedBuckets, continuousVus, peakVus } from '../../lib/report/run-model.ts';
-import { classifyLatency } from '../../lib/report/stats.ts';
+import { classifyLatency } from '../../lib/shared/stats.ts';
 import { makeAnalysis, referenceEndpoints, STRESS_STAGES } from '../fixtures/report/make-analysis.ts';
 import { verdictFor } from '../fixtures/report/make-verdict.ts';
 import { NOW, PHASES, judgedPhase } from '../fixtures/report/runs.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AnalysisSchema, type Stage } from '../../lib/analysis/schema.ts';
+import { AnalysisSchema, type Stage } from '../../lib/contract/analysis.ts';
 import { renderComparison, renderRunReport } from '../../lib/report/render.ts';
 import { buildComparisonView, checkComparable } from '../../lib/report/compare-model.ts';
 import { makeAnalysis, referenceEndpoints, STRESS_STAGES } from '../fixtures/report/make-analysis.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as hdr from 'hdr-histogram-js';
-import { decodeCdf, quantile, type Cdf } from '../../lib/report/histogram.ts';
+import { decodeCdf, quantile, type Cdf } from '../../lib/shared/histogram.ts';
 import {
   bootstrapPercentileDiff,
   classifyLatency,
@@ -10,7 +10,7 @@ import {
   normalCdf,
   poissonRateZ,
   twoProportionZ,
-} from '../../lib/report/stats.ts';
+} from '../../lib/shared/stats.ts';
 
 /** A CDF from latencies in ms, through a real HDR histogram as the analysis stores it. */
 function cdfOf(values: number[]): Cdf {

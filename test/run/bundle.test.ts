@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleEntries, bundleScenarios, ensureBundle } from '../../build/bundle.ts';
 import { resolveConfig } from '../../lib/config/load.ts';
 import { pinnedK6Version } from '../../lib/k6/locate.ts';
-import { PlanSchema } from '../../lib/plan/schema.ts';
-import { buildPlan } from '../../lib/shared/plan.ts';
+import { PlanSchema } from '../../lib/contract/plan.ts';
+import { buildPlan } from '../../lib/plan/build.ts';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
-import { REFERENCE_PASSWORD } from '../../target/users.ts';
+import { REFERENCE_PASSWORD } from '../../lib/shared/reference-api.ts';
 import { cli, isReadiness, onlyRunDir, rawPoints, ROOT, tempOut, type RawPoint } from './helpers.ts';
 
 let k6 = '';

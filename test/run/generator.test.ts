@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../target/server.ts';
 import { readGeneratorFile } from '../../lib/run/generator.ts';
-import type { Analysis } from '../../lib/analysis/schema.ts';
+import type { Analysis } from '../../lib/contract/analysis.ts';
 import { VerdictSchema } from '../../lib/verdict/schema.ts';
-import type { Plan } from '../../lib/plan/schema.ts';
+import type { Plan } from '../../lib/contract/plan.ts';
 import { cli, isReadiness, onlyRunDir, rawPoints, tempOut } from './helpers.ts';
 
 let target: RunningTarget;

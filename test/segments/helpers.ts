@@ -2,9 +2,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Analysis } from '../../lib/analysis/schema.ts';
-import type { RunRecord } from '../../lib/run/schema.ts';
-import type { Plan } from '../../lib/plan/schema.ts';
+import type { Analysis } from '../../lib/contract/analysis.ts';
+import type { RunRecord } from '../../lib/contract/run.ts';
+import type { Plan } from '../../lib/contract/plan.ts';
 import { k6p } from '../analysis/reference.ts';
 import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
 

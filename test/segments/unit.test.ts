@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { k6Args, k6Command, type K6RunArgs } from '../../lib/k6/runner.ts';
 import { MAX_NETNS_SEGMENTS, netnsNames, segmentAddresses, targetAddressOf } from '../../lib/run/netns.ts';
 import { combinedResult, combineStatus, segmentFiles, segmentSpecs, type SegmentOutcome } from '../../lib/run/segments.ts';
-import type { SegmentRecord } from '../../lib/run/schema.ts';
+import type { SegmentRecord } from '../../lib/contract/run.ts';
 import { segmentFragments } from '../k8s/operator.ts';
 
 describe('segmentSpecs', () => {

@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../k6/runner.ts';
-import { InfraError } from '../contract/errors.ts';
+import { freePort } from '../../lib/k6/runner.ts';
+import { InfraError } from '../../lib/contract/errors.ts';
 
 export interface InfluxdHandle {
   /** Base URL of the HTTP API, e.g. `http://127.0.0.1:41234`. */

@@ -2,7 +2,7 @@
  * Fixture analyses for the verdict unit tests, built from the analysis schema (and validated
  * against it, so a schema change breaks the fixtures loudly rather than silently).
  */
-import { AnalysisSchema, type Analysis, type Stage, type Stats } from '../analysis/schema.ts';
+import { AnalysisSchema, type Analysis, type Stage, type Stats } from '../../lib/contract/analysis.ts';
 
 export interface StatsSpec {
   requests: number;

@@ -1,5 +1,5 @@
 /** Small HTTP helpers for the reference API's integration tests. */
-import { REFERENCE_PASSWORD } from '../../target/users.ts';
+import { REFERENCE_PASSWORD } from '../../lib/shared/reference-api.ts';
 
 export interface Res {
   status: number;

@@ -16,8 +16,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ensureBundle } from '../../build/bundle.ts';
 import { resolveConfig } from '../../lib/config/load.ts';
 import { analyzeRun } from '../../lib/analysis/analyze.ts';
-import { PlanSchema } from '../../lib/plan/schema.ts';
-import { buildPlan } from '../../lib/shared/plan.ts';
+import { PlanSchema } from '../../lib/contract/plan.ts';
+import { buildPlan } from '../../lib/plan/build.ts';
 import { REFERENCE_API_ORIGIN } from '../../lib/shared/defaults.ts';
 import {
   ACCEPT_ENCODING,

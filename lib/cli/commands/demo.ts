@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { profileNames, type ProfileName } from '../../../target/profiles.ts';
-import { addCommonRunFlags, configFlagsOf, type CommonRunFlags } from '../flags.ts';
+import { addCommonRunFlags, configFlagsOf } from '../flags.ts';
+import type { CommonRunFlags } from '../../pipeline/execute.ts';
 import { DataError, UsageError } from '../../contract/errors.ts';
 import type { StepFailure } from '../../contract/exit.ts';
 import { setOutcome } from '../outcome.ts';
@@ -159,8 +160,8 @@ export function onceLog(log: (line: string) => void): (line: string) => void {
 async function describeShape(flags: DemoFlags, scale: number | undefined, phases: number): Promise<string> {
   const [{ loadConfig }, { findProfile }, { buildStages }] = await Promise.all([
     import('../../config/load.ts'),
-    import('../../shared/profiles.ts'),
-    import('../../shared/plan.ts'),
+    import('../../config/profiles.ts'),
+    import('../../plan/build.ts'),
   ]);
   const config = await loadConfig({
     configPath: flags.config,
@@ -228,7 +229,7 @@ async function runPhase(phase: ProfileName, flags: DemoFlags, durationScale: num
   const [{ startTarget }, { loadConfig }, { executeRun }] = await Promise.all([
     import('../../../target/server.ts'),
     import('../../config/load.ts'),
-    import('../../run/execute.ts'),
+    import('../../pipeline/execute.ts'),
   ]);
   const target = await startTarget({ profile: phase, port: 0 });
   try {

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { parseNumberFlag } from '../flags.ts';
-import type { HistoryFilter, HistoryRun } from '../../history/schema.ts';
+import type { HistoryFilter, HistoryRun } from '../../contract/history.ts';
 
 export interface HistoryListFlags {
   out?: string;

@@ -1,8 +1,9 @@
 /** `loadgate k8s render`: a k6-operator TestRun for the same plan and bundle `loadgate run` uses. */
 import { Option, type Command } from 'commander';
 import { SCENARIO_NAMES } from '../../shared/defaults.ts';
-import { LOAD_PROFILE_NAMES } from '../../shared/profiles.ts';
-import { configFlagsOf, parseNumberFlag, type CommonRunFlags } from '../flags.ts';
+import { LOAD_PROFILE_NAMES } from '../../config/profiles.ts';
+import { configFlagsOf, parseNumberFlag } from '../flags.ts';
+import type { CommonRunFlags } from '../../pipeline/execute.ts';
 import { UsageError } from '../../contract/errors.ts';
 
 interface RenderFlags extends Pick<CommonRunFlags, 'config' | 'target' | 'rps' | 'durationScale' | 'maxVus' | 'thresholdSet'> {

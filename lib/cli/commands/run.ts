@@ -1,8 +1,9 @@
 /** `loadgate run`: one k6 run against an API, then analysis, verdict and report. */
 import { Option, type Command } from 'commander';
 import { SCENARIO_NAMES } from '../../shared/defaults.ts';
-import { LOAD_PROFILE_NAMES } from '../../shared/profiles.ts';
-import { addCommonRunFlags, addSegmentsNetnsFlag, configFlagsOf, type CommonRunFlags } from '../flags.ts';
+import { LOAD_PROFILE_NAMES } from '../../config/profiles.ts';
+import { addCommonRunFlags, addSegmentsNetnsFlag, configFlagsOf } from '../flags.ts';
+import type { CommonRunFlags } from '../../pipeline/execute.ts';
 import { setOutcome } from '../outcome.ts';
 import { UsageError } from '../../contract/errors.ts';
 
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .option('--phase <label>', 'phase label of this run (baseline, phase1 …); also picks the threshold set of that name');
   addSegmentsNetnsFlag(addCommonRunFlags(cmd)).action(async (flags: RunFlags, command: Command) => {
     // Loaded when the command runs: `loadgate <other command>` and --help do not pay for them.
-    const [{ loadConfig }, { executeRun }] = await Promise.all([import('../../config/load.ts'), import('../../run/execute.ts')]);
+    const [{ loadConfig }, { executeRun }] = await Promise.all([import('../../config/load.ts'), import('../../pipeline/execute.ts')]);
     const config = await loadConfig({ configPath: flags.config, flags: configFlagsOf(flags) });
     const scenario = flags.scenario ?? config.scenario;
     if (!scenario) throw new UsageError('no scenario: pass --scenario NAME or set `scenario:` in the config (a flow name)');

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from '../../contract/errors.ts';
 import { outcomeOf } from '../outcome.ts';
 import { exitCode } from '../../contract/exit.ts';
-import { healthyRun } from '../../verdict/fixtures.ts';
+import { healthyRun } from '../../../test/support/verdict-fixtures.ts';
 import { writeRunReport } from '../../report/files.ts';
 import { register } from './verdict.ts';
 

@@ -46,7 +46,7 @@ export function register(program: Command): void {
         gate: flags.gate,
       });
       // History (issue 13): record the (re-)judged run, and judge it against the history when asked.
-      const { historyStep } = await import('../../history/step.ts');
+      const { historyStep } = await import('../../pipeline/history.ts');
       const history = await historyStep(runDir, {
         verdict: result.verdict,
         againstHistory: flags.againstHistory === true,
