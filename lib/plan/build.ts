@@ -4,21 +4,24 @@
  */
 import type { Config, FlowConfig } from '../config/schema.ts';
 import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanReadiness, PlanStage } from '../contract/plan.ts';
-import { NO_PHASE, TIMEOUT_METRIC } from '../shared/defaults.ts';
+import { LIVE_TIMEOUTS_METRIC, NO_PHASE, TIMEOUT_METRIC } from '../shared/defaults.ts';
 import { READINESS_LIVE_METRICS, READINESS_SCENARIO, type ReadinessCheckId } from '../shared/readiness.ts';
 import { parseDuration, k6Duration } from '../shared/duration.ts';
 import { findProfile, profileNames, type LoadProfile } from '../config/profiles.ts';
 import { authOf, groupOf } from '../shared/endpoint.ts';
 import { resolveStatus } from '../shared/status.ts';
 import { envNames } from '../shared/template.ts';
+import { PERCENTILES } from '../contract/percentiles.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { toK6Thresholds } from '../../thresholds/k6.ts';
 
+/** k6's end-of-test trend stats: the percentiles of the one list (k6 names the median `med`, the others `p(N)`). */
+const K6_TREND_STATS = ['avg', 'min', 'max', ...PERCENTILES.map(([, q]) => (q === 0.5 ? 'med' : `p(${Math.round(q * 100)})`)), 'count'];
 export interface PlanInput {
   config: Config;
   /** A flow of the config (lib/config/schema.ts `flowNames`). */
   scenario: string;
-  /** A built-in profile or one of the config's own (lib/shared/profiles.ts `findProfile`). */
+  /** A built-in profile or one of the config's own (lib/config/profiles.ts `findProfile`). */
   profile: string;
   phase: string | null;
   runId: string;
@@ -510,8 +513,9 @@ export function buildPlan(input: PlanInput): Plan {
               timeoutRateMetric: TIMEOUT_METRIC,
             })
           : {}),
-        // No rule, never failing: they only make k6 track the readiness scenario's submetrics,
-        // which the live progress subtracts so its RPS is the load's.
+        // No rule, never failing: they only make k6 track the submetrics the live progress reads:
+        // the timed-out requests, and the readiness scenario's, which it subtracts so its figures are the load's.
+        [LIVE_TIMEOUTS_METRIC]: [],
         ...(readinessScenario ? Object.fromEntries(Object.values(READINESS_LIVE_METRICS).map((m) => [m, []])) : {}),
       },
       tags,
@@ -532,7 +536,7 @@ export function buildPlan(input: PlanInput): Plan {
         'service',
         'expected_response',
       ],
-      summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
+      summaryTrendStats: K6_TREND_STATS,
       // Response bodies are needed for the body-shape checks and token extraction.
       discardResponseBodies: false,
     },

@@ -821,6 +821,8 @@ export function buildRunView(analysis: Analysis, verdict: Verdict | null, now: D
     warnings: inputWarnings(analysis),
     targets: targetsView(verdict),
     rpsWindow: windowText(figures),
+    /** The endpoint table's percentile columns, in the order of its cells. */
+    percentileKeys: PERCENTILES.map(([k]) => k),
     endpoints: analysis.endpoints.map((e) => endpointRow(e, targets.get(e.name), colors.get(e.name) ?? '#555', figures)),
     timeouts: tv,
     stages: stagesView(analysis, verdict, targets, stageP95Rows(verdict)),
