@@ -62,7 +62,7 @@ const ENDPOINT = { name: 'monitoring.health', path: '/api/monitoring/health' };
 
 const run = promisify(execFile);
 
-/** The harness's tags and system tags (lib/shared/plan.ts), so that every line is as long as a run's. */
+/** The harness's tags and system tags (lib/plan/build.ts), so that every line is as long as a run's. */
 const SCRIPT = `
 import http from 'k6/http';
 import exec from 'k6/execution';

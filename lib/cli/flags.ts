@@ -74,7 +74,7 @@ export const AGAINST_HISTORY_HELP = `also judge the run against the recent runs 
 
 /**
  * History (issue 13): adds `--against-history` to `run` and `demo`. Their post-processing
- * (lib/run/post.ts) reads LOADGATE_AGAINST_HISTORY, which the flag sets when given, so that the
+ * (lib/pipeline/post.ts) reads LOADGATE_AGAINST_HISTORY, which the flag sets when given, so that the
  * flag reaches it through executeRun unchanged.
  */
 function addAgainstHistoryFlag(cmd: Command): Command {

@@ -76,7 +76,7 @@ describe("a config file's own load profiles", () => {
   const quick = { description: 'A short CI shape.', stages: [{ name: 'warm', durationS: 10, from: 0, to: 1 }], abortOnFail: false };
   const withProfiles = (profiles: unknown) => () => resolveConfig({ file: { path: 'p.yaml', data: { profiles } } });
 
-  it('has none by default: the built-in ones live in lib/shared/profiles.ts', () => {
+  it('has none by default: the built-in ones live in lib/config/profiles.ts', () => {
     expect(resolveConfig({}).profiles).toEqual({});
   });
   it('accepts a profile in the built-in shape', () => {

@@ -196,7 +196,7 @@ export const ProfileStageSchema = z
   .strict();
 export type ProfileStage = z.infer<typeof ProfileStageSchema>;
 
-/** A load profile: built-in (lib/shared/profiles.ts) or a config file's own, in the same shape. */
+/** A load profile: built-in (lib/config/profiles.ts) or a config file's own, in the same shape. */
 export const LoadProfileSchema = z
   .object({
     description: z.string().min(1),

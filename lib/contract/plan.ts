@@ -175,7 +175,7 @@ export type PlanStage = z.infer<typeof PlanStageSchema>;
  * samples the analysis keeps apart): which endpoints each check asks, and its settings. A check
  * that is off, or has nothing to ask (then named in `skipped`), is null; with nothing to ask at
  * all there are no targets and no k6 scenario. Resolved from the config's `readiness` by
- * lib/shared/plan.ts.
+ * lib/plan/build.ts.
  */
 export const PlanReadinessSchema = z
   .object({

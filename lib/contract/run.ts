@@ -3,13 +3,13 @@
  * k6 starts (status `running`) and rewritten when it ends, so an interrupted run still says so.
  *
  * A run directory holds:
- *   plan.json          the resolved plan (lib/plan/schema.ts)
+ *   plan.json          the resolved plan (lib/contract/plan.ts)
  *   run.json           this record
  *   raw.ndjson.gz      k6's raw results (`--out json=…`), one JSON object per line
  *   summary.json       k6's own end-of-test summary (handleSummary's data), when k6 got that far
  *   k6.log             k6's stdout and stderr, secrets redacted
  *   generator.json     k6's own CPU and memory while it ran (GeneratorFileSchema below), on Linux
- *   analysis.json      the analysis (lib/analysis/schema.ts)
+ *   analysis.json      the analysis (lib/contract/analysis.ts)
  *   verdict.json, junit.xml, summary.md, report.html   downstream outputs
  *
  * Split across N k6 processes (`--segments N`, docs/scaling.md), segment i writes

@@ -1,5 +1,5 @@
 /**
- * Recording runs in the history: one run after `loadgate run` (lib/run/post.ts) or `loadgate
+ * Recording runs in the history: one run after `loadgate run` (lib/pipeline/post.ts) or `loadgate
  * verdict`, and every run directory under a results directory for `loadgate history import`.
  * The run directory is read (analysis.json, verdict.json, source.json), never changed, except
  * that a run recorded for the first time gets its `source.json` (commit and branch).

@@ -1,5 +1,5 @@
 /**
- * The history step of `loadgate run` (lib/run/post.ts) and `loadgate verdict`: record the run
+ * The history step of `loadgate run` (lib/pipeline/post.ts) and `loadgate verdict`: record the run
  * in its results directory's history and, with `--against-history`, judge it against the recent
  * runs of its shape: `<run-dir>/against-history.json`, and junit.xml and summary.md rendered
  * again with the regressions named.

@@ -1,6 +1,6 @@
 /**
  * The comparison report's view model: two or more runs side by side, per endpoint and per
- * target, each change classified (improved / regressed / within noise) by lib/report/stats.ts.
+ * target, each change classified (improved / regressed / within noise) by lib/shared/stats.ts.
  * Pure: the same runs and seed give the same model.
  */
 import type { Analysis, Stage, Stats } from '../contract/analysis.ts';

@@ -22,7 +22,7 @@ export interface EndpointDefaults {
   readonly timeout: string | null;
   readonly weight: number;
   readonly expectStatus: ReadonlyArray<number | string | { min: number; max: number }>;
-  /** The body-shape check of a success (lib/plan/schema.ts `BodyCheckSchema`); null checks no body. */
+  /** The body-shape check of a success (lib/contract/plan.ts `BodyCheckSchema`); null checks no body. */
   readonly expectBody: BodyCheck | null;
   readonly probe: boolean;
   readonly enabled: boolean;
@@ -212,7 +212,7 @@ export function emptyCatalogue(): DefaultConfig {
   c.scenario = null;
   // The readiness defaults name the reference API's Prometheus endpoint and the origin its CORS
   // allows: another API names its own (`readiness: { cors: { allowedOrigin: … }, monitoring: { prometheus: [...] } }`);
-  // until it does, those checks are skipped with that reason (lib/shared/plan.ts resolveReadiness).
+  // until it does, those checks are skipped with that reason (lib/plan/build.ts resolveReadiness).
   c.readiness.monitoring.prometheus = [];
   c.readiness.cors.allowedOrigin = null;
   return c;

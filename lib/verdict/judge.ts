@@ -1,7 +1,7 @@
 /**
  * Judges a run directory: analysis.json (+ plan.json and generator.json when present) × a threshold set →
  * verdict.json, junit.xml, summary.md in the run directory, and the exit code.
- * `loadgate verdict` and `loadgate run` (lib/run/post.ts) both call `judgeRun`.
+ * `loadgate verdict` and `loadgate run` (lib/pipeline/post.ts) both call `judgeRun`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
