@@ -79,8 +79,10 @@ describe('toK6Thresholds', () => {
       {
         'http_req_duration{name:auth.login}': ['p(95)<500'],
         'http_req_failed{name:auth.login}': ['rate<0.05'],
+        'http_reqs{name:auth.login,error_code:1050}': ['count<1'],
         'http_req_duration{name:probes.health}': ['p(95)<100'],
         'http_req_failed{name:probes.health}': ['rate<0.05'],
+        'http_reqs{name:probes.health,error_code:1050}': ['count<1'],
       },
     ],
     [
@@ -101,17 +103,39 @@ describe('toK6Thresholds', () => {
       {
         'http_req_duration{name:user.me}': [{ threshold: 'p(95)<200', abortOnFail: true, delayAbortEval: '30s' }],
         'http_req_failed{name:user.me}': [{ threshold: 'rate<0.01', abortOnFail: true, delayAbortEval: '30s' }],
+        'http_reqs{name:user.me,error_code:1050}': [{ threshold: 'count<1', abortOnFail: true, delayAbortEval: '30s' }],
       },
     ],
     [
-      'timeout target only with a timeout metric',
+      'no timeouts: a count on the request counter, with or without a timeout metric',
       sets.phase3,
       [me],
       { abortOnFail: false, timeoutRateMetric: 'loadgate_timeouts' },
       {
         'http_req_duration{name:user.me}': ['p(95)<200'],
         'http_req_failed{name:user.me}': ['rate<0.01'],
-        'loadgate_timeouts{name:user.me}': ['rate<=0'],
+        'http_reqs{name:user.me,error_code:1050}': ['count<1'],
+      },
+    ],
+    [
+      'a timeout share above 0 only with a timeout metric',
+      sets.phase2,
+      [me],
+      { abortOnFail: false, timeoutRateMetric: 'loadgate_timeouts' },
+      {
+        'http_req_duration{name:user.me}': ['p(95)<500'],
+        'http_req_failed{name:user.me}': ['rate<0.05'],
+        'loadgate_timeouts{name:user.me}': ['rate<=0.01'],
+      },
+    ],
+    [
+      'a timeout share above 0 without a timeout metric: no k6 threshold',
+      sets.phase2,
+      [me],
+      { abortOnFail: false },
+      {
+        'http_req_duration{name:user.me}': ['p(95)<500'],
+        'http_req_failed{name:user.me}': ['rate<0.05'],
       },
     ],
     ['baseline: nothing to enforce', sets.baseline, [login, me, health], { abortOnFail: false }, {}],
@@ -129,7 +153,12 @@ describe('toK6Thresholds', () => {
 
   it('never emits an http_reqs throughput threshold (k6 divides by the whole duration)', () => {
     const out = toK6Thresholds(sets.production, [login, me, health], { abortOnFail: false });
-    expect(Object.keys(out).some((k) => k.startsWith('http_reqs'))).toBe(false);
+    const reqs = Object.entries(out).filter(([k]) => k.startsWith('http_reqs'));
+    expect(reqs.length).toBe(3);
+    for (const [k, v] of reqs) {
+      expect(k).toMatch(/^http_reqs\{name:[^,}]+,error_code:1050\}$/);
+      expect(v).toEqual(['count<1']);
+    }
   });
 });
 

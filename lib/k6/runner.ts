@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { LoadgateError, ExitCode } from '../contract/errors.ts';
 import type { K6Binary } from './locate.ts';
-import { TIMEOUT_METRIC } from '../shared/defaults.ts';
+import { LIVE_TIMEOUTS_METRIC } from '../shared/defaults.ts';
 import { READINESS_LIVE_METRICS } from '../shared/readiness.ts';
 
 /** Every k6 process gets these: k6 stays offline (no usage report, no extension resolution). */
@@ -342,9 +342,9 @@ export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics |
     } | null;
     if (body === null) return null;
     const sample = (id: string) => body.data?.find((m) => m.id === id)?.attributes?.sample ?? {};
-    // Rate metrics expose only their rate here; http_req_failed has one sample per request, the
-    // timeouts one per request of the load. The readiness checks beside the load are left out
-    // (their submetrics, READINESS_LIVE_METRICS; absent without them).
+    // Rate metrics expose only their rate here (http_req_failed has one sample per request); the
+    // timeouts are a count on the request counter (LIVE_TIMEOUTS_METRIC). The readiness checks
+    // beside the load are left out (their submetrics, READINESS_LIVE_METRICS; absent without them).
     const all = sample('http_reqs')['count'] ?? 0;
     const readiness = sample(READINESS_LIVE_METRICS.requests)['count'] ?? 0;
     const requests = Math.max(0, all - readiness);
@@ -354,7 +354,7 @@ export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics |
       vus: sample('vus')['value'] ?? 0,
       requests,
       failed: Math.max(0, Math.round(failedAll - failedReadiness)),
-      timeouts: Math.round((sample(TIMEOUT_METRIC)['rate'] ?? 0) * requests),
+      timeouts: Math.max(0, (sample(LIVE_TIMEOUTS_METRIC)['count'] ?? 0) - (sample(READINESS_LIVE_METRICS.timeouts)['count'] ?? 0)),
       droppedIterations: Math.max(0, (sample('dropped_iterations')['count'] ?? 0) - (sample(READINESS_LIVE_METRICS.dropped)['count'] ?? 0)),
     };
   } catch {

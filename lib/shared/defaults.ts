@@ -91,11 +91,22 @@ function defaultEndpoints() {
   } satisfies Record<string, EndpointDefaults>;
 }
 
+/** k6's `error_code` for a request that hit its client timeout (request timeout). */
+export const K6_TIMEOUT_ERROR_CODE = 1050;
+
 /**
- * A k6 Rate metric the scripts add to for every request (true = client timeout, error_code
- * 1050): k6 has no timeout metric of its own. It backs timeout-rate thresholds and live progress.
+ * A k6 Rate metric the scripts add to for every request (true = client timeout), only when a k6
+ * threshold reads it: a timeout target above 0, a share that k6's own metrics cannot express
+ * (thresholds/k6.ts). A target of 0 and the live progress count timeouts on k6's request
+ * counter by its `error_code` tag instead, with no extra sample per request.
  */
 export const TIMEOUT_METRIC = 'loadgate_timeouts';
+
+/**
+ * The k6 sub-metric of timed-out requests the live progress reads (k6's REST API reports a
+ * sub-metric only for a threshold key: the plan gives it one without a rule, which never fails).
+ */
+export const LIVE_TIMEOUTS_METRIC = `http_reqs{error_code:${K6_TIMEOUT_ERROR_CODE}}`;
 
 /** A header every answer of the reference API carries (target/server.ts), so the pre-flight knows it. */
 export const REFERENCE_API_HEADER = 'X-Loadgate-Reference-Api';

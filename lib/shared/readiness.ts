@@ -25,7 +25,9 @@ export const READINESS_LIVE_METRICS = {
   requests: 'http_reqs{scenario:loadgate_readiness}',
   failed: 'http_req_failed{scenario:loadgate_readiness}',
   dropped: 'dropped_iterations{scenario:loadgate_readiness}',
-} as const satisfies Record<string, `${string}{scenario:${typeof READINESS_SCENARIO}}`>;
+  // 1050: K6_TIMEOUT_ERROR_CODE (lib/shared/defaults.ts), a client timeout.
+  timeouts: 'http_reqs{scenario:loadgate_readiness,error_code:1050}',
+} as const satisfies Record<string, `${string}{scenario:${typeof READINESS_SCENARIO}${string}}`>;
 
 /** The score's categories, in the order every rendering lists them. */
 export const READINESS_CATEGORIES = ['performance', 'errors', 'timeouts', 'monitoring', 'security'] as const;

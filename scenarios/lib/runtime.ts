@@ -27,8 +27,18 @@ export type { Vars };
  */
 declare const LOADGATE_STANDALONE: boolean;
 
-/** See TIMEOUT_METRIC: one sample per request, true when it hit the client timeout. */
-const timeouts = new Rate(TIMEOUT_METRIC);
+/**
+ * See TIMEOUT_METRIC: one sample per request, true when it hit the client timeout; declared
+ * (in the init context, as k6 requires) only when one of the plan's k6 thresholds reads it.
+ */
+let timeouts: Rate | null = null;
+
+/** Whether the plan's k6 thresholds read TIMEOUT_METRIC (a timeout target above 0; thresholds/k6.ts). */
+function thresholdsReadTimeouts(plan: Plan): boolean {
+  const thresholds = (plan.k6Options['thresholds'] ?? {}) as Record<string, unknown>;
+  for (const key in thresholds) if (key === TIMEOUT_METRIC || key.indexOf(`${TIMEOUT_METRIC}{`) === 0) return true;
+  return false;
+}
 
 function numberEnv(name: string): number | undefined {
   const raw = __ENV[name];
@@ -231,6 +241,7 @@ export class Api {
 
   constructor(plan: Plan) {
     this.plan = runtimePlan(plan);
+    if (timeouts === null && thresholdsReadTimeouts(plan)) timeouts = new Rate(TIMEOUT_METRIC);
     const env = envOf;
     const missing = missingEnv(plan.env, plan.users.passwordEnv);
     if (missing.length) {
@@ -363,7 +374,7 @@ export class Api {
       params = { ...p.params, headers };
     }
     const res = http.request(p.method, url, body, params) as RefinedResponse<'text'>;
-    timeouts.add(res.error_code === 1050, p.params.tags);
+    if (timeouts !== null) timeouts.add(res.error_code === 1050, p.params.tags);
     CHECKS['status is expected'] = statusMatches(p.expectStatus, res.status);
     CHECKS['body has the expected shape'] = p.bodyCheck(res);
     // @types/k6 lists only functions; k6 itself takes any value (internal/js/modules/k6/k6.go).
