@@ -9,12 +9,12 @@ import { READINESS_CHECK_IDS, READINESS_SCENARIO } from '../shared/readiness.ts'
 import {
   EMPTY_DIST,
   encodeHistogram,
-  exactDist,
   HDR_RELATIVE_ERROR,
   hdrDist,
   newHistogram,
   PERCENTILES,
   type PercentileKey,
+  sortedDist,
   toHdrUnits,
   topRank,
 } from './percentiles.ts';
@@ -94,7 +94,8 @@ export function buildAnalysis(input: BuildInput): Analysis {
     scenarioSpan.set(leaf.scenario, e);
   }
 
-  const cell = (leaves: Leaf[], windowS: number, timeoutMs: number | null) => cellStats(leaves, windowS, timeoutMs);
+  const memo = new DistMemo();
+  const cell = (leaves: Leaf[], windowS: number, timeoutMs: number | null) => cellStats(leaves, windowS, timeoutMs, true, memo);
 
   // Endpoints: the plan's order first, then names the plan does not know.
   const byEndpoint = new Map<string, Leaf[]>();
@@ -122,7 +123,7 @@ export function buildAnalysis(input: BuildInput): Analysis {
       const st = cell(ls, w, timeoutMs);
       byStage[s.name] = st;
       // One scenario in the stage: its cell is the stage's (no second pass over the values).
-      for (const l of ls) cells.push(toCell(s.name, l.scenario, ls.length === 1 ? st : cellStats([l], w, timeoutMs, false)));
+      for (const l of ls) cells.push(toCell(s.name, l.scenario, ls.length === 1 ? st : cellStats([l], w, timeoutMs, false, memo)));
     }
     const byScenario: Record<string, Stats> = {};
     for (const sc of [...new Set(leaves.map((l) => l.scenario))].sort()) {
@@ -251,7 +252,13 @@ function toCell(stage: string, scenario: string, st: Stats): Cell {
 }
 
 /** The stats of a cell made of `leaves`; `withHistogram: false` leaves `histogram` null (and skips building it). */
-export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: number | null, withHistogram = true): Stats {
+export function cellStats(
+  leaves: readonly Leaf[],
+  windowS: number,
+  timeoutMs: number | null,
+  withHistogram = true,
+  memo: DistMemo = new DistMemo(),
+): Stats {
   const outcomes = Object.fromEntries(OUTCOME_KEYS.map((k) => [k, 0])) as Outcomes;
   let requests = 0;
   let passes = 0;
@@ -267,7 +274,7 @@ export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: n
     });
   }
   const durations = leaves.map((l) => l.duration);
-  const { dist: durationMs, histogram } = distOf(durations, withHistogram);
+  const { dist: durationMs, histogram } = distOf(durations, withHistogram, memo);
   // Censoring (docs/analysis-format.md): a timed-out request's true latency is unknown, at
   // least its timeout, so it belongs above every completed request. Client timeouts (1050) are
   // recorded near the timeout, already on top; dial timeouts (1211) never sent the request and
@@ -289,10 +296,12 @@ export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: n
     waitingMs: distOf(
       leaves.map((l) => l.waiting),
       false,
+      memo,
     ).dist,
     connectingMs: distOf(
       leaves.map((l) => l.connecting),
       false,
+      memo,
     ).dist,
     rps: windowS > 0 ? requests / windowS : null,
     windowS,
@@ -302,11 +311,103 @@ export function cellStats(leaves: readonly Leaf[], windowS: number, timeoutMs: n
 }
 
 /**
+ * What the cells of one analysis share, worked out once: each leaf's values in ascending order
+ * (a cell of several leaves merges them rather than sorting its values again), and each
+ * distribution by the leaves it covers, in their order (an endpoint with one scenario has the
+ * same leaves in its total and in its scenario's cell). Reuse gives the very same figures and
+ * histogram: a distribution is made from its parts in the same order either way.
+ */
+export class DistMemo {
+  private readonly ids = new Map<Values, number>();
+  private readonly sorted = new Map<Values, Float64Array>();
+  private readonly dists = new Map<string, { dist: Dist; histogram: string | null; withHistogram: boolean }>();
+
+  key(parts: readonly Values[]): string {
+    let key = '';
+    for (const p of parts) {
+      let id = this.ids.get(p);
+      if (id === undefined) {
+        id = this.ids.size;
+        this.ids.set(p, id);
+      }
+      key += `${id},`;
+    }
+    return key;
+  }
+
+  get(key: string, withHistogram: boolean): { dist: Dist; histogram: string | null } | null {
+    const hit = this.dists.get(key);
+    if (hit === undefined || (withHistogram && !hit.withHistogram)) return null;
+    return { dist: { ...hit.dist }, histogram: withHistogram ? hit.histogram : null };
+  }
+
+  set(key: string, dist: Dist, histogram: string | null, withHistogram: boolean): void {
+    this.dists.set(key, { dist: { ...dist }, histogram, withHistogram });
+  }
+
+  /** The values of exact parts (every `buf` set), in ascending order: sorted once per part, merged. */
+  sortedValues(parts: readonly Values[]): Float64Array {
+    let runs = parts.map((p) => {
+      let s = this.sorted.get(p);
+      if (s === undefined) {
+        s = (p.buf as Float64Array).slice(0, p.n).sort();
+        this.sorted.set(p, s);
+      }
+      return s;
+    });
+    if (runs.length === 0) return new Float64Array(0);
+    while (runs.length > 1) {
+      const next: Float64Array[] = [];
+      for (let i = 0; i < runs.length; i += 2) {
+        const b = runs[i + 1];
+        next.push(b === undefined ? (runs[i] as Float64Array) : mergeSorted(runs[i] as Float64Array, b));
+      }
+      runs = next;
+    }
+    return runs[0] as Float64Array;
+  }
+}
+
+/**
+ * Two ascending runs into one, in the order Float64Array's sort gives (−0 before +0; no NaN
+ * here: the values are JSON numbers).
+ */
+function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as number;
+    const y = b[j] as number;
+    if (y < x || (y === x && y === 0 && 1 / y < 0 && 1 / x > 0)) {
+      out[k++] = y;
+      j++;
+    } else {
+      out[k++] = x;
+      i++;
+    }
+  }
+  while (i < a.length) out[k++] = a[i++] as number;
+  while (j < b.length) out[k++] = b[j++] as number;
+  return out;
+}
+
+/**
  * One distribution over several leaves' values: k6's exact figures while every part still holds
  * its values (exact mode, or a small cell in bounded mode: values.ts EXACT_PER_CELL), else from
  * one HDR histogram of them all.
  */
-function distOf(parts: readonly Values[], withHistogram: boolean): { dist: Dist; histogram: string | null } {
+function distOf(parts: readonly Values[], withHistogram: boolean, memo: DistMemo): { dist: Dist; histogram: string | null } {
+  const key = memo.key(parts);
+  const hit = memo.get(key, withHistogram);
+  if (hit !== null) return hit;
+  const made = makeDist(parts, withHistogram, memo);
+  memo.set(key, made.dist, made.histogram, withHistogram);
+  return made;
+}
+
+function makeDist(parts: readonly Values[], withHistogram: boolean, memo: DistMemo): { dist: Dist; histogram: string | null } {
   let n = 0;
   const total = new NsSum();
   let min = Infinity;
@@ -322,20 +423,18 @@ function distOf(parts: readonly Values[], withHistogram: boolean): { dist: Dist;
   if (n === 0) return { dist: { ...EMPTY_DIST }, histogram: null };
   const sum = total.ms();
   if (exact) {
-    const all = new Float64Array(n);
-    let at = 0;
-    for (const p of parts) {
-      all.set((p.buf as Float64Array).subarray(0, p.n), at);
-      at += p.n;
-    }
     let histogram: string | null = null;
     if (withHistogram) {
+      // In the parts' order, each in arrival order: an auto-resizing histogram's header depends on it.
       const h = newHistogram();
-      for (let i = 0; i < n; i++) h.recordValue(toHdrUnits(all[i] as number));
+      for (const p of parts) {
+        const buf = p.buf as Float64Array;
+        for (let i = 0; i < p.n; i++) h.recordValue(toHdrUnits(buf[i] as number));
+      }
       histogram = encodeHistogram(h);
       h.destroy();
     }
-    return { dist: exactDist(all, sum), histogram };
+    return { dist: sortedDist(memo.sortedValues(parts), sum), histogram };
   }
   const h = newHistogram();
   for (const p of parts) {
