@@ -69,6 +69,7 @@ for (const [name, id] of KNOWN) {
 
 const PREFIX = Buffer.from('{"metric":"', 'latin1');
 const PREFIX_LEN = PREFIX.length;
+const PREFIX_VIEW = new DataView(PREFIX.buffer, PREFIX.byteOffset, PREFIX.byteLength);
 
 /** Outcome indices, in the order of the schema's OutcomesSchema. */
 export const OUTCOME_KEYS = ['ok', 'timeout', 'dialTimeout', 'connRefused', 'connReset', 'otherNetwork', 'http5xx', 'http4xx'] as const;
@@ -346,7 +347,11 @@ export class Accumulator {
     this.lines++;
     this.fileLine++;
     let id = -1;
-    if (end - start > PREFIX_LEN + 1 && buf[start + 1] === 34 && matchesPrefix(buf, start)) {
+    if (buf !== this.viewOf) {
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.viewOf = buf;
+    }
+    if (end - start > PREFIX_LEN + 1 && buf[start + 1] === 34 && sameView(this.view, start, PREFIX_VIEW, PREFIX_LEN)) {
       const nameStart = start + PREFIX_LEN;
       let q = nameStart;
       while (q < end && buf[q] !== 34) q++;
@@ -382,6 +387,19 @@ export class Accumulator {
   /** The time (epoch ms) and value of the point fastPoint read last. */
   private pointMs = 0;
   private pointValue = 0;
+  /**
+   * The buffer the lines come from, and a DataView over it: the fixed parts of k6's layout and
+   * the tag sets are compared four bytes at a time through it.
+   */
+  private viewOf: Buffer | null = null;
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  /**
+   * The last time string read (its bytes, length and value): the samples of one request share
+   * their timestamp, so most lines match it whole and skip the parse.
+   */
+  private readonly lastTime: DataView = new DataView(new ArrayBuffer(64));
+  private lastTimeLen = 0;
+  private lastTimeMs = 0;
 
   /**
    * k6's own layout, read in place and checked whole:
@@ -396,20 +414,35 @@ export class Accumulator {
   private fastPoint(buf: Buffer, q: number, end: number): TagInfo | null {
     // The frame's last bytes first: a torn line fails here at once.
     if (buf[end - 1] !== 125 || buf[end - 2] !== 125 || buf[end - 3] !== 125) return null;
+    const view = this.view;
     let p = q;
-    for (let i = 0; i < POINT_MID_LEN; i++) if (buf[p + i] !== POINT_MID[i]) return null;
+    if (p + POINT_MID_LEN > end || !sameView(view, p, POINT_MID_VIEW, POINT_MID_LEN)) return null;
     p += POINT_MID_LEN;
     const ts = p;
-    while (p < end && buf[p] !== 34) p++;
-    const ms = this.time.fromBytes(buf, ts, p);
-    if (Number.isNaN(ms)) return null;
-    for (let i = 0; i < VALUE_KEY_LEN; i++) if (buf[p + i] !== VALUE_KEY[i]) return null;
+    let ms: number;
+    const lt = this.lastTimeLen;
+    // The same bytes up to a quote as the last time string (which has no quote): the scan below
+    // would stop at the same place and the parse give the same value.
+    if (lt > 0 && ts + lt < end && buf[ts + lt] === 34 && sameView(view, ts, this.lastTime, lt)) {
+      ms = this.lastTimeMs;
+      p = ts + lt;
+    } else {
+      while (p < end && buf[p] !== 34) p++;
+      ms = this.time.fromBytes(buf, ts, p);
+      if (Number.isNaN(ms)) return null;
+      if (p - ts <= this.lastTime.byteLength) {
+        for (let k = ts; k < p; k++) this.lastTime.setUint8(k - ts, buf[k] as number);
+        this.lastTimeLen = p - ts;
+        this.lastTimeMs = ms;
+      }
+    }
+    if (p + VALUE_KEY_LEN > end || !sameView(view, p, VALUE_KEY_VIEW, VALUE_KEY_LEN)) return null;
     p += VALUE_KEY_LEN;
     const vs = p;
     while (p < end && buf[p] !== 44 /* , */) p++;
     const value = parseNumber(buf, vs, p);
     if (Number.isNaN(value)) return null;
-    for (let i = 0; i < TAGS_KEY_LEN; i++) if (buf[p + i] !== TAGS_KEY[i]) return null;
+    if (p + TAGS_KEY_LEN > end || !sameView(view, p, TAGS_KEY_VIEW, TAGS_KEY_LEN)) return null;
     p += TAGS_KEY_LEN;
     if (buf[p] !== 123 /* { */) return null;
     const tagsStart = p;
@@ -417,12 +450,12 @@ export class Accumulator {
     this.pointMs = ms;
     this.pointValue = value;
     const last = this.lastTags;
-    if (last !== null && sameBytes(buf, tagsStart, tagsEnd, last.bytes)) return last;
+    if (last !== null && sameTags(view, tagsStart, tagsEnd, last)) return last;
     // FNV-1a of the tag set's bytes, to find its TagInfo without making a string.
     let h = 0x811c9dc5;
     for (let k = tagsStart; k < tagsEnd; k++) h = Math.imul(h ^ (buf[k] as number), 0x01000193);
     let info: TagInfo | undefined = this.tagCache.get(h);
-    while (info !== undefined && !sameBytes(buf, tagsStart, tagsEnd, info.bytes)) info = info.next;
+    while (info !== undefined && !sameTags(view, tagsStart, tagsEnd, info)) info = info.next;
     if (info === undefined) {
       let tags: unknown;
       try {
@@ -731,32 +764,50 @@ class TagInfo {
   readonly untagged: boolean;
   /** Another tag set with the same hash. */
   next: TagInfo | undefined = undefined;
+  /** The tag set's bytes, as written (cache key); empty when not cached. */
+  readonly bytes: DataView;
   constructor(
     readonly tags: Tags,
-    /** The tag set's bytes, as written (cache key); empty when not cached. */
-    readonly bytes: Buffer = EMPTY_BYTES,
+    bytes: Buffer = EMPTY_BYTES,
   ) {
     this.untagged = tags.name === undefined || tags.stage === undefined;
+    this.bytes = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 }
 
 const EMPTY_BYTES = Buffer.alloc(0);
 
-function sameBytes(buf: Buffer, s: number, e: number, bytes: Buffer): boolean {
+function sameTags(view: DataView, s: number, e: number, info: TagInfo): boolean {
   const n = e - s;
-  // One native compare (memcmp): faster than a byte loop over a tag set's ~200 bytes.
-  return bytes.length === n && buf.compare(bytes, 0, n, s, e) === 0;
+  return info.bytes.byteLength === n && sameView(view, s, info.bytes, n);
 }
+
+/**
+ * Whether view[s, s + n) holds the bytes of bytes[0, n): four at a time, then one by one. Both
+ * ranges must lie within their views. A loop of DataView reads compiles to plain loads: about
+ * twice as fast as a byte loop, and faster than Buffer.compare (a native call) on ~200 bytes.
+ */
+function sameView(view: DataView, s: number, bytes: DataView, n: number): boolean {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (view.getInt32(s + i, true) !== bytes.getInt32(i, true)) return false;
+  for (; i < n; i++) if (view.getUint8(s + i) !== bytes.getUint8(i)) return false;
+  return true;
+}
+
+const viewOf = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 /** Distinct tag sets kept; past this (per-request tag values) the cache starts over. */
 const TAG_CACHE_MAX = 50_000;
 
 const POINT_MID = Buffer.from('","type":"Point","data":{"time":"', 'latin1');
 const POINT_MID_LEN = POINT_MID.length;
+const POINT_MID_VIEW = viewOf(POINT_MID);
 const VALUE_KEY = Buffer.from('","value":', 'latin1');
 const VALUE_KEY_LEN = VALUE_KEY.length;
+const VALUE_KEY_VIEW = viewOf(VALUE_KEY);
 const TAGS_KEY = Buffer.from(',"tags":', 'latin1');
 const TAGS_KEY_LEN = TAGS_KEY.length;
+const TAGS_KEY_VIEW = viewOf(TAGS_KEY);
 const POW10 = [
   1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
@@ -802,11 +853,6 @@ const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 function slowNumber(buf: Uint8Array, s: number, e: number): number {
   const text = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('latin1');
   return JSON_NUMBER.test(text) ? Number(text) : Number.NaN;
-}
-
-function matchesPrefix(buf: Buffer, start: number): boolean {
-  for (let i = 0; i < PREFIX_LEN; i++) if (buf[start + i] !== PREFIX[i]) return false;
-  return true;
 }
 
 /** The metric id of the name in buf[s, e), or -1 when it is not one of the known metrics. */
