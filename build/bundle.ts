@@ -6,7 +6,7 @@
  */
 import { build, formatMessages, type Metafile } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIO_NAMES } from '../lib/shared/defaults.ts';
@@ -16,7 +16,7 @@ export const BUNDLE_NAMES = [...SCENARIO_NAMES, 'flow'] as const;
 export type ScenarioName = (typeof BUNDLE_NAMES)[number];
 import { ROOT } from '../lib/root.ts';
 import { InfraError } from '../lib/contract/errors.ts';
-import { cacheDir, publish, stagingDir, writable } from './place.mjs';
+import { cacheDir, discard, makeDirs, publish, stagingDir, writable } from './place.mjs';
 
 export { ROOT };
 export const DIST = join(ROOT, 'dist');
@@ -152,19 +152,19 @@ export async function ensureBundle(
   if (existsSync(cached)) return cached;
   const tmp = stagingDir(dir);
   try {
-    await mkdir(cacheDir(env), { recursive: true });
+    makeDirs(cacheDir(env));
     await bundleScenarios(BUNDLE_NAMES, tmp);
     publish(tmp, dir);
   } catch (err) {
-    const why = (err as { code?: unknown }).code ?? (err as Error).message;
+    const why = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
     throw new InfraError(
       `k6's bundle in ${DIST} is missing or older than its sources, and loadgate's install directory cannot be written, ` +
-        `so it is built into the per-user cache; that failed: ${String(why)} (${cacheDir(env)}). ` +
+        `so it is built into the per-user cache, ${cacheDir(env)}; that failed: ${why}. ` +
         'Set LOADGATE_CACHE_DIR to a directory this user can write, or run `npm run build` where the install can be written',
       { cause: err },
     );
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    discard(tmp);
   }
   return cached;
 }

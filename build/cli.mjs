@@ -8,13 +8,18 @@
  * rebuilds it (about 0.2 s). Each build goes to a directory of its own and `current.json` is
  * replaced atomically, so processes running an older build keep loading its chunks.
  *
+ * A read-only install (a read-only checkout, a global npm install) is never written: an up-to-date
+ * build there is used as it is; a missing or stale one is built once into the per-user cache
+ * (build/place.mjs), whose CLI is told where the install is (its templates, its k6).
+ *
  *   node build/cli.mjs        (re)builds it; `npm run build` and scripts/setup.sh do this too
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cacheDir, discard, makeDirs, packagesFromInstall, publish, ROOT, stagingDir, writable } from './place.mjs';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { ROOT };
 const CLI_DIR = join(ROOT, 'dist', 'cli');
 const POINTER = join(CLI_DIR, 'current.json');
 /** Builds older than this that are not current are removed (a long run may still use a recent one). */
@@ -35,19 +40,21 @@ export function freshCli() {
   }
 }
 
-/** Builds the CLI into a new directory, makes it current, and returns its entry file. */
-export async function buildCli() {
-  const { build } = await import('esbuild');
-  const startedAtMs = Date.now();
-  const dir = `${startedAtMs}-${process.pid}`;
-  const outdir = join(CLI_DIR, dir);
-  const result = await build({
+/**
+ * esbuild's options for the CLI, built into `outdir`. `cache`: a build outside the install, which
+ * imports npm packages from the install and is told the install's path.
+ */
+function cliOptions(outdir, cache) {
+  return {
     absWorkingDir: ROOT,
     entryPoints: { main: 'lib/cli/main.ts' },
     outdir,
     bundle: true,
-    // npm packages stay where npm put them and load as Node loads them (CommonJS ones included).
-    packages: 'external',
+    // npm packages stay where npm put them and load as Node loads them (CommonJS ones included);
+    // from the cache, by their path in the install (packagesFromInstall).
+    ...(cache ? { plugins: [packagesFromInstall()] } : { packages: 'external' }),
+    // lib/root.ts finds the install from its own file, which the cache is not in.
+    ...(cache ? { define: { LOADGATE_ROOT: JSON.stringify(ROOT) } } : {}),
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -58,7 +65,16 @@ export async function buildCli() {
     // The inputs, for the freshness check.
     metafile: true,
     logLevel: 'warning',
-  });
+  };
+}
+
+/** Builds the CLI into a new directory, makes it current, and returns its entry file. */
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const startedAtMs = Date.now();
+  const dir = `${startedAtMs}-${process.pid}`;
+  const outdir = join(CLI_DIR, dir);
+  const result = await build(cliOptions(outdir, false));
   const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules'));
   mkdirSync(CLI_DIR, { recursive: true });
   const tmp = `${POINTER}.${process.pid}.tmp`;
@@ -72,9 +88,32 @@ export async function buildCli() {
   return join(outdir, 'main.js');
 }
 
-/** The entry to import: the current build, rebuilt first when any input changed. */
-export async function cliEntry() {
-  return freshCli() ?? (await buildCli());
+/**
+ * The CLI in the per-user cache, built there first when these sources have none: a directory
+ * named by their hash, made under a temporary name and renamed into place whole.
+ */
+export async function cachedCli(env = process.env) {
+  const dir = join(cacheDir(env), 'cli');
+  const entry = join(dir, 'main.js');
+  if (existsSync(entry)) return entry;
+  const { build } = await import('esbuild');
+  makeDirs(cacheDir(env));
+  const tmp = stagingDir(dir);
+  try {
+    await build(cliOptions(tmp, true));
+    publish(tmp, dir);
+  } finally {
+    discard(tmp);
+  }
+  return entry;
+}
+
+/**
+ * The entry to import: the install's build when it is up to date; else a new build, in the
+ * install when it can be written, else in the per-user cache.
+ */
+export async function cliEntry(env = process.env) {
+  return freshCli() ?? (writable(CLI_DIR) ? await buildCli() : await cachedCli(env));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -223,8 +223,10 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
       ? null
       : await setupNetns({ hub: opts.segmentsNetns, count, baseUrl: plan.baseUrl, tag: runId.slice(-6), log: opts.log });
   try {
-    // Before any file or load: a target that does not answer, or a credential that is not set,
-    // stops the run here (exit 4 or 2), with no run directory half made.
+    // Before any file or load: a target that does not answer, a credential that is not set, or
+    // a k6 bundle that cannot be built (a read-only install with no cache to build it in) stops
+    // the run here (exit 4 or 2), with no run directory half made.
+    const script = await ensureBundle('flow', 'run');
     const pre = topology
       ? await topology.preflight(plan.baseUrl, opts.config.target.preflight)
       : await preflight(plan.baseUrl, opts.config.target.preflight);
@@ -236,7 +238,6 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
     const runDir = await createRunDir(opts.config.outDir, runId);
     const planPath = join(runDir, 'plan.json');
     await writeFile(planPath, JSON.stringify(plan, null, 2) + '\n');
-    const script = await ensureBundle('flow', 'run');
     if (topology) await topology.startRelays();
     const segmented = count > 1 || topology !== null;
 

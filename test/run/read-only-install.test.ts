@@ -1,0 +1,186 @@
+/**
+ * A read-only install runs without writing into its own directory (build/place.mjs): a copy of
+ * the checkout, made read-only for real, runs `loadgate run` against the reference API on
+ * loopback. As root, whom file modes do not stop, the copy is a read-only bind mount in a mount
+ * namespace of the test's own (its node_modules, a link to the checkout's, too); as another
+ * user, `chmod -R a-w`. Either way, every write into the install fails with EROFS or EACCES,
+ * and the test also compares the copy's files before and after.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { locateK6 } from '../../lib/k6/locate.ts';
+import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { canUnshare, cliUnder, entries, runArgs, shortConfig, STACK } from '../faults/helpers.ts';
+import { onlyRunDir, ROOT, tempOut } from './helpers.ts';
+
+const asRoot = process.getuid?.() === 0;
+
+let target: RunningTarget;
+let config: string;
+let k6: string;
+const made: string[] = [];
+
+beforeAll(async () => {
+  target = await startTarget({ profile: 'phase3', port: 0 });
+  config = await shortConfig(10, 2);
+  k6 = (await locateK6()).path;
+});
+afterAll(async () => {
+  await target?.close();
+  for (const dir of made) {
+    spawnSync('chmod', ['-R', 'u+w', dir]);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * A copy of the checkout's sources (git's tracked and untracked files, not ignored ones), with
+ * node_modules a link to the checkout's, built there (`npm run build`: the shipped build).
+ */
+async function installCopy(): Promise<string> {
+  const dir = join(await tempOut('loadgate-ro-'), 'loadgate');
+  made.push(dirname(dir));
+  const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' });
+  expect(files.status, files.stderr).toBe(0);
+  for (const file of files.stdout.split('\0').filter(Boolean)) {
+    let isFile = false;
+    try {
+      isFile = statSync(join(ROOT, file)).isFile();
+    } catch {
+      continue; // deleted in the work tree
+    }
+    if (!isFile) continue;
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(dir, file), { preserveTimestamps: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  for (const step of [
+    [join(ROOT, 'node_modules/.bin/tsx'), 'build/bundle.ts'],
+    [process.execPath, 'build/cli.mjs'],
+  ]) {
+    const r = spawnSync(step[0] as string, step.slice(1), { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  }
+  return dir;
+}
+
+/** Every file and directory under `dir` (links not followed) with its size and modification time. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of readdirSync(dir, { recursive: true }).map(String)) {
+    if (name === 'node_modules' || name.startsWith(`node_modules/`)) continue;
+    const s = lstatSync(join(dir, name));
+    out.set(name, `${s.isDirectory() ? 'dir' : s.size} ${s.mtimeMs}`);
+  }
+  return out;
+}
+
+/**
+ * `loadgate run` from the read-only install `dir`, with the per-user cache at `cache`. As root: inside a mount namespace where the install and the
+ * node_modules it links to are read-only bind mounts.
+ */
+function runReadOnly(dir: string, cache: string, out: string) {
+  const env = { XDG_CACHE_HOME: cache, LOADGATE_K6: k6 };
+  const args = runArgs(config, target.url, out);
+  const entry = [join(dir, 'bin/loadgate.js')];
+  if (!asRoot) return cliUnder([], args, { env, entry, timeoutMs: 120_000 });
+  const modules = join(ROOT, 'node_modules');
+  const script = 'mount --bind -o ro "$0" "$0" && mount --bind -o ro "$1" "$1" && shift && exec "$@"';
+  return cliUnder(['unshare', '-m', 'sh', '-c', script, dir, modules], args, { env, entry, timeoutMs: 120_000 });
+}
+
+function makeReadOnly(dir: string): void {
+  // As root the bind mount does it (root writes through modes); as another user, the modes.
+  if (!asRoot) expect(spawnSync('chmod', ['-R', 'a-w', dir]).status).toBe(0);
+}
+
+/** What a complete run left in its directory. */
+async function expectCompleteRun(out: string): Promise<void> {
+  const runDir = await onlyRunDir(out);
+  expect(await entries(runDir)).toEqual(expect.arrayContaining(['analysis.json', 'report.html', 'run.json', 'verdict.json']));
+  expect(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'))).toMatchObject({ status: 'completed' });
+}
+
+describe.skipIf(asRoot && !canUnshare())('a read-only install', () => {
+  it('with its build up to date: runs it as it is, and writes nothing, in the install or in the cache', async () => {
+    const dir = await installCopy();
+    const cache = await tempOut('loadgate-ro-cache-');
+    made.push(cache);
+    const before = snapshot(dir);
+    makeReadOnly(dir);
+    const out = await tempOut('loadgate-ro-out-');
+    made.push(out);
+    const r = await runReadOnly(dir, cache, out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/built CLI is unavailable|EROFS|EACCES/);
+    expect(r.stderr).not.toMatch(STACK);
+    await expectCompleteRun(out);
+    expect(snapshot(dir)).toEqual(before);
+    expect(await entries(cache)).toEqual([]);
+  });
+
+  it('with a stale build: builds once into the per-user cache, by the hash of its sources, and never into the install', async () => {
+    const dir = await installCopy();
+    // Sources newer than the shipped build: the CLI's and the k6 bundle's.
+    const later = new Date(Date.now() + 5_000);
+    for (const source of ['lib/cli/outcome.ts', 'scenarios/flow.ts']) utimesSync(join(dir, source), later, later);
+    const cache = await tempOut('loadgate-ro-cache-');
+    made.push(cache);
+    const before = snapshot(dir);
+    makeReadOnly(dir);
+
+    const out = await tempOut('loadgate-ro-out-');
+    made.push(out);
+    const r = await runReadOnly(dir, cache, out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/built CLI is unavailable|EROFS|EACCES/);
+    await expectCompleteRun(out);
+    expect(snapshot(dir)).toEqual(before);
+    // One directory of these sources in the cache, with the CLI and the k6 bundles.
+    const keys = await entries(join(cache, 'loadgate'));
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^[0-9a-f]{16}$/);
+    const built = join(cache, 'loadgate', keys[0] as string);
+    expect(await entries(built)).toEqual(['cli', 'k6']);
+    expect(await entries(join(built, 'k6', 'run'))).toContain('flow.js');
+    const cliBuilt = statSync(join(built, 'cli', 'main.js')).mtimeMs;
+    const bundleBuilt = statSync(join(built, 'k6', 'run', 'flow.js')).mtimeMs;
+
+    // The next run uses that build as it is.
+    const again = await tempOut('loadgate-ro-out-');
+    made.push(again);
+    const r2 = await runReadOnly(dir, cache, again);
+    expect(r2.code, r2.stderr).toBe(0);
+    await expectCompleteRun(again);
+    expect(await entries(join(cache, 'loadgate'))).toEqual(keys);
+    expect(statSync(join(built, 'cli', 'main.js')).mtimeMs).toBe(cliBuilt);
+    expect(statSync(join(built, 'k6', 'run', 'flow.js')).mtimeMs).toBe(bundleBuilt);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('with a stale build and a cache it cannot write either: exit 4 naming both, one line, nothing written', async () => {
+    const dir = await installCopy();
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(join(dir, 'scenarios/flow.ts'), later, later);
+    const before = snapshot(dir);
+    makeReadOnly(dir);
+    const out = await tempOut('loadgate-ro-out-');
+    made.push(out);
+    // Under /proc no directory can be made, whoever asks.
+    const r = await runReadOnly(dir, '/proc/loadgate-nope', out);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain(
+      `loadgate: k6's bundle in ${join(dir, 'dist')} is missing or older than its sources, and loadgate's install directory cannot be written`,
+    );
+    expect(r.stderr).toContain('/proc/loadgate-nope/loadgate/');
+    expect(r.stderr).toContain('Set LOADGATE_CACHE_DIR to a directory this user can write');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(STACK);
+    // Stopped before the run began: no run directory half made.
+    expect(await entries(out)).toEqual([]);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
