@@ -20,7 +20,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { mulberry32 } from '../lib/shared/stats.ts';
+import { mulberry32 } from '../lib/shared/rng.ts';
 import { HistoryStore } from '../lib/history/store.ts';
 import type { EndpointSummary, HistoryEntry } from '../lib/contract/history.ts';
 import { makeAnalysis, type FixtureEndpoint } from '../test/fixtures/report/make-analysis.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../shared/stats.ts';
+import { mulberry32 } from '../shared/rng.ts';
 import { eDivisive } from './changepoints.ts';
 import { analyzeSeries } from './series.ts';
 import { metricDef } from '../contract/history.ts';

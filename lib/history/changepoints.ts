@@ -21,7 +21,7 @@
  * splits too small to matter (`worthTesting`). Everything is seeded: the same series gives the
  * same change points (the nondeterminism Daly et al. had to work around).
  */
-import { mulberry32 } from '../shared/stats.ts';
+import { mulberry32 } from '../shared/rng.ts';
 import { HISTORY_NOISE } from './noise.ts';
 
 export interface EDivisiveOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../shared/stats.ts';
+import { mulberry32 } from '../shared/rng.ts';
 import { renderJunit } from '../verdict/junit.ts';
 import { renderMarkdown } from '../verdict/markdown.ts';
 import { healthyRun } from '../../test/support/verdict-fixtures.ts';

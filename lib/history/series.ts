@@ -11,7 +11,7 @@
  *     difference of the two segments' medians, and whether it is still present: the latest level
  *     is still at least half the step away from the level before, the same way, and beyond the floor.
  */
-import { mulberry32 } from '../shared/stats.ts';
+import { mulberry32 } from '../shared/rng.ts';
 import { eDivisive, type EDivisiveOptions } from './changepoints.ts';
 import { bootstrapMedianDiff, floorAt, HISTORY_NOISE, median, medianOf, robustSd, worseBy } from './noise.ts';
 import type { MetricDef } from '../contract/history.ts';

@@ -13,6 +13,7 @@
  * floor, so that a statistically detectable but negligible change reads "within noise".
  */
 import { quantile, type Cdf } from './histogram.ts';
+import { mulberry32 } from './rng.ts';
 
 /** `follows-load`: a throughput change of one endpoint, which under an open model follows the offered load and the mix. */
 export type Change = 'improved' | 'regressed' | 'within-noise' | 'not-tested' | 'follows-load';
@@ -41,18 +42,6 @@ export const NOISE = {
   /** With a target: a change smaller than this share of the target is not practically relevant (unless it crosses the target). */
   targetRelFloor: 0.1,
 } as const;
-
-/** mulberry32: a small seeded PRNG; deterministic reports for a given seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(rng: () => number): number {
   // Box–Muller; 1 − u keeps the log argument in (0, 1].

@@ -9,6 +9,7 @@ import { closeSync, createReadStream, createWriteStream, openSync, unlinkSync, w
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Plan, PlanEndpoint, PlanStage } from '../../lib/contract/plan.ts';
+import { mulberry32 } from '../../lib/shared/rng.ts';
 
 export interface GenEndpoint {
   name: string;
@@ -51,16 +52,7 @@ export interface GenOptions {
 }
 
 /** A small, fast, seedable PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 const DECLS: [string, string, string][] = [
   ['http_reqs', 'counter', 'default'],

@@ -6,11 +6,11 @@ import {
   classifyLatency,
   classifyProportion,
   classifyRate,
-  mulberry32,
   normalCdf,
   poissonRateZ,
   twoProportionZ,
 } from '../../lib/shared/stats.ts';
+import { mulberry32 } from '../../lib/shared/rng.ts';
 
 /** A CDF from latencies in ms, through a real HDR histogram as the analysis stores it. */
 function cdfOf(values: number[]): Cdf {
