@@ -80,9 +80,11 @@ describe('toK6Thresholds', () => {
         'http_req_duration{name:auth.login}': ['p(95)<500'],
         'http_req_failed{name:auth.login}': ['rate<0.05'],
         'http_reqs{name:auth.login,error_code:1050}': ['count<1'],
+        'http_reqs{name:auth.login,error_code:1211}': ['count<1'],
         'http_req_duration{name:probes.health}': ['p(95)<100'],
         'http_req_failed{name:probes.health}': ['rate<0.05'],
         'http_reqs{name:probes.health,error_code:1050}': ['count<1'],
+        'http_reqs{name:probes.health,error_code:1211}': ['count<1'],
       },
     ],
     [
@@ -104,6 +106,7 @@ describe('toK6Thresholds', () => {
         'http_req_duration{name:user.me}': [{ threshold: 'p(95)<200', abortOnFail: true, delayAbortEval: '30s' }],
         'http_req_failed{name:user.me}': [{ threshold: 'rate<0.01', abortOnFail: true, delayAbortEval: '30s' }],
         'http_reqs{name:user.me,error_code:1050}': [{ threshold: 'count<1', abortOnFail: true, delayAbortEval: '30s' }],
+        'http_reqs{name:user.me,error_code:1211}': [{ threshold: 'count<1', abortOnFail: true, delayAbortEval: '30s' }],
       },
     ],
     [
@@ -115,6 +118,7 @@ describe('toK6Thresholds', () => {
         'http_req_duration{name:user.me}': ['p(95)<200'],
         'http_req_failed{name:user.me}': ['rate<0.01'],
         'http_reqs{name:user.me,error_code:1050}': ['count<1'],
+        'http_reqs{name:user.me,error_code:1211}': ['count<1'],
       },
     ],
     [
@@ -154,9 +158,9 @@ describe('toK6Thresholds', () => {
   it('never emits an http_reqs throughput threshold (k6 divides by the whole duration)', () => {
     const out = toK6Thresholds(sets.production, [login, me, health], { abortOnFail: false });
     const reqs = Object.entries(out).filter(([k]) => k.startsWith('http_reqs'));
-    expect(reqs.length).toBe(3);
+    expect(reqs.length).toBe(6);
     for (const [k, v] of reqs) {
-      expect(k).toMatch(/^http_reqs\{name:[^,}]+,error_code:1050\}$/);
+      expect(k).toMatch(/^http_reqs\{name:[^,}]+,error_code:(1050|1211)\}$/);
       expect(v).toEqual(['count<1']);
     }
   });

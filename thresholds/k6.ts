@@ -3,7 +3,7 @@
  * (`resolveTarget`, for verdicts, reports and Grafana lines) and k6's `options.thresholds`
  * (`toK6Thresholds`). Pure; no imports but types, so the k6 scripts may bundle it.
  */
-import { K6_TIMEOUT_ERROR_CODE } from '../lib/shared/defaults.ts';
+import { K6_TIMEOUT_ERROR_CODES } from '../lib/shared/defaults.ts';
 import type { EndpointTargets, ThresholdSet } from './schema.ts';
 
 export interface EndpointRef {
@@ -68,18 +68,18 @@ export interface K6ThresholdOptions {
    * like the requests: only it can express a timeout share above 0 (k6 has no built-in timeout
    * metric; http_req_failed counts every kind of failure). Without it such a target is no k6
    * threshold (the harness's verdict still judges it). A target of 0 needs no such metric: it
-   * becomes a count on k6's own request counter (see timeoutCountKey).
+   * becomes counts on k6's own request counter (see timeoutCountKeys).
    */
   timeoutRateMetric?: string;
 }
 
 /**
- * The k6 sub-metric counting an endpoint's timed-out requests from what k6 records anyway: its
- * request counter, by the `error_code` system tag. "No timeouts" (a target of 0) is `count<1`
- * on it, with no extra sample per request.
+ * The k6 sub-metrics counting an endpoint's timed-out requests from what k6 records anyway: its
+ * request counter, by the `error_code` system tag, one per timeout code (the request's, the
+ * connection's). "No timeouts" (a target of 0) is `count<1` on each, with no extra sample per request.
  */
-export function timeoutCountKey(endpoint: string): string {
-  return `http_reqs{name:${endpoint},error_code:${K6_TIMEOUT_ERROR_CODE}}`;
+export function timeoutCountKeys(endpoint: string): string[] {
+  return K6_TIMEOUT_ERROR_CODES.map((c) => `http_reqs{name:${endpoint},error_code:${c}}`);
 }
 
 /** `0.1 + 0.2`-style float noise would leak into the expression; targets are data, so print them short. */
@@ -115,7 +115,7 @@ export function toK6Thresholds(
     const tag = `{name:${endpoint.name}}`;
     if (t.p95Ms !== null) out[`http_req_duration${tag}`] = [expr(`p(95)<${num(t.p95Ms)}`)];
     if (t.errorRate !== null) out[`http_req_failed${tag}`] = [expr(`rate<${num(t.errorRate)}`)];
-    if (t.maxTimeoutRate === 0) out[timeoutCountKey(endpoint.name)] = [expr('count<1')];
+    if (t.maxTimeoutRate === 0) for (const key of timeoutCountKeys(endpoint.name)) out[key] = [expr('count<1')];
     else if (t.maxTimeoutRate !== null && opts.timeoutRateMetric) {
       out[`${opts.timeoutRateMetric}${tag}`] = [expr(`rate<=${num(t.maxTimeoutRate)}`)];
     }

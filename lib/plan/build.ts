@@ -4,7 +4,7 @@
  */
 import type { Config, FlowConfig } from '../config/schema.ts';
 import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanReadiness, PlanStage } from '../contract/plan.ts';
-import { LIVE_TIMEOUTS_METRIC, NO_PHASE, TIMEOUT_METRIC } from '../shared/defaults.ts';
+import { LIVE_TIMEOUTS_METRICS, NO_PHASE, TIMEOUT_METRIC } from '../shared/defaults.ts';
 import { READINESS_LIVE_METRICS, READINESS_SCENARIO, type ReadinessCheckId } from '../shared/readiness.ts';
 import { parseDuration, k6Duration } from '../shared/duration.ts';
 import { findProfile, profileNames, type LoadProfile } from '../config/profiles.ts';
@@ -515,7 +515,7 @@ export function buildPlan(input: PlanInput): Plan {
           : {}),
         // No rule, never failing: they only make k6 track the submetrics the live progress reads:
         // the timed-out requests, and the readiness scenario's, which it subtracts so its figures are the load's.
-        [LIVE_TIMEOUTS_METRIC]: [],
+        ...Object.fromEntries(LIVE_TIMEOUTS_METRICS.map((m) => [m, []])),
         ...(readinessScenario ? Object.fromEntries(Object.values(READINESS_LIVE_METRICS).map((m) => [m, []])) : {}),
       },
       tags,

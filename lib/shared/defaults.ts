@@ -1,7 +1,7 @@
 /**
  * The one place for the reference API's catalogue: its endpoints, its login strategy and its
  * flows, in the same model any other API's config uses (lib/config/schema.ts). They fit the
- * bundled reference API (target/) exactly; a config file builds on them (`extends:
+ * bundled reference API (reference-api/) exactly; a config file builds on them (`extends:
  * reference-api`, the default) or starts from nothing (`extends: none`).
  * Pure data: the k6 scripts bundle it too (for `k6 run dist/<scenario>.js` without the CLI).
  */
@@ -50,7 +50,7 @@ const json = (...fields: [string, ...string[]]): BodyCheck => ({ json: fields })
 
 /**
  * Endpoint names are stable: they become k6's `name` tag, report rows and Grafana series.
- * Every body check is what the reference API answers (target/README.md, "Endpoints").
+ * Every body check is what the reference API answers (reference-api/README.md, "Endpoints").
  */
 export const DEFAULT_ENDPOINTS = /* @__PURE__ */ defaultEndpoints();
 
@@ -91,8 +91,11 @@ function defaultEndpoints() {
   } satisfies Record<string, EndpointDefaults>;
 }
 
-/** k6's `error_code` for a request that hit its client timeout (request timeout). */
-export const K6_TIMEOUT_ERROR_CODE = 1050;
+/**
+ * k6's `error_code`s of a timed-out request: 1050 the request (its client timeout), 1211 the
+ * connection (a dial timeout). The analysis counts both as timeouts (outcomes timeout and dialTimeout).
+ */
+export const K6_TIMEOUT_ERROR_CODES = [1050, 1211] as const;
 
 /**
  * A k6 Rate metric the scripts add to for every request (true = client timeout), only when a k6
@@ -103,15 +106,16 @@ export const K6_TIMEOUT_ERROR_CODE = 1050;
 export const TIMEOUT_METRIC = 'loadgate_timeouts';
 
 /**
- * The k6 sub-metric of timed-out requests the live progress reads (k6's REST API reports a
- * sub-metric only for a threshold key: the plan gives it one without a rule, which never fails).
+ * The k6 sub-metrics of timed-out requests the live progress reads, one per error code (k6's
+ * REST API reports a sub-metric only for a threshold key: the plan gives each one a threshold
+ * without a rule, which never fails).
  */
-export const LIVE_TIMEOUTS_METRIC = `http_reqs{error_code:${K6_TIMEOUT_ERROR_CODE}}`;
+export const LIVE_TIMEOUTS_METRICS: readonly string[] = K6_TIMEOUT_ERROR_CODES.map((c) => `http_reqs{error_code:${c}}`);
 
-/** A header every answer of the reference API carries (target/server.ts), so the pre-flight knows it. */
+/** A header every answer of the reference API carries (reference-api/server.ts), so the pre-flight knows it. */
 export const REFERENCE_API_HEADER = 'X-Loadgate-Reference-Api';
 
-/** The origin the reference API's CORS allows (target/profiles.ts), and the readiness check asks for by default. */
+/** The origin the reference API's CORS allows (reference-api/profiles.ts), and the readiness check asks for by default. */
 export const REFERENCE_API_ORIGIN = 'https://app.example.test';
 
 /** The `phase` tag of a run given no phase (InfluxDB has no empty tag values; Grafana filters on it). */

@@ -25,8 +25,9 @@ export const READINESS_LIVE_METRICS = {
   requests: 'http_reqs{scenario:loadgate_readiness}',
   failed: 'http_req_failed{scenario:loadgate_readiness}',
   dropped: 'dropped_iterations{scenario:loadgate_readiness}',
-  // 1050: K6_TIMEOUT_ERROR_CODE (lib/shared/defaults.ts), a client timeout.
+  // K6_TIMEOUT_ERROR_CODES (lib/shared/defaults.ts): a client timeout, a dial timeout.
   timeouts: 'http_reqs{scenario:loadgate_readiness,error_code:1050}',
+  dialTimeouts: 'http_reqs{scenario:loadgate_readiness,error_code:1211}',
 } as const satisfies Record<string, `${string}{scenario:${typeof READINESS_SCENARIO}${string}}`>;
 
 /** The score's categories, in the order every rendering lists them. */

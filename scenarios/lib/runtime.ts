@@ -337,7 +337,7 @@ export class Api {
     if (password === undefined && needsPassword(plan)) {
       throw new Error(
         `the ${plan.scenario} scenario logs in as the test users: set their password in the env var ` +
-          `${plan.users.passwordEnv} (k6 run -e ${plan.users.passwordEnv}=… ; the reference API's is in target/README.md)`,
+          `${plan.users.passwordEnv} (k6 run -e ${plan.users.passwordEnv}=… ; the reference API's is in reference-api/README.md)`,
       );
     }
     this.password = password ?? '';
@@ -374,7 +374,8 @@ export class Api {
       params = { ...p.params, headers };
     }
     const res = http.request(p.method, url, body, params) as RefinedResponse<'text'>;
-    if (timeouts !== null) timeouts.add(res.error_code === 1050, p.params.tags);
+    // K6_TIMEOUT_ERROR_CODES: the request's client timeout, or the connection's.
+    if (timeouts !== null) timeouts.add(res.error_code === 1050 || res.error_code === 1211, p.params.tags);
     CHECKS['status is expected'] = statusMatches(p.expectStatus, res.status);
     CHECKS['body has the expected shape'] = p.bodyCheck(res);
     // @types/k6 lists only functions; k6 itself takes any value (internal/js/modules/k6/k6.go).

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { DEFAULT_ENDPOINTS } from '../../lib/shared/defaults.ts';
 import { toK6Thresholds } from '../../thresholds/k6.ts';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
@@ -100,6 +100,7 @@ describe('toK6Thresholds output in real k6', () => {
     expect(probe).toEqual({ 'p(95)<100': { ok: true } });
     // No request timed out: the sub-metric has no sample, and count<1 holds.
     expect(r.data?.metrics['http_reqs{name:probes.health,error_code:1050}']?.thresholds).toEqual({ 'count<1': { ok: true } });
+    expect(r.data?.metrics['http_reqs{name:probes.health,error_code:1211}']?.thresholds).toEqual({ 'count<1': { ok: true } });
     expect(Object.keys(r.thresholds).filter((k) => k.startsWith('loadgate_timeouts'))).toEqual([]);
   }, 60_000);
 
