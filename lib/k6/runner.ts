@@ -4,15 +4,15 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { LoadgateError, ExitCode } from '../contract/errors.ts';
 import type { K6Binary } from './locate.ts';
-import { LIVE_TIMEOUTS_METRICS } from '../shared/defaults.ts';
+import { LIVE_TIMEOUTS_METRIC } from '../shared/defaults.ts';
 import { READINESS_LIVE_METRICS } from '../shared/readiness.ts';
 
 /** Every k6 process gets these: k6 stays offline (no usage report, no extension resolution). */
@@ -143,25 +143,39 @@ export async function runK6(a: K6RunArgs): Promise<K6RunResult> {
   // setpriv --pdeathsig: the kernel sends k6 SIGINT when loadgate dies by any signal, kill -9
   // included, so no load outlives the harness; k6 then stops gracefully and flushes its outputs.
   // k6's summary export carries setup()'s return value (`setup_data`): with a session pool, live
-  // login tokens. k6 writes it into a private directory; only the summary without it reaches
-  // the run directory (keepSummary), and the private copy is removed.
-  const privateDir = a.summaryExport ? await mkdtemp(join(tmpdir(), 'loadgate-k6-summary-')) : null;
-  const privateSummary = privateDir ? join(privateDir, 'summary.json') : null;
-  const [command, args] = k6Command(a, k6Args({ ...a, summaryExport: privateSummary }));
+  // login tokens. k6 writes it into a file that has no name on disk (unnamedFile), handed to it
+  // as its fd 3; only the summary without it reaches the run directory (keepSummary). However
+  // loadgate ends, kill -9 included, no copy outlives the processes that hold the file open.
+  const summary = a.summaryExport ? await unnamedFile() : null;
+  const [command, args] = k6Command(a, k6Args({ ...a, summaryExport: summary ? K6_SUMMARY_FD_PATH : null }));
   const child = spawn(command, args, {
     cwd: a.cwd,
     env: { ...process.env, ...a.env, ...K6_OFFLINE_ENV },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', summary?.fd ?? 'ignore'],
     detached: true,
   });
   if (child.pid !== undefined) a.onSpawn?.(child.pid);
+
+  // A full disk (or a spent quota) under the run: k6 would go on sending load whose samples
+  // nobody can keep. The first write that fails, k6's own (it logs the error and goes on) or
+  // loadgate's k6.log, stops k6 as SIGINT does; what was written stays, and runK6 then throws.
+  let full: DiskFull | null = null;
+  const stopForDisk = (failure: DiskFull) => {
+    if (full !== null) return;
+    full = failure;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+  };
+  log.on('error', (err: NodeJS.ErrnoException) => stopForDisk(writeFailure(a.logFile, err)));
+
   const tail: string[] = [];
   const pump = (stream: NodeJS.ReadableStream, keepTail: boolean) =>
     new Promise<void>((resolve) => {
       const rl = createInterface({ input: stream, crlfDelay: Infinity });
       rl.on('line', (raw) => {
         const line = redact(raw);
-        log.write(line + '\n');
+        const disk = diskFullIn(line);
+        if (disk) stopForDisk(disk);
+        if (!log.destroyed) log.write(line + '\n');
         if (keepTail) {
           tail.push(line);
           if (tail.length > 20) tail.shift();
@@ -181,41 +195,112 @@ export async function runK6(a: K6RunArgs): Promise<K6RunResult> {
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
 
+  let result: K6RunResult;
   try {
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, signal) => resolve({ code, signal }));
-    });
-    const [res] = await Promise.all([exited, pump(child.stdout, false), pump(child.stderr, true)]);
-    return { exitCode: res.code, signal: res.signal, forwarded, durationMs: performance.now() - started, tail };
-  } catch (err) {
-    throw new K6Error(`could not start k6 at ${a.k6.path}: ${(err as Error).message}`, null);
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-    if (privateDir && privateSummary && a.summaryExport) {
+    try {
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve({ code, signal }));
+      });
+      // 'pipe' in stdio: both are there (the fourth entry, fd 3, makes their types nullable).
+      const [res] = await Promise.all([
+        exited,
+        pump(child.stdout as NodeJS.ReadableStream, false),
+        pump(child.stderr as NodeJS.ReadableStream, true),
+      ]);
+      result = { exitCode: res.code, signal: res.signal, forwarded, durationMs: performance.now() - started, tail };
+    } catch (err) {
+      throw new K6Error(`could not start k6 at ${a.k6.path}: ${(err as Error).message}`, null);
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
+    // On a full disk, the summary could not be kept either: not tried.
+    if (summary && a.summaryExport && full === null) {
       try {
-        await keepSummary(privateSummary, a.summaryExport, (line) => log.write(`${line}\n`));
-      } finally {
-        await rm(privateDir, { recursive: true, force: true });
+        await keepSummary(await summary.readFile('utf8'), a.summaryExport, (line) => log.write(`${line}\n`));
+      } catch (err) {
+        const failure = writeFailure(a.summaryExport, err as NodeJS.ErrnoException);
+        if (!NO_SPACE.has(failure.code)) throw err;
+        full = failure;
       }
     }
-    await new Promise<void>((resolve) => log.end(resolve));
+  } finally {
+    await summary?.close();
+    // After a write error the stream is destroyed: nothing left to end.
+    if (!log.destroyed) await new Promise<void>((resolve) => log.end(resolve));
+  }
+  const failure = full as DiskFull | null;
+  if (failure !== null) {
+    const dir = dirname(a.logFile);
+    const what = NO_SPACE.has(failure.code) ? 'the disk is full' : 'a file of the run cannot be written';
+    throw new K6Error(
+      `${what}: writing ${failure.file} failed: ${failure.code} (${failure.text}); k6 was stopped. ` +
+        `What it collected is kept in ${dir}: free some space, then run: loadgate analyze ${dir}`,
+      result.exitCode,
+    );
+  }
+  return result;
+}
+
+/** A write into the run that failed (for want of space, mostly): the file, the errno code, the OS's words. */
+export interface DiskFull {
+  file: string;
+  code: string;
+  text: string;
+}
+
+/** The OS's words for the errno codes of a full disk and of a spent quota. */
+const NO_SPACE = new Map([
+  ['ENOSPC', 'no space left on device'],
+  ['EDQUOT', 'disk quota exceeded'],
+]);
+
+function writeFailure(file: string, err: NodeJS.ErrnoException): DiskFull {
+  const code = err.code ?? 'EIO';
+  return { file, code, text: NO_SPACE.get(code) ?? err.message };
+}
+
+/**
+ * A k6 log line that reports a write that found no space (k6's outputs log the error and go
+ * on): the file and the code, or null. Go's words for ENOSPC and EDQUOT, after the path:
+ * `error="write /run/raw.ndjson.gz: no space left on device"`.
+ */
+export function diskFullIn(line: string): DiskFull | null {
+  const m = /(?:write|open|close|sync) ([^\s"]+): (no space left on device|disk quota exceeded)/.exec(line);
+  if (!m) return null;
+  const text = m[2] as string;
+  return { file: m[1] as string, code: text === 'no space left on device' ? 'ENOSPC' : 'EDQUOT', text };
+}
+
+/** Where k6 writes its summary export: its own fd 3, the unnamed file loadgate hands it (Linux's /dev/fd). */
+export const K6_SUMMARY_FD_PATH = '/dev/fd/3';
+
+/**
+ * A file open for reading and writing that has no name on disk: made in a private (0700)
+ * directory, then unlinked with it at once, before anything is written into it. A child that
+ * inherits it opens it again through /dev/fd; the kernel frees it when the last process that
+ * holds it open ends, so nothing is left to sweep after a crash or a kill -9.
+ */
+export async function unnamedFile(): Promise<FileHandle> {
+  const dir = await mkdtemp(join(tmpdir(), 'loadgate-k6-summary-'));
+  const file = join(dir, 'summary.json');
+  try {
+    return await open(file, 'w+', 0o600);
+  } finally {
+    // Before k6 writes anything into it: the file and its directory lose their names at once.
+    await rm(file, { force: true });
+    await rmdir(dir);
   }
 }
 
 /**
- * Copies k6's summary export to `to` without `setup_data` (setup()'s return value: the session
- * pool's tokens). A summary k6 did not write stays absent; one that does not parse is not
- * copied (it could hold the tokens), and `note` says so.
+ * Writes k6's summary export (`text`, as k6 wrote it) to `to` without `setup_data` (setup()'s
+ * return value: the session pool's tokens). A summary k6 did not write (empty) stays absent; one
+ * that does not parse is not copied (it could hold the tokens), and `note` says so.
  */
-export async function keepSummary(from: string, to: string, note: (line: string) => void): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(from, 'utf8');
-  } catch {
-    return;
-  }
+export async function keepSummary(text: string, to: string, note: (line: string) => void): Promise<void> {
+  if (text === '') return;
   let summary: Record<string, unknown>;
   try {
     summary = JSON.parse(text) as Record<string, unknown>;
@@ -343,7 +428,7 @@ export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics |
     if (body === null) return null;
     const sample = (id: string) => body.data?.find((m) => m.id === id)?.attributes?.sample ?? {};
     // Rate metrics expose only their rate here (http_req_failed has one sample per request); the
-    // timeouts are a count on the request counter (LIVE_TIMEOUTS_METRICS). The readiness checks
+    // timeouts are a count on the request counter (LIVE_TIMEOUTS_METRIC). The readiness checks
     // beside the load are left out (their submetrics, READINESS_LIVE_METRICS; absent without them).
     const all = sample('http_reqs')['count'] ?? 0;
     const readiness = sample(READINESS_LIVE_METRICS.requests)['count'] ?? 0;
@@ -354,12 +439,7 @@ export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics |
       vus: sample('vus')['value'] ?? 0,
       requests,
       failed: Math.max(0, Math.round(failedAll - failedReadiness)),
-      timeouts: Math.max(
-        0,
-        LIVE_TIMEOUTS_METRICS.reduce((n, m) => n + (sample(m)['count'] ?? 0), 0) -
-          (sample(READINESS_LIVE_METRICS.timeouts)['count'] ?? 0) -
-          (sample(READINESS_LIVE_METRICS.dialTimeouts)['count'] ?? 0),
-      ),
+      timeouts: Math.max(0, (sample(LIVE_TIMEOUTS_METRIC)['count'] ?? 0) - (sample(READINESS_LIVE_METRICS.timeouts)['count'] ?? 0)),
       droppedIterations: Math.max(0, (sample('dropped_iterations')['count'] ?? 0) - (sample(READINESS_LIVE_METRICS.dropped)['count'] ?? 0)),
     };
   } catch {
