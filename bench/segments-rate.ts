@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import type { Analysis } from '../lib/contract/analysis.ts';
 import type { Plan } from '../lib/contract/plan.ts';
 import type { RunRecord } from '../lib/contract/run.ts';
-import { startTarget } from '../target/server.ts';
+import { startTarget } from '../reference-api/server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');

@@ -11,8 +11,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { startTarget } from '../target/server.ts';
-import { isProfileName } from '../target/profiles.ts';
+import { startTarget } from '../reference-api/server.ts';
+import { isProfileName } from '../reference-api/profiles.ts';
 import { REFERENCE_PASSWORD } from '../lib/shared/reference-api.ts';
 
 const run = promisify(execFile);

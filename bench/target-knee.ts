@@ -16,8 +16,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { locateK6 } from '../lib/k6/locate.ts';
-import { startTarget } from '../target/server.ts';
-import { isProfileName, type ProfileName } from '../target/profiles.ts';
+import { startTarget } from '../reference-api/server.ts';
+import { isProfileName, type ProfileName } from '../reference-api/profiles.ts';
 import { REFERENCE_PASSWORD } from '../lib/shared/reference-api.ts';
 
 const ROOT = join(import.meta.dirname, '..');

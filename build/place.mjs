@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = typeof LOADGATE_ROOT === 'string' ? LOADGATE_ROOT : resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The folders the CLI and the bundles are built from (their TypeScript, tests left out). */
-const SOURCE_DIRS = ['lib', 'scenarios', 'thresholds', 'target', 'build'];
+const SOURCE_DIRS = ['lib', 'scenarios', 'thresholds', 'reference-api', 'build'];
 /** Files beside them that change a build: the version, the dependencies, esbuild's own version. */
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'node_modules/esbuild/package.json'];
 

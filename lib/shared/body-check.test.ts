@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { REFERENCE_PASSWORD } from './reference-api.ts';
 import { compileBodyCheck, type BodyLike } from './body-check.ts';
 import { DEFAULT_ENDPOINTS } from './defaults.ts';

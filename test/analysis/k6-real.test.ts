@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeRun, writeAnalysis, readAnalysis } from '../../lib/analysis/analyze.ts';
 import type { Analysis } from '../../lib/contract/analysis.ts';
 import type { Plan } from '../../lib/contract/plan.ts';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { runRecord, tempDir } from './helpers.ts';
 
 const K6 = resolve(import.meta.dirname, '../../.tools/k6/v2.2.0/k6');

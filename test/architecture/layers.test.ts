@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** The top-level folders whose code is part of the product (tests and benches may import anything). */
-const SOURCE_DIRS = ['lib', 'thresholds', 'scenarios', 'build', 'target', 'grafana'];
+const SOURCE_DIRS = ['lib', 'thresholds', 'scenarios', 'build', 'reference-api', 'grafana'];
 
 /** The pure bottom: error types, exit codes, stored schemas, the shared vocabulary; lib/root.ts. */
 const BASE = ['lib/contract', 'lib/shared', 'lib/root.ts'];
@@ -40,7 +40,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   scenarios: INPUTS,
   // Tools the stages use: bundling, and the reference API (the demo's system under test).
   build: BASE,
-  target: BASE,
+  'reference-api': BASE,
   // execute
   'lib/k6': BASE,
   'lib/run': [...INPUTS, 'lib/k6', 'build'],
@@ -72,7 +72,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'lib/k8s',
     'lib/pipeline',
     'grafana',
-    'target',
+    'reference-api',
   ],
 };
 

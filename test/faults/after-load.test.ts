@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { onlyRunDir, tempOut } from '../run/helpers.ts';
 import { waitFor } from '../segments/helpers.ts';
 import { cliUnder, runArgs, shortConfig, STACK } from './helpers.ts';

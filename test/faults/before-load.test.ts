@@ -10,7 +10,7 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { cli, ROOT, tempOut, type CliResult } from '../run/helpers.ts';
 import { canUnshare, cliUnder, entries, runArgs, shortConfig, STACK } from './helpers.ts';
 

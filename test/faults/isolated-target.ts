@@ -10,7 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { startTarget } from '../../target/server.ts';
+import { startTarget } from '../../reference-api/server.ts';
 
 const [address, ...args] = process.argv.slice(2);
 if (!address || args.length === 0) throw new Error('usage: isolated-target.ts ADDRESS LOADGATE-ARGS…');

@@ -9,7 +9,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { cli, onlyRunDir, tempOut, type CliResult } from '../run/helpers.ts';
 import { readRecord, waitFor } from '../segments/helpers.ts';
 import { cliUnder, entries, everySampleAnalysed, k6ChildrenOf, readAnalysis, runArgs, running, shortConfig, STACK } from './helpers.ts';

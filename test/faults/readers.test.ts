@@ -8,7 +8,7 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startTarget } from '../../target/server.ts';
+import { startTarget } from '../../reference-api/server.ts';
 import { cli, onlyRunDir, tempOut } from '../run/helpers.ts';
 import { readAnalysis, runArgs, shortConfig, STACK } from './helpers.ts';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { AnalysisSchema, type Analysis } from '../../lib/contract/analysis.ts';
 import { VerdictSchema, type Verdict } from '../../lib/verdict/schema.ts';
 import { HISTORY_RP } from '../../lib/influx/client.ts';

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { cli, tempOut } from '../run/helpers.ts';
 import { HistoryJudgementSchema } from '../../lib/contract/history.ts';
 import type { TrendsModel } from '../../lib/history/trends.ts';

@@ -18,7 +18,7 @@ import { MEASUREMENTS, outcomeField } from '../../lib/influx/points.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { RunRecordSchema } from '../../lib/contract/run.ts';
 import { READINESS_SCENARIO } from '../../lib/shared/readiness.ts';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { influxQuery, runCli, runDirOf, type InfluxSeries } from './helpers.ts';
 
 const DB = 'k6';

@@ -11,7 +11,7 @@ import { AnalysisSchema } from '../../lib/contract/analysis.ts';
 import { MEASUREMENTS } from '../../lib/influx/points.ts';
 import { startInfluxd } from '../support/influxd.ts';
 import { freePort } from '../../lib/k6/runner.ts';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { influxQuery, runCli, runDirOf } from './helpers.ts';
 
 describe('loadgate run --influx when InfluxDB fails', () => {

@@ -23,7 +23,7 @@ import {
 import { testRunName } from '../../lib/k8s/render.ts';
 import type { Plan } from '../../lib/contract/plan.ts';
 import { REFERENCE_PASSWORD } from '../../lib/shared/reference-api.ts';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { cli, ROOT, tempOut } from '../run/helpers.ts';
 import { readAnalysisFile, summaryCounts, waitFor } from '../segments/helpers.ts';
 import { expandCommand, resolveEnv, runnerCommand, segmentFragments } from './operator.ts';

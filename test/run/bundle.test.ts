@@ -14,7 +14,7 @@ import { resolveConfig } from '../../lib/config/load.ts';
 import { pinnedK6Version } from '../../lib/k6/locate.ts';
 import { PlanSchema } from '../../lib/contract/plan.ts';
 import { buildPlan } from '../../lib/plan/build.ts';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { REFERENCE_PASSWORD } from '../../lib/shared/reference-api.ts';
 import { cli, isReadiness, onlyRunDir, rawPoints, ROOT, tempOut, type RawPoint } from './helpers.ts';
 

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { readGeneratorFile } from '../../lib/run/generator.ts';
 import type { Analysis } from '../../lib/contract/analysis.ts';
 import { VerdictSchema } from '../../lib/verdict/schema.ts';

@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locateK6 } from '../../lib/k6/locate.ts';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { canUnshare, cliUnder, entries, runArgs, shortConfig, STACK } from '../faults/helpers.ts';
 import { onlyRunDir, ROOT, tempOut } from './helpers.ts';
 

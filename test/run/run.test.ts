@@ -5,7 +5,7 @@
 import { readdir, readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { READINESS_REQUEST_NAME } from '../../lib/shared/readiness.ts';
 import { cli, isReadiness, onlyRunDir, rawPoints, tempOut } from './helpers.ts';
 

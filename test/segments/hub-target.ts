@@ -7,7 +7,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { Server } from 'node:http';
-import { startTarget } from '../../target/server.ts';
+import { startTarget } from '../../reference-api/server.ts';
 
 const [port, log] = process.argv.slice(2);
 if (port === undefined || log === undefined) throw new Error('usage: hub-target.ts PORT LOG');

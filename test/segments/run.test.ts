@@ -6,7 +6,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { cli, onlyRunDir, tempOut } from '../run/helpers.ts';
 import { readGeneratorFile } from '../../lib/run/generator.ts';
 import {

@@ -28,7 +28,7 @@ import {
   type ReadinessAnswer,
 } from '../../lib/shared/readiness.ts';
 import { scoreReadiness } from '../../lib/verdict/readiness.ts';
-import { startTarget, type ProfileOverrides } from '../../target/server.ts';
+import { startTarget, type ProfileOverrides } from '../../reference-api/server.ts';
 
 const K6 = resolve(import.meta.dirname, '../../.tools/k6/v2.2.0/k6');
 const dirs: string[] = [];

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { profileNames, type ProfileName } from '../../../target/profiles.ts';
+import { profileNames, type ProfileName } from '../../../reference-api/profiles.ts';
 import { addCommonRunFlags, configFlagsOf } from '../flags.ts';
 import type { CommonRunFlags } from '../../pipeline/execute.ts';
 import { DataError, UsageError } from '../../contract/errors.ts';
@@ -227,7 +227,7 @@ async function demoReadiness(flags: DemoFlags): Promise<boolean> {
 
 async function runPhase(phase: ProfileName, flags: DemoFlags, durationScale: number | undefined, log: (l: string) => void) {
   const [{ startTarget }, { loadConfig }, { executeRun }] = await Promise.all([
-    import('../../../target/server.ts'),
+    import('../../../reference-api/server.ts'),
     import('../../config/load.ts'),
     import('../../pipeline/execute.ts'),
   ]);

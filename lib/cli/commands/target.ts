@@ -3,9 +3,9 @@
  * Loopback only, whatever --host says.
  */
 import type { Command } from 'commander';
-import type { RunningTarget } from '../../../target/server.ts';
+import type { RunningTarget } from '../../../reference-api/server.ts';
 import { isLoopbackHost } from '../../shared/loopback.ts';
-import { isProfileName, profileNames, type ProfileName } from '../../../target/profiles.ts';
+import { isProfileName, profileNames, type ProfileName } from '../../../reference-api/profiles.ts';
 import { parseNumberFlag } from '../flags.ts';
 import { ConfigError, InfraError, isSystemError, UsageError } from '../../contract/errors.ts';
 
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .action(async (flags: TargetFlags) => {
       const opts = parseTargetFlags(flags);
       // Loaded when the command runs: `loadgate <other command>` and --help do not pay for it.
-      const { startTarget } = await import('../../../target/server.ts');
+      const { startTarget } = await import('../../../reference-api/server.ts');
       let target: RunningTarget;
       try {
         target = await startTarget(opts);

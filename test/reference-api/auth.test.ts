@@ -1,8 +1,8 @@
 /** The auth flow end to end over real HTTP: login, 2FA status, email verify, rotation, revocation, lockout, expiry. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { REFERENCE_PASSWORD } from '../../lib/shared/reference-api.ts';
-import { SPECIAL_USERS } from '../../target/users.ts';
+import { SPECIAL_USERS } from '../../reference-api/users.ts';
 import { call, FAST, login } from './helpers.ts';
 
 let t: RunningTarget;

@@ -1,8 +1,8 @@
 /** Profiles behave as documented: fast when idle, slow by queueing, faults exact and seeded, headers per profile. */
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { profileNames } from '../../target/profiles.ts';
-import { startTarget } from '../../target/server.ts';
+import { profileNames } from '../../reference-api/profiles.ts';
+import { startTarget } from '../../reference-api/server.ts';
 import { call, FAST, login } from './helpers.ts';
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {

@@ -1,6 +1,6 @@
 /** /api/monitoring/metrics parses as Prometheus text exposition and counts the requests just made. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { call, FAST, login } from './helpers.ts';
 
 interface Sample {

@@ -1,7 +1,7 @@
 /** Bad input each gets the right status, and the server keeps serving afterwards. */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type RunningTarget } from '../../target/server.ts';
+import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { call, FAST, login } from './helpers.ts';
 
 let t: RunningTarget;
