@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { LoadgateError, ExitCode } from '../contract/errors.ts';
 import type { K6Binary } from './locate.ts';
-import { LIVE_TIMEOUTS_METRIC } from '../shared/defaults.ts';
+import { LIVE_TIMEOUTS_METRICS } from '../shared/defaults.ts';
 import { READINESS_LIVE_METRICS } from '../shared/readiness.ts';
 
 /** Every k6 process gets these: k6 stays offline (no usage report, no extension resolution). */
@@ -428,7 +428,7 @@ export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics |
     if (body === null) return null;
     const sample = (id: string) => body.data?.find((m) => m.id === id)?.attributes?.sample ?? {};
     // Rate metrics expose only their rate here (http_req_failed has one sample per request); the
-    // timeouts are a count on the request counter (LIVE_TIMEOUTS_METRIC). The readiness checks
+    // timeouts are a count on the request counter (LIVE_TIMEOUTS_METRICS). The readiness checks
     // beside the load are left out (their submetrics, READINESS_LIVE_METRICS; absent without them).
     const all = sample('http_reqs')['count'] ?? 0;
     const readiness = sample(READINESS_LIVE_METRICS.requests)['count'] ?? 0;
@@ -439,7 +439,12 @@ export async function readLiveMetrics(apiAddress: string): Promise<LiveMetrics |
       vus: sample('vus')['value'] ?? 0,
       requests,
       failed: Math.max(0, Math.round(failedAll - failedReadiness)),
-      timeouts: Math.max(0, (sample(LIVE_TIMEOUTS_METRIC)['count'] ?? 0) - (sample(READINESS_LIVE_METRICS.timeouts)['count'] ?? 0)),
+      timeouts: Math.max(
+        0,
+        LIVE_TIMEOUTS_METRICS.reduce((n, m) => n + (sample(m)['count'] ?? 0), 0) -
+          (sample(READINESS_LIVE_METRICS.timeouts)['count'] ?? 0) -
+          (sample(READINESS_LIVE_METRICS.dialTimeouts)['count'] ?? 0),
+      ),
       droppedIterations: Math.max(0, (sample('dropped_iterations')['count'] ?? 0) - (sample(READINESS_LIVE_METRICS.dropped)['count'] ?? 0)),
     };
   } catch {
