@@ -228,6 +228,32 @@ function interned<T>(pool: Map<string, T>, key: string, make: () => T): T {
   return v;
 }
 
+/**
+ * The endpoints whose answers' bodies something reads besides their body check: a login or
+ * refresh whose token is in the JSON body, and a flow step with captures.
+ */
+function endpointsReadingBodies(plan: Plan): Record<string, true> {
+  const out: Record<string, true> = {};
+  for (const name in plan.auth) {
+    const a = plan.auth[name] as AuthStrategy;
+    if (a.type !== 'login') continue;
+    if ('json' in a.token) out[a.endpoint] = true;
+    if (a.refresh && 'json' in a.refresh.token) out[a.refresh.endpoint] = true;
+  }
+  for (const f in plan.flows) {
+    const flow = plan.flows[f] as Plan['flows'][string];
+    if (flow.kind !== 'steps') continue;
+    for (let i = 0; i < flow.steps.length; i++) {
+      const step = flow.steps[i] as (typeof flow.steps)[number];
+      for (const _ in step.capture) {
+        out[step.endpoint] = true;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 const CONTENT_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded', text: 'text/plain' } as const;
 
 export class Api {
@@ -266,6 +292,7 @@ export class Api {
       if (a.refresh) this.refreshBy.set(a.refresh.endpoint, { name, strategy: a });
       this.tokens.set(name, { token: tokenReader(a.token), refresh: a.refresh ? tokenReader(a.refresh.token) : null });
     }
+    const bodyNeeded = endpointsReadingBodies(plan);
     const headerSets = new Map<string, Record<string, string>>();
     const callbacks = new Map<string, Params['responseCallback']>();
     const bodyChecks = new Map<string, PreparedEndpoint['bodyCheck']>();
@@ -323,7 +350,9 @@ export class Api {
           tags: { name: ep.name },
           timeout: `${ep.timeoutMs}ms`,
           headers,
-          responseType: 'text',
+          // k6 hands a VU the body only where something reads it (a body check, a token, a
+          // capture); elsewhere it reads the answer and drops it, as discardResponseBodies does.
+          responseType: ep.expectBody !== null || bodyNeeded[ep.name] === true ? 'text' : 'none',
           // k6's own http_req_failed (and its thresholds and exit code) then agree with loadgate's outcome classes.
           responseCallback: interned(callbacks, JSON.stringify(expect), () =>
             http.expectedStatuses.apply(null, expect as Parameters<typeof http.expectedStatuses>),

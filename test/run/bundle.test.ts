@@ -188,6 +188,45 @@ describe('k6 run dist/<scenario>.js without the CLI', () => {
     expect(failedChecks(r.points)).toEqual({ 'probes.live: body has the expected shape': live });
     expect(new Set(r.points.filter((p) => p.metric === 'http_reqs').map((p) => p.data.tags?.['testid']))).toEqual(new Set(['body-check']));
   });
+
+  it('hands a VU the body only where something reads it: a JSON token and a capture still work on endpoints that check no body', async () => {
+    // The login and user.me check no body, so only their token and capture make k6 keep their
+    // answers; chain.profile's body is dropped (responseType none) and its request still counts.
+    const config = resolveConfig({
+      flags: { target: target.url, rps: 100, durationScale: 0.5 },
+      file: {
+        path: 'test.json',
+        data: {
+          users: { sessions: 0 },
+          endpoints: {
+            'auth.login': { expectBody: null },
+            'user.me': { expectBody: null },
+            'chain.profile': { group: 'user', path: '/api/user/profile', auth: 'bearer', headers: { 'X-Loadgate-User': '{{uid}}' } },
+          },
+          flows: { chain: { steps: [{ endpoint: 'user.me', capture: { uid: 'id' } }, 'chain.profile'] } },
+          scenario: 'chain',
+          readiness: { enabled: false },
+        },
+      },
+    });
+    const plan = PlanSchema.parse(
+      buildPlan({ config, scenario: 'chain', profile: 'smoke', phase: null, runId: 'bodies', now: new Date().toISOString() }),
+    );
+    const planPath = join(await tempOut('loadgate-plan-'), 'plan.json');
+    await writeFile(planPath, JSON.stringify(plan));
+
+    const r = await k6Run('run/flow.js', { LOADGATE_PLAN: planPath, LOADGATE_PASSWORD: REFERENCE_PASSWORD });
+    expect(r.code, r.stderr).toBe(0);
+    const byName = countBy(r.points, 'http_reqs', 'name');
+    const me = byName.get('user.me') ?? 0;
+    expect(me).toBeGreaterThan(5);
+    expect(byName.get('auth.login') ?? 0).toBeGreaterThan(0);
+    // Every iteration captured the id from user.me's answer (a missing capture ends the iteration there).
+    expect(byName.get('chain.profile')).toBe(me);
+    // The token read from the login's body authenticated every request; every check passed.
+    expect(countBy(r.points, 'http_reqs', 'status')).toEqual(new Map([['200', [...byName.values()].reduce((a, b) => a + b, 0)]]));
+    expect(failedChecks(r.points)).toEqual({});
+  });
 });
 
 describe("a config file's own load profile", () => {
