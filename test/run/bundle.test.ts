@@ -169,10 +169,18 @@ describe('k6 run dist/<scenario>.js without the CLI', () => {
     expect(unknown.stderr).toContain('PROFILE \\"heavy\\" is not a built-in load profile (smoke, load, stress, spike, soak, breakpoint)');
   });
 
-  it("fails a plan's body check inside k6 where the answer does not fit, and only there", async () => {
+  it('fails every kind of check inside k6 where the answer does not fit, and only there', async () => {
+    // One endpoint per check kind whose answer cannot pass it; the other endpoints keep checks they pass.
+    const endpoints = {
+      'probes.live': { expectBody: { contains: 'not-in-any-answer' } },
+      'probes.health': { expectBody: { json: ['not-a-field'] } },
+      'probes.ready': { expectBody: { jsonPath: { status: { equals: 'not-ready' } } } },
+      'monitoring.health': { expectBody: { empty: true } },
+      'monitoring.metrics': { expectStatus: [201] },
+    };
     const config = resolveConfig({
       flags: { target: target.url, rps: 400, durationScale: 0.2 },
-      file: { path: 'test.json', data: { endpoints: { 'probes.live': { expectBody: { contains: 'not-in-any-answer' } } } } },
+      file: { path: 'test.json', data: { endpoints } },
     });
     const plan = PlanSchema.parse(
       buildPlan({ config, scenario: 'monitoring', profile: 'smoke', phase: null, runId: 'body-check', now: new Date().toISOString() }),
@@ -182,10 +190,16 @@ describe('k6 run dist/<scenario>.js without the CLI', () => {
 
     const r = await k6Run('monitoring.js', { LOADGATE_PLAN: planPath });
     expect(r.code, r.stderr).toBe(0);
-    const live = countBy(r.points, 'http_reqs', 'name').get('probes.live') ?? 0;
-    expect(live).toBeGreaterThan(0);
-    // Every probes.live answer fails its body check (its status is fine); nothing else fails.
-    expect(failedChecks(r.points)).toEqual({ 'probes.live: body has the expected shape': live });
+    const n = (name: string) => countBy(r.points, 'http_reqs', 'name').get(name) ?? 0;
+    for (const name of [...Object.keys(endpoints), 'monitoring.performance']) expect(n(name), name).toBeGreaterThan(0);
+    // Each breaks exactly its own check on every answer; monitoring.performance breaks none.
+    expect(failedChecks(r.points)).toEqual({
+      'probes.live: body has the expected shape': n('probes.live'),
+      'probes.health: body has the expected shape': n('probes.health'),
+      'probes.ready: body has the expected shape': n('probes.ready'),
+      'monitoring.health: body has the expected shape': n('monitoring.health'),
+      'monitoring.metrics: status is expected': n('monitoring.metrics'),
+    });
     expect(new Set(r.points.filter((p) => p.metric === 'http_reqs').map((p) => p.data.tags?.['testid']))).toEqual(new Set(['body-check']));
   });
 
