@@ -1,6 +1,9 @@
+import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../test/analysis/generate.ts';
 import {
+  decodeHistogram,
+  encodeHistogram,
   exactDist,
   HDR_ABSOLUTE_ERROR_MS,
   HDR_RELATIVE_ERROR,
@@ -70,6 +73,33 @@ describe('Values in bounded mode', () => {
     expect(v.hist?.totalCount).toBe(EXACT_PER_CELL + 1);
     expect(v.n).toBe(EXACT_PER_CELL + 1);
     v.destroy();
+  });
+
+  it("makes, encodes and decodes histograms as hdr-histogram-js's own build and base64 functions do", () => {
+    const r = rng(7);
+    const ours = newHistogram();
+    const theirs = hdr.build({
+      bitBucketSize: 32,
+      autoResize: true,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 60_000_000,
+      numberOfSignificantValueDigits: 3,
+      useWebAssembly: false,
+    });
+    // Past the initial one-minute range too: the auto-resize is in the encoding's header.
+    for (let i = 0; i < 5000; i++) {
+      const v = toHdrUnits(i === 4000 ? 95_000 : 1 + 400 * gauss(r) ** 2);
+      ours.recordValue(v);
+      theirs.recordValue(v);
+    }
+    const encoded = encodeHistogram(ours) as string;
+    expect(encoded).toBe(hdr.encodeIntoCompressedBase64(theirs));
+    const back = decodeHistogram(encoded);
+    const libBack = hdr.decodeFromCompressedBase64(encoded, 32, false);
+    expect(back.totalCount).toBe(5000);
+    expect(hdr.encodeIntoCompressedBase64(back)).toBe(hdr.encodeIntoCompressedBase64(libBack));
+    expect(back.maxValue).toBe(libBack.maxValue);
+    expect(back.getValueAtPercentile(95)).toBe(libBack.getValueAtPercentile(95));
   });
 
   it('bound() after the fact: a small distribution stays exact, a large one moves', () => {
