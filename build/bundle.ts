@@ -16,7 +16,7 @@ export const BUNDLE_NAMES = [...SCENARIO_NAMES, 'flow'] as const;
 export type ScenarioName = (typeof BUNDLE_NAMES)[number];
 import { ROOT } from '../lib/root.ts';
 import { InfraError } from '../lib/contract/errors.ts';
-import { cacheDir, discard, makeDirs, publish, stagingDir, writable } from './place.mjs';
+import { cacheDir, discard, installWritable, makeDirs, publish, stagingDir } from './place.mjs';
 
 export { ROOT };
 export const DIST = join(ROOT, 'dist');
@@ -143,7 +143,7 @@ export async function ensureBundle(
     ...(await Promise.all(['scenarios', 'lib/shared', 'lib/plan', 'thresholds'].map((d) => newestSource(join(ROOT, d)).catch(() => 0)))),
   );
   if (built !== 0 && sources <= built) return path;
-  if (writable(DIST)) {
+  if (installWritable(DIST)) {
     await bundleScenarios();
     return path;
   }
@@ -158,7 +158,7 @@ export async function ensureBundle(
   } catch (err) {
     const why = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
     throw new InfraError(
-      `k6's bundle in ${DIST} is missing or older than its sources, and loadgate's install directory cannot be written, ` +
+      `k6's bundle in ${DIST} is missing or older than its sources, and loadgate's install directory is not to be written (read-only, or npm's), ` +
         `so it is built into the per-user cache, ${cacheDir(env)}; that failed: ${why}. ` +
         'Set LOADGATE_CACHE_DIR to a directory this user can write, or run `npm run build` where the install can be written',
       { cause: err },

@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cacheDir, discard, makeDirs, packagesFromInstall, publish, ROOT, stagingDir, writable } from './place.mjs';
+import { cacheDir, discard, installWritable, makeDirs, packagesFromInstall, publish, ROOT, stagingDir } from './place.mjs';
 
 export { ROOT };
 const CLI_DIR = join(ROOT, 'dist', 'cli');
@@ -110,10 +110,10 @@ export async function cachedCli(env = process.env) {
 
 /**
  * The entry to import: the install's build when it is up to date; else a new build, in the
- * install when it can be written, else in the per-user cache.
+ * install when it can be written and npm does not manage it, else in the per-user cache.
  */
 export async function cliEntry(env = process.env) {
-  return freshCli() ?? (writable(CLI_DIR) ? await buildCli() : await cachedCli(env));
+  return freshCli() ?? (installWritable(CLI_DIR) ? await buildCli() : await cachedCli(env));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

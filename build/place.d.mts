@@ -2,6 +2,8 @@
 import type { Plugin } from 'esbuild';
 
 export const ROOT: string;
+export const NPM_INSTALL: boolean;
+export function installWritable(dir: string): boolean;
 export function writable(dir: string): boolean;
 export function cacheBase(env?: NodeJS.ProcessEnv): string;
 export function sourceKey(): string;

@@ -4,8 +4,9 @@
  *
  * 1. the build in the install directory (dist/), when it is up to date: used as it is, nothing
  *    written (a shipped build, or a checkout that was built);
- * 2. else, when the install directory can be written (a developer's checkout): rebuilt there;
- * 3. else (a read-only checkout, a global npm install): built once into the per-user cache,
+ * 2. else, when the install directory can be written and npm does not manage it (a developer's
+ *    checkout): rebuilt there;
+ * 3. else (a read-only checkout, an npm install, global or not): built once into the per-user cache,
  *    `$LOADGATE_CACHE_DIR`, else `$XDG_CACHE_HOME/loadgate`, else `~/.cache/loadgate`, in a
  *    directory named by a hash of the sources and the install's path. Another source, or
  *    another install, is another directory; the same sources reuse it.
@@ -26,6 +27,18 @@ export const ROOT = typeof LOADGATE_ROOT === 'string' ? LOADGATE_ROOT : resolve(
 const SOURCE_DIRS = ['lib', 'scenarios', 'thresholds', 'reference-api', 'build'];
 /** Files beside them that change a build: the version, the dependencies, esbuild's own version. */
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'node_modules/esbuild/package.json'];
+
+/**
+ * An install npm manages: a global install, or a project's dependency (the install is inside a
+ * node_modules folder). Its directory is npm's, shared and checked by it: never written, even
+ * by a user who could (root, for a global install).
+ */
+export const NPM_INSTALL = ROOT.split(sep).includes('node_modules');
+
+/** May a build be written into `dir` of the install: not an npm-managed install, and writable (below)? */
+export function installWritable(dir) {
+  return !NPM_INSTALL && writable(dir);
+}
 
 /** Can this process create files in `dir` (or, when it does not exist yet, in its closest existing parent)? */
 export function writable(dir) {

