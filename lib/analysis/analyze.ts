@@ -3,33 +3,26 @@
  * in, an `Analysis` out; reading and writing the analysis file.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError } from '../contract/errors.ts';
 import { parsePlan, type Plan } from '../contract/plan.ts';
 import { expandStatuses } from '../shared/status.ts';
 import { RunRecordSchema, type RunRecord } from '../contract/run.ts';
+import { readRunFileSync, RUN_FILES, writeRunFile } from '../contract/run-dir.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
 import { buildAnalysis } from './build.ts';
 import { readLines, type ReadResult } from './lines.ts';
 import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from './percentiles.ts';
-import {
-  ANALYSIS_VERSION,
-  AnalysisSchema,
-  type Analysis,
-  type DamagedFile,
-  type RunMeta,
-  type Segment,
-  type Segments,
-} from '../contract/analysis.ts';
+import type { Analysis, DamagedFile, RunMeta, Segment, Segments } from '../contract/analysis.ts';
 import { IsoTime } from './time.ts';
 import { EXACT_PER_CELL } from './values.ts';
 
 export type { PercentileMode } from './accumulator.ts';
 export { DEFAULT_EXACT_LIMIT } from './accumulator.ts';
 
-export const ANALYSIS_FILE = 'analysis.json';
+export const ANALYSIS_FILE = RUN_FILES.analysis.name;
 
 export interface AnalyzeOptions {
   /** `exact` (k6's definition, memory grows with the run), `hdr` (bounded), `auto` (exact up to `exactLimit` values). Default `auto`. */
@@ -514,56 +507,14 @@ function publicUrl(url: string): string {
  */
 const ONE_SHOT = { jitless: true } as const;
 
-/** Writes `<runDir>/analysis.json` (atomically: a temp file, then rename); returns its path. */
+/** Writes `<runDir>/analysis.json` (or `file`) through the contract's RunDir: checked, then atomically; returns its path. */
 export async function writeAnalysis(runDir: string, analysis: Analysis, file?: string): Promise<string> {
-  const valid = AnalysisSchema.parse(analysis, ONE_SHOT);
-  const target = file ?? join(runDir, ANALYSIS_FILE);
-  const tmp = `${target}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(valid, null, 1)}\n`);
-  await rename(tmp, target);
-  return target;
+  return writeRunFile(RUN_FILES.analysis, file ?? join(runDir, ANALYSIS_FILE), analysis);
 }
 
-/** Reads and validates an analysis file; a DataError names the file and what is wrong. */
+/** Reads and validates an analysis file at any path (`--out`); a RunFileError names the file and what is wrong. */
 export function readAnalysis(file: string): Analysis {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new DataError(`cannot read analysis ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  return parseAnalysis(text, file);
-}
-
-export async function readAnalysisAsync(file: string): Promise<Analysis> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new DataError(`cannot read analysis ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  return parseAnalysis(text, file);
-}
-
-function parseAnalysis(text: string, file: string): Analysis {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  const head = raw as { kind?: unknown; version?: unknown } | null;
-  if (head === null || typeof head !== 'object' || head.kind !== 'loadgate.analysis') {
-    throw new DataError(`${file} is not a loadgate analysis (kind ${JSON.stringify(head?.kind)})`);
-  }
-  if (head.version !== ANALYSIS_VERSION) {
-    throw new DataError(
-      `${file} is an analysis of format version ${JSON.stringify(head.version)}; this loadgate reads version ${ANALYSIS_VERSION}. Re-run \`loadgate analyze\` on its run directory.`,
-    );
-  }
-  const r = AnalysisSchema.safeParse(raw);
-  if (!r.success) throw new DataError(`${file} is not a valid analysis: ${zodMessage(r.error)}`);
-  return r.data;
+  return readRunFileSync(RUN_FILES.analysis, file);
 }
 
 function zodMessage(err: unknown): string {

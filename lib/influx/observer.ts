@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { expandStatuses } from '../shared/status.ts';
 import type { InfluxDB, IPoint } from 'influx';
 import type { Analysis } from '../contract/analysis.ts';
-import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
 import { InfraError } from '../contract/errors.ts';
+import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
 import type { Plan } from '../contract/plan.ts';
 import type { RunObserver } from '../run/observer.ts';
 import { INFLUX_MODES, type InfluxMode, type RunRecord } from '../contract/run.ts';
@@ -355,7 +355,7 @@ class InfluxRunObserver implements RunObserver {
 }
 
 export async function readAnalysis(runDir: string): Promise<Analysis> {
-  return readAnalysisAsync(join(runDir, ANALYSIS_FILE));
+  return new RunDir(runDir).read(RUN_FILES.analysis);
 }
 
 /** verdict.json is optional for the summary: missing or invalid → the summary says `none`. */

@@ -6,8 +6,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ZodError } from 'zod';
 import type { Analysis } from '../contract/analysis.ts';
-import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
 import { DataError, UsageError } from '../contract/errors.ts';
+import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
 import { VerdictSchema, type Verdict } from './schema.ts';
 
 export interface RunInputs {
@@ -42,7 +42,7 @@ export async function readRunInputs(runDir: string): Promise<RunInputs> {
   const dir = resolve(runDir);
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`not a run directory: ${runDir}`);
-  const analysis = await readAnalysisAsync(join(dir, ANALYSIS_FILE));
+  const analysis = await new RunDir(dir).read(RUN_FILES.analysis);
   const verdictFile = join(dir, 'verdict.json');
   const hasVerdict = await stat(verdictFile).then(
     (s) => s.isFile(),

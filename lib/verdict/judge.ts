@@ -5,9 +5,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ANALYSIS_FILE, readAnalysisAsync } from '../analysis/analyze.ts';
 import { parsePlan, type Plan } from '../contract/plan.ts';
 import { DataError, UsageError } from '../contract/errors.ts';
+import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
 import { loadConfig } from '../config/load.ts';
 import { allSets, findSet } from '../../thresholds/sets.ts';
 import { parseThresholdSets, type ThresholdSet } from '../../thresholds/schema.ts';
@@ -98,7 +98,8 @@ async function resolveSet(
 }
 
 export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise<JudgeResult> {
-  const analysis = await readAnalysisAsync(join(runDir, ANALYSIS_FILE));
+  const run = new RunDir(runDir);
+  const analysis = await run.read(RUN_FILES.analysis);
   const plan = await readPlan(runDir);
   // k6's own CPU and memory (loadgate run on Linux); null for a run without them.
   const generator = await readGeneratorFile(runDir);
