@@ -2,14 +2,14 @@
  * The analysis entry points: a run directory (or several: execution segments of one test)
  * in, an `Analysis` out; reading and writing the analysis file.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError } from '../contract/errors.ts';
-import { parsePlan, type Plan } from '../contract/plan.ts';
+import type { Plan } from '../contract/plan.ts';
 import { expandStatuses } from '../shared/status.ts';
-import { RunRecordSchema, type RunRecord } from '../contract/run.ts';
-import { readRunFileSync, RUN_FILES, writeRunFile } from '../contract/run-dir.ts';
+import type { RunRecord } from '../contract/run.ts';
+import { readRunFileSync, RUN_FILES, RunDir, writeRunFile } from '../contract/run-dir.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
 import { buildAnalysis } from './build.ts';
@@ -70,7 +70,8 @@ export async function analyzeRun(runDirs: string | readonly string[], opts: Anal
   const segments: SegmentInput[] = [];
   for (const dir of dirs) {
     if (!existsSync(dir)) throw new DataError(`run directory ${dir} does not exist`);
-    const p = readJsonIfExists(join(dir, 'plan.json'), (v) => parsePlan(v));
+    const run = new RunDir(dir);
+    const p = await run.read(RUN_FILES.plan);
     if (p !== null && plan === null) {
       plan = p;
       planDir = dir;
@@ -81,7 +82,7 @@ export async function analyzeRun(runDirs: string | readonly string[], opts: Anal
         `${dir} has another plan than ${planDir} (scenario, stages or endpoints differ): these may not be execution segments of one test; the analysis uses the plan of ${planDir}`,
       );
     }
-    const r = readJsonIfExists(join(dir, 'run.json'), (v) => RunRecordSchema.parse(v, ONE_SHOT));
+    const r = await run.read(RUN_FILES.run);
     if (r !== null) records.push(r);
     if (opts.files === undefined) {
       const own = await rawFilesOf(dir, r);
@@ -461,21 +462,6 @@ async function rawFilesOf(dir: string, record: RunRecord | null): Promise<string
   return names.map((n) => join(dir, n));
 }
 
-function readJsonIfExists<T>(file: string, parse: (v: unknown) => T): T | null {
-  if (!existsSync(file)) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new DataError(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  try {
-    return parse(raw);
-  } catch (err) {
-    throw new DataError(`${file} does not match its schema: ${zodMessage(err)}`);
-  }
-}
-
 const STATUS_RANK: Record<RunMeta['status'], number> = { failed: 4, interrupted: 3, aborted: 2, unknown: 1, completed: 0 };
 
 function worstStatus(records: readonly RunRecord[]): RunMeta['status'] {
@@ -500,13 +486,6 @@ function publicUrl(url: string): string {
   }
 }
 
-/**
- * For a schema parsed once or twice per process: zod's JIT writes and compiles a parser per
- * object schema on its first parse, which costs more than it saves here (the analysis file's
- * first parse: ~35 % less CPU without it). The result is the same either way.
- */
-const ONE_SHOT = { jitless: true } as const;
-
 /** Writes `<runDir>/analysis.json` (or `file`) through the contract's RunDir: checked, then atomically; returns its path. */
 export async function writeAnalysis(runDir: string, analysis: Analysis, file?: string): Promise<string> {
   return writeRunFile(RUN_FILES.analysis, file ?? join(runDir, ANALYSIS_FILE), analysis);
@@ -515,13 +494,4 @@ export async function writeAnalysis(runDir: string, analysis: Analysis, file?: s
 /** Reads and validates an analysis file at any path (`--out`); a RunFileError names the file and what is wrong. */
 export function readAnalysis(file: string): Analysis {
   return readRunFileSync(RUN_FILES.analysis, file);
-}
-
-function zodMessage(err: unknown): string {
-  const issues = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
-  if (!Array.isArray(issues)) return String(err);
-  return issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
 }

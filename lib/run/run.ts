@@ -3,10 +3,11 @@
  * Nothing here is ever overwritten: each run gets a new directory named by a unique run id.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureBundle } from '../../build/bundle.ts';
 import { ConfigError, UsageError } from '../contract/errors.ts';
+import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
 import { flowNames } from '../config/schema.ts';
 import { REFERENCE_PASSWORD } from '../shared/reference-api.ts';
 import { preflight, type PreflightResult } from './preflight.ts';
@@ -155,12 +156,9 @@ export function secretsFor(
   return { env: values, redact: [...new Set(redact)] };
 }
 
-/** Writes run.json atomically (a temp file, then rename): it is rewritten while the run goes, and read meanwhile. */
+/** Writes run.json through the contract's RunDir (atomically): it is rewritten while the run goes, and read meanwhile. */
 export async function writeRecord(runDir: string, record: RunRecord): Promise<void> {
-  const file = join(runDir, 'run.json');
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
-  await rename(tmp, file);
+  await new RunDir(runDir).write(RUN_FILES.run, record);
 }
 
 function stageAt(plan: Plan, elapsedS: number): PlanStage {
@@ -236,8 +234,7 @@ export async function runTest(opts: RunOptions, k6bin?: K6Binary): Promise<RunOu
       log: opts.log,
     });
     const runDir = await createRunDir(opts.config.outDir, runId);
-    const planPath = join(runDir, 'plan.json');
-    await writeFile(planPath, JSON.stringify(plan, null, 2) + '\n');
+    const planPath = await new RunDir(runDir).write(RUN_FILES.plan, plan);
     if (topology) await topology.startRelays();
     const segmented = count > 1 || topology !== null;
 

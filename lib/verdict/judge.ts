@@ -3,10 +3,9 @@
  * verdict.json, junit.xml, summary.md in the run directory, and the exit code.
  * `loadgate verdict` and `loadgate run` (lib/pipeline/post.ts) both call `judgeRun`.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parsePlan, type Plan } from '../contract/plan.ts';
-import { DataError, UsageError } from '../contract/errors.ts';
+import { UsageError } from '../contract/errors.ts';
 import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
 import { loadConfig } from '../config/load.ts';
 import { allSets, findSet } from '../../thresholds/sets.ts';
@@ -47,23 +46,6 @@ export interface JudgeResult {
   files: { verdict: string; junit: string; summary: string };
 }
 
-async function readPlan(runDir: string): Promise<Plan | null> {
-  const file = join(runDir, 'plan.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    // No plan (an analysis merged from elsewhere): the verdict works without it.
-    return null;
-  }
-  try {
-    return parsePlan(JSON.parse(text));
-  } catch (err) {
-    // A damaged plan would change the verdict silently (planned iterations estimated instead of known).
-    throw new DataError(`${file} is not a valid plan: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  }
-}
-
 /**
  * Threshold sets by name: the caller's, then the config file's `thresholdSets` (when a config
  * is given or LOADGATE_CONFIG is set; read once, on the first lookup), then the built-in ones.
@@ -100,7 +82,9 @@ async function resolveSet(
 export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise<JudgeResult> {
   const run = new RunDir(runDir);
   const analysis = await run.read(RUN_FILES.analysis);
-  const plan = await readPlan(runDir);
+  // No plan (an analysis merged from elsewhere): the verdict works without it. A damaged one is
+  // an error: it would change the verdict silently (planned iterations estimated instead of known).
+  const plan = await run.read(RUN_FILES.plan);
   // k6's own CPU and memory (loadgate run on Linux); null for a run without them.
   const generator = await readGeneratorFile(runDir);
   const lookup = setLookup(opts);
