@@ -14,7 +14,7 @@
  * Plain JavaScript, so that bin/loadgate.js can use it without tsx.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -47,7 +47,7 @@ export function writable(dir) {
       try {
         // access(2) answers EROFS on a read-only mount and EACCES where the modes forbid it.
         accessSync(d, constants.W_OK);
-        return true;
+        return statSync(d).isDirectory();
       } catch {
         return false;
       }
