@@ -49,6 +49,7 @@ import { locateK6 } from '../lib/k6/locate.ts';
 import type { Plan } from '../lib/contract/plan.ts';
 import type { RunRecord } from '../lib/contract/run.ts';
 import { fmtSpread, load, median, missedBeyondSpread } from './stats.ts';
+import { RAW_SYSTEM_TAGS } from '../lib/shared/defaults.ts';
 import { startTargetProcess } from './target-process.ts';
 
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
@@ -79,7 +80,7 @@ export const options = {
     },
   },
   tags: { testid: __ENV.TESTID, phase: 'bench' },
-  systemTags: ['proto', 'subproto', 'status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'tls_version', 'scenario', 'service', 'expected_response'],
+  systemTags: ${JSON.stringify(RAW_SYSTEM_TAGS)},
   summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
   discardResponseBodies: true,
 };

@@ -4,7 +4,7 @@
  */
 import type { Config, FlowConfig } from '../config/schema.ts';
 import type { AuthStrategy, Flow, Plan, PlanEndpoint, PlanReadiness, PlanStage } from '../contract/plan.ts';
-import { LIVE_TIMEOUTS_METRICS, NO_PHASE, TIMEOUT_METRIC } from '../shared/defaults.ts';
+import { LIVE_TIMEOUTS_METRICS, NO_PHASE, RAW_SYSTEM_TAGS, TIMEOUT_METRIC } from '../shared/defaults.ts';
 import { READINESS_LIVE_METRICS, READINESS_SCENARIO, type ReadinessCheckId } from '../shared/readiness.ts';
 import { parseDuration, k6Duration } from '../shared/duration.ts';
 import { findProfile, profileNames, type LoadProfile } from '../config/profiles.ts';
@@ -519,23 +519,13 @@ export function buildPlan(input: PlanInput): Plan {
         ...(readinessScenario ? Object.fromEntries(Object.values(READINESS_LIVE_METRICS).map((m) => [m, []])) : {}),
       },
       tags,
-      // Without `url`: a query-string API key would land in every sample, raw file and InfluxDB
-      // point; the `name` tag identifies the endpoint, and the analysis reads nothing else.
-      systemTags: [
-        'proto',
-        'subproto',
-        'status',
-        'method',
-        'name',
-        'group',
-        'check',
-        'error',
-        'error_code',
-        'tls_version',
-        'scenario',
-        'service',
-        'expected_response',
-      ],
+      // Only the system tags the analysis and the live path read: every sample line of the raw
+      // output carries them, so each one more costs k6 CPU on every request. Without `url` above
+      // all: a query-string API key would land in every sample, raw file and InfluxDB point; the
+      // `name` tag identifies the endpoint. Left out too: method and proto (the plan has them),
+      // `error` (a free text with addresses in it; error_code classifies), expected_response
+      // (loadgate classifies outcomes by status itself), subproto, tls_version, service.
+      systemTags: [...RAW_SYSTEM_TAGS],
       summaryTrendStats: K6_TREND_STATS,
       // Response bodies are needed for the body-shape checks and token extraction.
       discardResponseBodies: false,

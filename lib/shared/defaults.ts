@@ -92,6 +92,13 @@ function defaultEndpoints() {
 }
 
 /**
+ * The k6 system tags a run's samples carry (the plan's `systemTags`): what the analysis and the
+ * live path read of a sample (its endpoint, status, error code, scenario, check, and the
+ * `::setup` group), and nothing else.
+ */
+export const RAW_SYSTEM_TAGS = ['name', 'status', 'error_code', 'scenario', 'check', 'group'] as const;
+
+/**
  * k6's `error_code`s of a timed-out request: 1050 the request (its client timeout), 1211 the
  * connection (a dial timeout). The analysis counts both as timeouts (outcomes timeout and dialTimeout).
  */
