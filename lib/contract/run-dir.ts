@@ -22,6 +22,7 @@ import { DataError } from './errors.ts';
 import { formatIssues } from './issues.ts';
 import { parsePlan, PLAN_VERSION, type Plan } from './plan.ts';
 import {
+  GENERATOR_FILE,
   GENERATOR_FILE_VERSION,
   GeneratorFileSchema,
   RUN_RECORD_VERSION,
@@ -161,7 +162,7 @@ const RUN_RECORD_FILE = defineRunFile<RunRecord, true>({
 });
 
 const GENERATOR_FILE_SPEC = defineRunFile<GeneratorFile, true>({
-  name: 'generator.json',
+  name: GENERATOR_FILE,
   what: 'generator file',
   kind: 'loadgate.generator',
   version: GENERATOR_FILE_VERSION,

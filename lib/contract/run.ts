@@ -152,8 +152,3 @@ export const GeneratorFileSchema = z
   })
   .strict();
 export type GeneratorFile = z.infer<typeof GeneratorFileSchema>;
-
-/** Parses generator.json (version 1 is the only one so far: the place for a migrate() chain). */
-export function parseGeneratorFile(value: unknown): GeneratorFile {
-  return GeneratorFileSchema.parse(value);
-}

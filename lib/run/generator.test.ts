@@ -91,9 +91,13 @@ describe('GeneratorSampler', () => {
       expect(await readGeneratorFile(out)).toBeNull();
       await writeFile(join(out, GENERATOR_FILE), '{"kind":"loadgate.generator","version":2}');
       await expect(readGeneratorFile(out)).rejects.toThrow(DataError);
-      await expect(readGeneratorFile(out)).rejects.toThrow(`${join(out, GENERATOR_FILE)} is not a valid generator file: version`);
+      await expect(readGeneratorFile(out)).rejects.toThrow(
+        `${join(out, GENERATOR_FILE)} is a generator file of format version 2; this loadgate reads version 1.`,
+      );
+      await writeFile(join(out, GENERATOR_FILE), '{"kind":"loadgate.generator","version":1,"cores":0}');
+      await expect(readGeneratorFile(out)).rejects.toThrow(`${join(out, GENERATOR_FILE)} is not a valid generator file: cores: `);
       await writeFile(join(out, GENERATOR_FILE), '{"kind":');
-      await expect(readGeneratorFile(out)).rejects.toThrow(/is not a valid generator file/);
+      await expect(readGeneratorFile(out)).rejects.toThrow(`${join(out, GENERATOR_FILE)} is not valid JSON: `);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -12,12 +12,10 @@
  * sampler that fails never fails the run.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { ZodError } from 'zod';
-import { DataError } from '../contract/errors.ts';
-import { GENERATOR_FILE, parseGeneratorFile, type GeneratorFile, type GeneratorSample } from '../contract/run.ts';
+import type { GeneratorFile, GeneratorSample } from '../contract/run.ts';
+import { RUN_FILES, RunDir, writeRunFile } from '../contract/run-dir.ts';
 
 /** Every 500 ms: a stage of a few seconds still gets enough samples for its share to mean something. */
 export const GENERATOR_INTERVAL_MS = 500;
@@ -244,37 +242,16 @@ export class GeneratorSampler {
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
-/** Writes generator.json atomically (a temp file, then rename): it is rewritten while the run goes. */
+/** Writes generator.json through the contract's spec, atomically: it is rewritten while the run goes. */
 export async function writeGeneratorFile(file: string, data: GeneratorFile): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(data)}\n`);
-  await rename(tmp, file);
+  await writeRunFile(RUN_FILES.generator, file, data);
 }
 
 /**
- * A run directory's generator.json: null when there is none (a run from before it, a k6 run
- * elsewhere analysed here, a system without /proc); a DataError naming the file when it does not
- * read as one.
+ * A run directory's generator.json, read with the run files' policy (lib/contract/run-dir.ts):
+ * null when there is none (a run from before it, a k6 run elsewhere analysed here, a system
+ * without /proc); a RunFileError naming the file when it does not read as one.
  */
 export async function readGeneratorFile(runDir: string): Promise<GeneratorFile | null> {
-  const file = join(runDir, GENERATOR_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new DataError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  try {
-    return parseGeneratorFile(JSON.parse(text));
-  } catch (err) {
-    const what =
-      err instanceof ZodError
-        ? err.issues
-            .slice(0, 3)
-            .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-            .join('; ')
-        : (err as Error).message;
-    throw new DataError(`${file} is not a valid generator file: ${what}`);
-  }
+  return new RunDir(runDir).read(RUN_FILES.generator);
 }

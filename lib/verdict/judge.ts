@@ -11,7 +11,6 @@ import { loadConfig } from '../config/load.ts';
 import { allSets, findSet } from '../../thresholds/sets.ts';
 import { parseThresholdSets, type ThresholdSet } from '../../thresholds/schema.ts';
 import { computeVerdict, type VerdictOptions } from './compute.ts';
-import { readGeneratorFile } from '../run/generator.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { Verdict } from './schema.ts';
@@ -86,7 +85,7 @@ export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise
   // an error: it would change the verdict silently (planned iterations estimated instead of known).
   const plan = await run.read(RUN_FILES.plan);
   // k6's own CPU and memory (loadgate run on Linux); null for a run without them.
-  const generator = await readGeneratorFile(runDir);
+  const generator = await run.read(RUN_FILES.generator);
   const lookup = setLookup(opts);
   const phase = analysis.run.phase;
   const phaseSet = async () => (phase && (await lookup(phase)).set ? phase : 'production');

@@ -47,7 +47,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // analyze
   'lib/analysis': BASE,
   // judge
-  'lib/verdict': [...INPUTS, 'lib/analysis', 'lib/run'],
+  'lib/verdict': [...INPUTS, 'lib/analysis'],
   // render
   'lib/report': [...INPUTS, 'lib/analysis', 'lib/verdict'],
   // publish
