@@ -1,13 +1,15 @@
 /**
  * A read-only install runs without writing into its own directory (build/place.mjs): a copy of
  * the checkout, made read-only for real, runs `loadgate run` against the reference API on
- * loopback. As root, whom file modes do not stop, the copy is a read-only bind mount in a mount
- * namespace of the test's own (its node_modules, a link to the checkout's, too); as another
- * user, `chmod -R a-w`. Either way, every write into the install fails with EROFS or EACCES,
- * and the test also compares the copy's files before and after.
+ * loopback, two ways where the test runs as root (whom file modes do not stop): a read-only
+ * bind mount in a mount namespace of the test's own (its node_modules, a link to the
+ * checkout's, too), and `chmod -R a-w` with loadgate run as `nobody`; as another user, the
+ * latter as that user. Every write into the install fails with EROFS or EACCES, and the test
+ * also compares the copy's files before and after. An npm install (under node_modules) is
+ * never written either, even where it could be.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +28,7 @@ const made: string[] = [];
 beforeAll(async () => {
   target = await startTarget({ profile: 'phase3', port: 0 });
   config = await shortConfig(10, 2);
+  chmodSync(dirname(config), 0o755);
   k6 = (await locateK6()).path;
 });
 afterAll(async () => {
@@ -41,8 +44,11 @@ afterAll(async () => {
  * node_modules a link to the checkout's, built there (`npm run build`: the shipped build).
  */
 async function installCopy(under = 'loadgate'): Promise<string> {
-  const dir = join(await tempOut('loadgate-ro-'), under);
-  made.push(dirname(dir));
+  const top = await tempOut('loadgate-ro-');
+  made.push(top);
+  // Readable by the user loadgate may run as (mkdtemp makes it 0700).
+  chmodSync(top, 0o755);
+  const dir = join(top, under);
   const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' });
   expect(files.status, files.stderr).toBe(0);
   for (const file of files.stdout.split('\0').filter(Boolean)) {
@@ -79,22 +85,42 @@ function snapshot(dir: string): Map<string, string> {
 }
 
 /**
- * `loadgate run` from the read-only install `dir`, with the per-user cache at `cache`. As root: inside a mount namespace where the install and the
- * node_modules it links to are read-only bind mounts.
+ * How the copy is made read-only: `bind`, a read-only bind mount of it (and of the node_modules
+ * it links to) in a mount namespace of the test's own, which holds for root too; `modes`,
+ * `chmod -R a-w`, with loadgate run as a user file modes bind (as root: `nobody`, by setpriv).
  */
-function runReadOnly(dir: string, cache: string, out: string) {
+type Mode = 'bind' | 'modes';
+const MODES: Mode[] = asRoot && canUnshare() ? ['bind', 'modes'] : ['modes'];
+/** `nobody`: the user loadgate runs as in `modes` when the test runs as root. */
+const NOBODY = 65534;
+
+function makeReadOnly(dir: string, mode: Mode): void {
+  if (mode === 'modes') expect(spawnSync('chmod', ['-R', 'a-w', dir]).status).toBe(0);
+}
+
+/** A directory loadgate writes (the results, the cache): its runner's own. */
+async function writableDir(prefix: string, mode: Mode): Promise<string> {
+  const dir = await tempOut(prefix);
+  made.push(dir);
+  if (asRoot && mode === 'modes') chownSync(dir, NOBODY, NOBODY);
+  return dir;
+}
+
+/** `loadgate run` from the read-only install `dir`, with the per-user cache at `cache`. */
+function runReadOnly(dir: string, cache: string, out: string, mode: Mode) {
   const env = { XDG_CACHE_HOME: cache, LOADGATE_K6: k6 };
   const args = runArgs(config, target.url, out);
   const entry = [join(dir, 'bin/loadgate.js')];
-  if (!asRoot) return cliUnder([], args, { env, entry, timeoutMs: 120_000 });
+  const o = { env, entry, timeoutMs: 120_000 };
+  if (mode === 'modes') {
+    if (!asRoot) return cliUnder([], args, o);
+    // nobody's own home, as a login would give it (k6 looks for its config under $HOME/.config).
+    const user = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', 'env', `HOME=${cache}`];
+    return cliUnder(user, args, o);
+  }
   const modules = join(ROOT, 'node_modules');
   const script = 'mount --bind -o ro "$0" "$0" && mount --bind -o ro "$1" "$1" && shift && exec "$@"';
-  return cliUnder(['unshare', '-m', 'sh', '-c', script, dir, modules], args, { env, entry, timeoutMs: 120_000 });
-}
-
-function makeReadOnly(dir: string): void {
-  // As root the bind mount does it (root writes through modes); as another user, the modes.
-  if (!asRoot) expect(spawnSync('chmod', ['-R', 'a-w', dir]).status).toBe(0);
+  return cliUnder(['unshare', '-m', 'sh', '-c', script, dir, modules], args, o);
 }
 
 /**
@@ -112,16 +138,14 @@ async function expectCompleteRun(out: string): Promise<void> {
   expect(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'))).toMatchObject({ status: 'completed' });
 }
 
-describe.skipIf(asRoot && !canUnshare())('a read-only install', () => {
+describe.each(MODES)('a read-only install (%s)', (mode) => {
   it('with its build up to date: runs it as it is, and writes nothing, in the install or in the cache', async () => {
     const dir = await installCopy();
-    const cache = await tempOut('loadgate-ro-cache-');
-    made.push(cache);
+    const cache = await writableDir('loadgate-ro-cache-', mode);
     const before = snapshot(dir);
-    makeReadOnly(dir);
-    const out = await tempOut('loadgate-ro-out-');
-    made.push(out);
-    const r = await runReadOnly(dir, cache, out);
+    makeReadOnly(dir, mode);
+    const out = await writableDir('loadgate-ro-out-', mode);
+    const r = await runReadOnly(dir, cache, out, mode);
     expectRan(r);
     expect(r.stderr).not.toMatch(/built CLI is unavailable|EROFS|EACCES/);
     expect(r.stderr).not.toMatch(STACK);
@@ -135,14 +159,12 @@ describe.skipIf(asRoot && !canUnshare())('a read-only install', () => {
     // Sources newer than the shipped build: the CLI's and the k6 bundle's.
     const later = new Date(Date.now() + 5_000);
     for (const source of ['lib/cli/outcome.ts', 'scenarios/flow.ts']) utimesSync(join(dir, source), later, later);
-    const cache = await tempOut('loadgate-ro-cache-');
-    made.push(cache);
+    const cache = await writableDir('loadgate-ro-cache-', mode);
     const before = snapshot(dir);
-    makeReadOnly(dir);
+    makeReadOnly(dir, mode);
 
-    const out = await tempOut('loadgate-ro-out-');
-    made.push(out);
-    const r = await runReadOnly(dir, cache, out);
+    const out = await writableDir('loadgate-ro-out-', mode);
+    const r = await runReadOnly(dir, cache, out, mode);
     expectRan(r);
     expect(r.stderr).not.toMatch(/built CLI is unavailable|EROFS|EACCES/);
     await expectCompleteRun(out);
@@ -158,9 +180,8 @@ describe.skipIf(asRoot && !canUnshare())('a read-only install', () => {
     const bundleBuilt = statSync(join(built, 'k6', 'run', 'flow.js')).mtimeMs;
 
     // The next run uses that build as it is.
-    const again = await tempOut('loadgate-ro-out-');
-    made.push(again);
-    const r2 = await runReadOnly(dir, cache, again);
+    const again = await writableDir('loadgate-ro-out-', mode);
+    const r2 = await runReadOnly(dir, cache, again, mode);
     expectRan(r2);
     await expectCompleteRun(again);
     expect(await entries(join(cache, 'loadgate'))).toEqual(keys);
@@ -169,6 +190,30 @@ describe.skipIf(asRoot && !canUnshare())('a read-only install', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it('with a stale build and a cache it cannot write either: exit 4 naming both, one line, nothing written', async () => {
+    const dir = await installCopy();
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(join(dir, 'scenarios/flow.ts'), later, later);
+    const before = snapshot(dir);
+    makeReadOnly(dir, mode);
+    const out = await writableDir('loadgate-ro-out-', mode);
+    // Under /proc no directory can be made, whoever asks.
+    const r = await runReadOnly(dir, '/proc/loadgate-nope', out, mode);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain(
+      `loadgate: k6's bundle in ${join(dir, 'dist')} is missing or older than its sources, and loadgate's install directory is not to be written (read-only, or npm's)`,
+    );
+    expect(r.stderr).toContain('/proc/loadgate-nope/loadgate/');
+    expect(r.stderr).toContain('Set LOADGATE_CACHE_DIR to a directory this user can write');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(STACK);
+    // Stopped before the run began: no run directory half made.
+    expect(await entries(out)).toEqual([]);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe('an npm install', () => {
   it('installed by npm (under node_modules), writable: a stale build goes to the cache, and the install is left as npm made it', async () => {
     // Where `npm install -g` puts a package; root may write there, and must not.
     const dir = await installCopy(join('lib', 'node_modules', 'loadgate'));
@@ -190,28 +235,5 @@ describe.skipIf(asRoot && !canUnshare())('a read-only install', () => {
     const keys = await entries(join(cache, 'loadgate'));
     expect(keys).toHaveLength(1);
     expect(await entries(join(cache, 'loadgate', keys[0] as string))).toEqual(['cli', 'k6']);
-  });
-
-  it('with a stale build and a cache it cannot write either: exit 4 naming both, one line, nothing written', async () => {
-    const dir = await installCopy();
-    const later = new Date(Date.now() + 5_000);
-    utimesSync(join(dir, 'scenarios/flow.ts'), later, later);
-    const before = snapshot(dir);
-    makeReadOnly(dir);
-    const out = await tempOut('loadgate-ro-out-');
-    made.push(out);
-    // Under /proc no directory can be made, whoever asks.
-    const r = await runReadOnly(dir, '/proc/loadgate-nope', out);
-    expect(r.code, r.stderr).toBe(4);
-    expect(r.stderr).toContain(
-      `loadgate: k6's bundle in ${join(dir, 'dist')} is missing or older than its sources, and loadgate's install directory is not to be written (read-only, or npm's)`,
-    );
-    expect(r.stderr).toContain('/proc/loadgate-nope/loadgate/');
-    expect(r.stderr).toContain('Set LOADGATE_CACHE_DIR to a directory this user can write');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).not.toMatch(STACK);
-    // Stopped before the run began: no run directory half made.
-    expect(await entries(out)).toEqual([]);
-    expect(snapshot(dir)).toEqual(before);
   });
 });
