@@ -4,6 +4,7 @@ import { exitCode, type Outcome } from './exit.ts';
 
 const eisdir = () =>
   Object.assign(new Error("EISDIR: illegal operation on a directory, open '/r/report.html'"), { code: 'EISDIR', syscall: 'open' });
+const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
 const pass = { status: 'pass' } as const;
 const fail = { status: 'fail' } as const;
 const inconclusive = { status: 'inconclusive' } as const;
@@ -41,6 +42,12 @@ describe('exitCode: one function from an outcome or an error to the exit code', 
     ],
     ['the analysis failed untyped: results unreadable', { failures: [{ step: 'analysis', error: new Error('x') }] }, ExitCode.data],
     ['the verdict failed untyped: results unreadable', { failures: [{ step: 'verdict', error: new TypeError('x') }] }, ExitCode.data],
+    [
+      'the analysis could not be written, the disk full: the machine, not the results',
+      { failures: [{ step: 'analysis', error: enospc() }] },
+      ExitCode.infra,
+    ],
+    ['the verdict could not be written, the disk full', { failures: [{ step: 'verdict', error: enospc() }] }, ExitCode.infra],
     [
       'the report could not be written, on a breach too',
       { verdict: fail, failures: [{ step: 'report', error: eisdir() }] },

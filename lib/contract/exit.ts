@@ -49,8 +49,9 @@ export interface Outcome {
  * The exit code of an outcome, or of the error a command ended with. In order:
  * - interrupted: 130;
  * - a mandatory step that failed: the first one's code (k6 failing is 4; a typed error carries
- *   its own; the analysis or the verdict failing otherwise is 5, results unreadable; any other
- *   step's operating-system error is 4, anything else 70);
+ *   its own; a write the file system refused, a full disk, is 4; the analysis or the verdict
+ *   failing otherwise is 5, results unreadable; any other step's operating-system error is 4,
+ *   anything else 70);
  * - a breach of the gating verdict: 99 (it wins over the history);
  * - `--against-history` that could not read the history: 5; a regression: 98;
  * - an inconclusive verdict with `--fail-on-inconclusive`: 3;
@@ -68,7 +69,14 @@ export function exitCode(what: Outcome | { error: unknown }): ExitCodeValue {
   return ExitCode.ok;
 }
 
+/**
+ * The errno codes of a write the file system refused (full, over quota, read-only): the
+ * machine's fault, whatever the step, never the results'.
+ */
+const REFUSED_WRITES = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
 function failureCode({ step, error }: StepFailure): ExitCodeValue {
+  if (isSystemError(error) && REFUSED_WRITES.has(error.code)) return ExitCode.infra;
   // A step that reads raw results or writes the verdict failed: the results are unusable.
   if ((step === 'analysis' || step === 'verdict') && !(error instanceof LoadgateError)) return ExitCode.data;
   return errorCode(error);
