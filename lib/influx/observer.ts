@@ -14,17 +14,16 @@
  * (or fails fast when required); dying mid-run, it costs only its own points. Local results
  * never depend on it: k6 keeps writing its raw file, which the live path only reads.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expandStatuses } from '../shared/status.ts';
 import type { InfluxDB, IPoint } from 'influx';
 import type { Analysis } from '../contract/analysis.ts';
 import { InfraError } from '../contract/errors.ts';
-import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
+import { RUN_FILES, RunDir, RunFileError } from '../contract/run-dir.ts';
 import type { Plan } from '../contract/plan.ts';
 import type { RunObserver } from '../run/observer.ts';
 import { INFLUX_MODES, type InfluxMode, type RunRecord } from '../contract/run.ts';
-import { VerdictSchema, type Verdict } from '../verdict/schema.ts';
+import { VERDICT_FILE, type Verdict } from '../verdict/schema.ts';
 import { findSet } from '../../thresholds/sets.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import { connectInflux, ensureDatabase, HISTORY_RP, parseInfluxUrl, pingInflux, type InfluxTarget } from './client.ts';
@@ -358,26 +357,19 @@ export async function readAnalysis(runDir: string): Promise<Analysis> {
   return new RunDir(runDir).read(RUN_FILES.analysis);
 }
 
-/** verdict.json is optional for the summary: missing or invalid → the summary says `none`. */
+/**
+ * verdict.json for the summary, read with the run files' policy: missing → null. InfluxDB is an
+ * optional sink, so a bad file is a warning with the reader's message, and the summary carries
+ * no verdict.
+ */
 export async function readVerdict(runDir: string, log: (line: string) => void): Promise<Verdict | null> {
-  let text: string;
   try {
-    text = await readFile(join(runDir, 'verdict.json'), 'utf8');
-  } catch {
+    return await new RunDir(runDir).read(VERDICT_FILE);
+  } catch (err) {
+    if (!(err instanceof RunFileError)) throw err;
+    log(`warning: ${err.message}; the InfluxDB summary carries no verdict`);
     return null;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = VerdictSchema.safeParse(json);
-  if (!parsed.success) {
-    log(`warning: ${join(runDir, 'verdict.json')} does not match the verdict schema; the InfluxDB summary carries no verdict`);
-    return null;
-  }
-  return parsed.data;
 }
 
 const noop: RunObserver = { name: 'influxdb (off)' };

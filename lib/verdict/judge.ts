@@ -3,7 +3,6 @@
  * verdict.json, junit.xml, summary.md in the run directory, and the exit code.
  * `loadgate verdict` and `loadgate run` (lib/pipeline/post.ts) both call `judgeRun`.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../contract/errors.ts';
 import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
@@ -13,9 +12,9 @@ import { parseThresholdSets, type ThresholdSet } from '../../thresholds/schema.t
 import { computeVerdict, type VerdictOptions } from './compute.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
-import type { Verdict } from './schema.ts';
+import { VERDICT_FILE, type Verdict } from './schema.ts';
 
-export const VERDICT_FILES = { verdict: 'verdict.json', junit: 'junit.xml', summary: 'summary.md' } as const;
+export const VERDICT_FILES = { verdict: VERDICT_FILE.name, junit: 'junit.xml', summary: 'summary.md' } as const;
 
 export interface JudgeOptions {
   /**
@@ -105,8 +104,9 @@ export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise
     junit: join(runDir, VERDICT_FILES.junit),
     summary: join(runDir, VERDICT_FILES.summary),
   };
-  await writeFile(files.verdict, `${JSON.stringify(verdict, null, 2)}\n`);
-  await writeFile(files.junit, renderJunit(verdict));
-  await writeFile(files.summary, markdown);
+  // Each atomically (RunDir): a judge killed mid-write leaves the old files or the new ones.
+  await run.write(VERDICT_FILE, verdict);
+  await run.writeText(VERDICT_FILES.junit, renderJunit(verdict));
+  await run.writeText(VERDICT_FILES.summary, markdown);
   return { verdict, markdown, files };
 }

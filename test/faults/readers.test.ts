@@ -1,5 +1,5 @@
 /**
- * A corrupt plan.json, run.json, generator.json or analysis.json given to each reader (`analyze`,
+ * A corrupt plan.json, run.json, generator.json, analysis.json or verdict.json given to each reader (`analyze`,
  * `verdict`, `report`): every run file is read through one RunDir (lib/contract/run-dir.ts) with
  * one policy, so a reader of the file stops with exit 5 naming it and what is wrong, and leaves
  * every file as it was; a command that does not read it (analyze writes analysis.json, report
@@ -150,12 +150,27 @@ describe.each(Object.entries(DAMAGE))('an analysis.json %s', (_how, { damage }) 
   });
 });
 
-describe('a verdict.json torn', () => {
-  it('report: exit 5 naming it', async () => {
-    const dir = await damaged('verdict.json', '{"kind":"loadgate.verdict","vers');
+describe.each(Object.entries(DAMAGE))('a verdict.json %s', (_how, { damage, says }) => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await damaged('verdict.json', damage(await readFile(join(good, 'verdict.json'), 'utf8')));
+  });
+
+  it('report: exit 5 naming it and what is wrong, nothing rewritten', async () => {
+    const before = await snapshot(dir);
     const r = await cli(['report', dir]);
     expect(r.code, r.stderr).toBe(5);
-    expect(r.stderr).toContain(join(dir, 'verdict.json'));
+    expect(r.stderr).toMatch(said(join(dir, 'verdict.json'), says('verdict')));
     expect(r.stderr).not.toMatch(STACK);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('verdict reads no verdict: it writes it anew, whole again', async () => {
+    const copy = await damaged('verdict.json', damage(await readFile(join(good, 'verdict.json'), 'utf8')));
+    const r = await cli(['verdict', copy]);
+    expect(r.code, r.stderr).toBe(0);
+    const again = JSON.parse(await readFile(join(copy, 'verdict.json'), 'utf8')) as { status: string };
+    const original = JSON.parse(await readFile(join(good, 'verdict.json'), 'utf8')) as { status: string };
+    expect(again.status).toBe(original.status);
   });
 });
