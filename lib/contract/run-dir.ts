@@ -19,6 +19,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ANALYSIS_VERSION, AnalysisSchema, type Analysis } from './analysis.ts';
 import { DataError } from './errors.ts';
+import { HistoryJudgementSchema, type HistoryJudgement } from './history.ts';
 import { formatIssues } from './issues.ts';
 import { parsePlan, PLAN_VERSION, type Plan } from './plan.ts';
 import {
@@ -190,12 +191,23 @@ const ANALYSIS_FILE_SPEC = defineRunFile<Analysis, false>({
   },
 });
 
+const AGAINST_HISTORY_FILE = defineRunFile<HistoryJudgement, true>({
+  name: 'against-history.json',
+  what: 'history judgement',
+  kind: 'loadgate.against-history',
+  version: 1,
+  // Only with `--against-history`.
+  optional: true,
+  migrate: (v) => HistoryJudgementSchema.parse(v, ONE_SHOT),
+});
+
 /** The run files whose schemas the contract holds. The verdict's: lib/verdict/schema.ts (VERDICT_FILE). */
 export const RUN_FILES = {
   plan: PLAN_FILE,
   run: RUN_RECORD_FILE,
   generator: GENERATOR_FILE_SPEC,
   analysis: ANALYSIS_FILE_SPEC,
+  againstHistory: AGAINST_HISTORY_FILE,
 } as const;
 
 /** A read's result: null only for an optional file that is missing. */

@@ -9,7 +9,7 @@ import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Analysis } from '../contract/analysis.ts';
 import type { Verdict } from '../verdict/schema.ts';
-import { ANALYSIS_FILE } from '../analysis/analyze.ts';
+import { RUN_FILES } from '../contract/run-dir.ts';
 import { readRunInputs } from '../verdict/inputs.ts';
 import { readSource, sourceFor } from './source.ts';
 import { summarizeRun } from './summarize.ts';
@@ -136,8 +136,8 @@ export async function importRuns(dirs: readonly string[], o: ImportOptions): Pro
   const entries: HistoryEntry[] = [];
   let skipped = 0;
   for (const dir of runDirs) {
-    if (!existsSync(join(dir, ANALYSIS_FILE))) {
-      o.warn(`${dir}: no ${ANALYSIS_FILE}, skipped (run \`loadgate analyze ${dir}\` first)`);
+    if (!existsSync(join(dir, RUN_FILES.analysis.name))) {
+      o.warn(`${dir}: no ${RUN_FILES.analysis.name}, skipped (run \`loadgate analyze ${dir}\` first)`);
       skipped++;
       continue;
     }

@@ -4,13 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, open, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { LoadgateError, ExitCode } from '../contract/errors.ts';
+import { writeAtomic } from '../contract/run-dir.ts';
 import type { K6Binary } from './locate.ts';
 import { LIVE_TIMEOUTS_METRICS } from '../shared/defaults.ts';
 import { READINESS_LIVE_METRICS } from '../shared/readiness.ts';
@@ -309,9 +310,7 @@ export async function keepSummary(text: string, to: string, note: (line: string)
     return;
   }
   delete summary['setup_data'];
-  const tmp = `${to}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(summary, null, 2)}\n`);
-  await rename(tmp, to);
+  await writeAtomic(to, `${JSON.stringify(summary, null, 2)}\n`);
 }
 
 export interface LiveMetrics {

@@ -9,9 +9,9 @@
  * was asked for and cannot read the history, the step says so and the exit code says data (5).
  */
 import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Analysis } from '../contract/analysis.ts';
+import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
 import type { Verdict } from '../verdict/schema.ts';
 import { VERDICT_FILES } from '../verdict/judge.ts';
 import { renderJunit } from '../verdict/junit.ts';
@@ -24,7 +24,7 @@ import { HistoryStore, historyPath } from '../history/store.ts';
 import { DEFAULT_GATE } from '../history/gate.ts';
 import { findingMessage, judgementSentence } from '../verdict/history-format.ts';
 
-export const AGAINST_HISTORY_FILE = 'against-history.json';
+export const AGAINST_HISTORY_FILE = RUN_FILES.againstHistory.name;
 
 export interface HistoryStepOptions {
   analysis?: Analysis;
@@ -54,12 +54,6 @@ export interface HistoryStepResult {
   gateError: string | null;
   /** summary.md as rendered again with the judgement (null when not rendered). */
   markdown: string | null;
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -101,13 +95,14 @@ export async function historyStep(runDir: string, o: HistoryStepOptions): Promis
     const regressions = judgement.findings.filter((f) => f.status === 'regressed');
     for (const f of regressions.slice(0, 10)) o.log(`  ✗ ${findingMessage(f)}`);
     if (regressions.length > 10) o.log(`  … ${regressions.length - 10} more in ${AGAINST_HISTORY_FILE}`);
-    await writeAtomic(join(runDir, AGAINST_HISTORY_FILE), `${JSON.stringify(judgement, null, 2)}\n`);
+    const run = new RunDir(runDir);
+    await run.write(RUN_FILES.againstHistory, judgement);
     // junit.xml and summary.md again, with the judgement in them.
     const inputs = o.analysis && o.verdict ? { analysis: o.analysis, verdict: o.verdict } : await readRunInputs(runDir);
     if (inputs.verdict) {
       out.markdown = renderMarkdown(inputs.verdict, inputs.analysis, { history: judgement });
-      await writeAtomic(join(runDir, VERDICT_FILES.junit), renderJunit(inputs.verdict, { history: judgement }));
-      await writeAtomic(join(runDir, VERDICT_FILES.summary), out.markdown);
+      await run.writeText(VERDICT_FILES.junit, renderJunit(inputs.verdict, { history: judgement }));
+      await run.writeText(VERDICT_FILES.summary, out.markdown);
     }
   } catch (err) {
     out.gateError = message(err);

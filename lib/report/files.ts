@@ -2,9 +2,10 @@
  * The file side of the reports: read a run directory's analysis.json and verdict.json
  * (lib/verdict/inputs.ts), render, write. Errors are typed (lib/contract/errors.ts) so the CLI maps them to exit codes.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../contract/errors.ts';
+import { writeAtomic } from '../contract/run-dir.ts';
 import { readRunInputs, type RunInputs } from '../verdict/inputs.ts';
 import { checkComparable, type ComparedRun } from './compare-model.ts';
 import { renderComparison, renderRunReport } from './render.ts';
@@ -15,8 +16,8 @@ export async function writeRunReport(runDir: string, now: Date = new Date(), out
   const html = renderRunReport({ analysis: inputs.analysis, verdict: inputs.verdict, now });
   const file = resolve(out ?? join(inputs.runDir, 'report.html'));
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, html);
-  return file;
+  // Atomically (lib/contract/run-dir.ts): a report rewritten by `loadgate verdict` or `report` is never half there.
+  return writeAtomic(file, html);
 }
 
 export interface ComparisonOptions {
@@ -53,6 +54,5 @@ export async function writeComparison(runDirs: string[], outFile: string, opts: 
   const html = renderComparison({ runs, now: opts.now ?? new Date(), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
   const file = resolve(outFile);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, html);
-  return file;
+  return writeAtomic(file, html);
 }

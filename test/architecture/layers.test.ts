@@ -51,7 +51,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // render
   'lib/report': [...INPUTS, 'lib/analysis', 'lib/verdict'],
   // publish
-  'lib/history': [...INPUTS, 'lib/analysis', 'lib/verdict'],
+  'lib/history': [...INPUTS, 'lib/verdict'],
   'lib/influx': [...INPUTS, 'lib/analysis', 'lib/run', 'lib/verdict'],
   grafana: [...INPUTS, 'lib/influx'],
   // Commands beside the pipeline.
