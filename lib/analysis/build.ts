@@ -293,15 +293,18 @@ export function cellStats(
     timeoutRate: requests > 0 ? (outcomes.timeout + outcomes.dialTimeout) / requests : null,
     checks: { passes, fails },
     durationMs,
+    // No histogram is ever made of these: their values may be sorted where they are.
     waitingMs: distOf(
       leaves.map((l) => l.waiting),
       false,
       memo,
+      true,
     ).dist,
     connectingMs: distOf(
       leaves.map((l) => l.connecting),
       false,
       memo,
+      true,
     ).dist,
     rps: windowS > 0 ? requests / windowS : null,
     windowS,
@@ -345,12 +348,16 @@ export class DistMemo {
     this.dists.set(key, { dist: { ...dist }, histogram, withHistogram });
   }
 
-  /** The values of exact parts (every `buf` set), in ascending order: sorted once per part, merged. */
-  sortedValues(parts: readonly Values[]): Float64Array {
+  /**
+   * The values of exact parts (every `buf` set), in ascending order: sorted once per part, merged.
+   * `inPlace`: the parts' own values are sorted (no copy), for values no histogram is made of.
+   */
+  sortedValues(parts: readonly Values[], inPlace: boolean): Float64Array {
     let runs = parts.map((p) => {
       let s = this.sorted.get(p);
       if (s === undefined) {
-        s = (p.buf as Float64Array).slice(0, p.n).sort();
+        const own = (p.buf as Float64Array).subarray(0, p.n);
+        s = (inPlace ? own : own.slice()).sort();
         this.sorted.set(p, s);
       }
       return s;
@@ -398,16 +405,26 @@ function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
  * its values (exact mode, or a small cell in bounded mode: values.ts EXACT_PER_CELL), else from
  * one HDR histogram of them all.
  */
-function distOf(parts: readonly Values[], withHistogram: boolean, memo: DistMemo): { dist: Dist; histogram: string | null } {
+function distOf(
+  parts: readonly Values[],
+  withHistogram: boolean,
+  memo: DistMemo,
+  sortInPlace = false,
+): { dist: Dist; histogram: string | null } {
   const key = memo.key(parts);
   const hit = memo.get(key, withHistogram);
   if (hit !== null) return hit;
-  const made = makeDist(parts, withHistogram, memo);
+  const made = makeDist(parts, withHistogram, memo, sortInPlace);
   memo.set(key, made.dist, made.histogram, withHistogram);
   return made;
 }
 
-function makeDist(parts: readonly Values[], withHistogram: boolean, memo: DistMemo): { dist: Dist; histogram: string | null } {
+function makeDist(
+  parts: readonly Values[],
+  withHistogram: boolean,
+  memo: DistMemo,
+  sortInPlace: boolean,
+): { dist: Dist; histogram: string | null } {
   let n = 0;
   const total = new NsSum();
   let min = Infinity;
@@ -434,7 +451,7 @@ function makeDist(parts: readonly Values[], withHistogram: boolean, memo: DistMe
       histogram = encodeHistogram(h);
       h.destroy();
     }
-    return { dist: sortedDist(memo.sortedValues(parts), sum), histogram };
+    return { dist: sortedDist(memo.sortedValues(parts, sortInPlace), sum), histogram };
   }
   const h = newHistogram();
   for (const p of parts) {
