@@ -19,7 +19,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ANALYSIS_VERSION, AnalysisSchema, type Analysis } from './analysis.ts';
 import { DataError } from './errors.ts';
-import { HistoryJudgementSchema, type HistoryJudgement } from './history.ts';
+import { HistoryJudgementSchema, SourceSchema, type HistoryJudgement, type Source } from './history.ts';
 import { formatIssues } from './issues.ts';
 import { parsePlan, PLAN_VERSION, type Plan } from './plan.ts';
 import {
@@ -201,6 +201,16 @@ const AGAINST_HISTORY_FILE = defineRunFile<HistoryJudgement, true>({
   migrate: (v) => HistoryJudgementSchema.parse(v, ONE_SHOT),
 });
 
+const SOURCE_FILE = defineRunFile<Source, true>({
+  name: 'source.json',
+  what: 'source record',
+  kind: 'loadgate.source',
+  version: 1,
+  // Written when the run is first recorded in the history.
+  optional: true,
+  migrate: (v) => SourceSchema.parse(v, ONE_SHOT),
+});
+
 /** The run files whose schemas the contract holds. The verdict's: lib/verdict/schema.ts (VERDICT_FILE). */
 export const RUN_FILES = {
   plan: PLAN_FILE,
@@ -208,6 +218,7 @@ export const RUN_FILES = {
   generator: GENERATOR_FILE_SPEC,
   analysis: ANALYSIS_FILE_SPEC,
   againstHistory: AGAINST_HISTORY_FILE,
+  source: SOURCE_FILE,
 } as const;
 
 /** A read's result: null only for an optional file that is missing. */

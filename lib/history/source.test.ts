@@ -61,6 +61,8 @@ describe('the source of a run', () => {
     expect(again).toEqual(first);
     expect(await readSource(run)).toMatchObject({ commit: 'c1', branch: 'main' });
     await writeFile(join(run, 'source.json'), '{"kind": "x"}');
-    await expect(readSource(run)).rejects.toThrow(/source\.json is not a valid source record/);
+    await expect(readSource(run)).rejects.toThrow(/source\.json is not a loadgate source record \(kind "x"\)/);
+    await writeFile(join(run, 'source.json'), '{"kind": "loadgate.source", "version": 1, "commit": 7}');
+    await expect(readSource(run)).rejects.toThrow(/source\.json is not a valid source record: commit: /);
   });
 });

@@ -8,12 +8,12 @@
  * the working directory's git repository; else unknown.
  */
 import { execFile } from 'node:child_process';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DataError } from '../contract/errors.ts';
-import { SourceSchema, type Source } from '../contract/history.ts';
+import type { Source } from '../contract/history.ts';
+import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
 
-export const SOURCE_FILE = 'source.json';
+export const SOURCE_FILE = RUN_FILES.source.name;
 
 const nonEmpty = (v: string | undefined) => (v !== undefined && v.trim() !== '' ? v.trim() : null);
 
@@ -79,20 +79,12 @@ export async function detectSource(env: NodeJS.ProcessEnv = process.env, cwd: st
   return { kind: 'loadgate.source', version: 1, ...g, from: g.commit || g.branch ? 'git' : 'none' };
 }
 
-/** `<runDir>/source.json`, or null when the run has none; an invalid one is a DataError naming it. */
+/**
+ * `<runDir>/source.json`, or null when the run has none; read with the run files' policy
+ * (lib/contract/run-dir.ts): an invalid or unreadable one is a RunFileError naming it.
+ */
 export async function readSource(runDir: string): Promise<Source | null> {
-  const file = join(runDir, SOURCE_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return null;
-  }
-  try {
-    return SourceSchema.parse(JSON.parse(text));
-  } catch (err) {
-    throw new DataError(`${file} is not a valid source record: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  }
+  return new RunDir(runDir).read(RUN_FILES.source);
 }
 
 /**
@@ -103,9 +95,6 @@ export async function sourceFor(runDir: string, env?: NodeJS.ProcessEnv): Promis
   const existing = await readSource(runDir);
   if (existing) return existing;
   const source = await detectSource(env);
-  const file = join(runDir, SOURCE_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(source, null, 2)}\n`);
-  await rename(tmp, file);
+  await new RunDir(runDir).write(RUN_FILES.source, source);
   return source;
 }
