@@ -25,9 +25,11 @@ const BASE = ['lib/contract', 'lib/shared', 'lib/root.ts'];
 const INPUTS = [...BASE, 'thresholds', 'lib/config', 'lib/plan'];
 
 /**
- * Which folders each folder may import. Later stages still read what earlier ones export (judge
- * reads the analysis's figures and the generator file; render and publish read the verdict); no
- * stage imports a later one, and none imports the pipeline or the CLI.
+ * Which folders each folder may import. Run files are read and written only through the
+ * contract's RunDir (lib/contract/run-dir.ts); later stages still use code earlier ones export
+ * (judge and render the analysis's load figures, publish the outcome classes; render and publish
+ * the verdict's schema and rendering); no stage imports a later one, and none imports the
+ * pipeline or the CLI.
  */
 const ALLOWED: Record<string, readonly string[]> = {
   'lib/contract': [],
