@@ -23,6 +23,12 @@ export async function constantRateConfig(dir: string, rps: number, seconds: numb
       "    description: 'A constant arrival rate.'",
       `    stages: [ { name: 'steady', durationS: ${seconds}, from: 1, to: 1 } ]`,
       '    abortOnFail: false',
+      // Targets no busy machine misses: k6 still tracks every endpoint's sub-metrics (its
+      // summary's per-endpoint counts) and never exits 99 over a slow probe.
+      'thresholdSets:',
+      '  segments:',
+      "    description: 'Lenient targets for the segments tests.'",
+      '    defaults: { p95Ms: 60000, errorRate: 0.5 }',
       '',
     ].join('\n'),
   );

@@ -47,8 +47,10 @@ async function segmentedRun(segments: number, extra: string[] = []) {
     'monitoring',
     '--profile',
     'constant',
+    // Lenient targets (constantRateConfig's set): the segments' mechanics are the subject here,
+    // and a busy machine can push the probes past phase1's 100 ms, which would make k6 exit 99.
     '--threshold-set',
-    'phase1',
+    'segments',
     '--target',
     target.url,
     '--out',
