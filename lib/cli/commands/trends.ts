@@ -24,13 +24,14 @@ export interface TrendsResult {
 }
 
 export async function trendsAction(flags: TrendsFlags, now: Date = new Date()): Promise<TrendsResult> {
-  const [{ HistoryStore, historyPath }, { buildTrends }, { renderTrends }, { judgementSentence }, { mkdir, writeFile, rename }] =
+  const [{ HistoryStore, historyPath }, { buildTrends }, { renderTrends }, { judgementSentence }, { mkdir }, { writeAtomic }] =
     await Promise.all([
       import('../../history/store.ts'),
       import('../../history/trends.ts'),
       import('../../history/render.ts'),
       import('../../verdict/history-format.ts'),
       import('node:fs/promises'),
+      import('../../contract/run-dir.ts'),
     ]);
   const outDir = await resultsDir(flags);
   const file = historyPath(outDir);
@@ -67,9 +68,7 @@ export async function trendsAction(flags: TrendsFlags, now: Date = new Date()): 
   const html = renderTrends({ model, now, ...(words ? { filters: words } : {}) });
   const target = resolve(flags.output ?? join(outDir, 'trends.html'));
   await mkdir(resolve(target, '..'), { recursive: true });
-  const tmp = `${target}.${process.pid}.tmp`;
-  await writeFile(tmp, html);
-  await rename(tmp, target);
+  await writeAtomic(target, html);
   return { file: target, summary, json: null };
 }
 
