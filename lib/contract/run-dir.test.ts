@@ -185,10 +185,14 @@ describe('RunDir writes', () => {
     const run = await dir({ 'thing.json': JSON.stringify(thing) });
     // A directory where the file goes: the rename fails after the temp file was written.
     await mkdir(run.path('report.html'));
-    await expect(run.writeText('report.html', '<html>')).rejects.toThrow(/EISDIR|ENOTEMPTY|EEXIST/);
+    const err = await run.writeText('report.html', '<html>').catch((e: unknown) => e as NodeJS.ErrnoException);
+    expect(err).toMatchObject({ code: 'EISDIR', syscall: 'rename', path: run.path('report.html') });
+    // The error names the file the caller asked for, never the temp file.
+    expect((err as Error).message).toBe(`EISDIR: illegal operation on a directory, rename '${run.path('report.html')}'`);
     expect((await readdir(run.dir)).sort()).toEqual(['report.html', 'thing.json']);
     // A directory that does not exist: nothing is made.
-    await expect(writeAtomic(join(run.dir, 'nope', 'x.json'), '{}')).rejects.toThrow(/ENOENT/);
+    const nope = join(run.dir, 'nope', 'x.json');
+    await expect(writeAtomic(nope, '{}')).rejects.toThrow(`ENOENT: no such file or directory, open '${nope}'`);
     expect(await readFile(run.path('thing.json'), 'utf8')).toBe(JSON.stringify(thing));
   });
 

@@ -262,7 +262,7 @@ export function readRunFileSync<T, O extends boolean>(spec: RunFile<T, O>, file:
 /**
  * Writes `text` to `file` atomically: a temp file in the same directory (so the rename stays on
  * one file system), then a rename over `file`. A failed write removes the temp file and leaves
- * the old file as it was.
+ * the old file as it was; its error (Node's, code and syscall kept) names `file`, not the temp file.
  */
 export async function writeAtomic(file: string, text: string | Uint8Array): Promise<string> {
   const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -271,6 +271,12 @@ export async function writeAtomic(file: string, text: string | Uint8Array): Prom
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
+    if (err instanceof Error) {
+      err.message = err.message.replace(`'${tmp}' -> '${file}'`, `'${file}'`).replaceAll(tmp, file);
+      const e = err as Error & { path?: unknown; dest?: unknown };
+      if (e.path === tmp) e.path = file;
+      if (e.dest === file) delete e.dest;
+    }
     throw err;
   }
   return file;
