@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { K6_OFFLINE_ENV } from '../k6/runner.ts';
 import type { Plan } from '../contract/plan.ts';
+import { RUN_FILES } from '../contract/run-dir.ts';
 import {
   ConfigMapSchema,
   KustomizationSchema,
@@ -35,7 +36,7 @@ export const RUNNER_ENV = 'LOADGATE_RUNNER';
 export const K6_IMAGE_GID = 12345;
 /** ConfigMap keys. */
 export const SCRIPT_KEY = 'flow.js';
-export const PLAN_KEY = 'plan.json';
+export const PLAN_KEY = RUN_FILES.plan.name;
 /** The files each runner writes (raw.*.ndjson.gz is what `loadgate analyze` looks for in a directory). */
 export const RUNNER_RAW = `raw.$(${RUNNER_ENV}).ndjson.gz`;
 export const RUNNER_SUMMARY = `summary.$(${RUNNER_ENV}).json`;
@@ -193,7 +194,7 @@ export function renderK8s(r: RenderInput): Rendered {
     }),
   );
   // The analysis reads plan.json from the first directory it is given: this one.
-  files['plan.json'] = `${JSON.stringify(r.plan, null, 2)}\n`;
+  files[RUN_FILES.plan.name] = RUN_FILES.plan.serialize(r.plan);
 
   const n = r.namespace === null ? '' : ` -n ${r.namespace}`;
   const secretArgs = r.plan.env.map((e) => `--from-literal=${e}="$${e}"`).join(' ');
