@@ -70,7 +70,7 @@ export async function recordRun(runDir: string, o: RecordOptions = {}): Promise<
 
 /** A directory that a run wrote into (even one that never got an analysis). */
 function looksLikeRunDir(names: Set<string>): boolean {
-  return ['analysis.json', 'run.json', 'plan.json', 'raw.ndjson.gz'].some((n) => names.has(n));
+  return [RUN_FILES.analysis.name, RUN_FILES.run.name, RUN_FILES.plan.name, 'raw.ndjson.gz'].some((n) => names.has(n));
 }
 
 /** Run directories under `dirs`: each one given, or each of its sub-directories that a run wrote into. */
