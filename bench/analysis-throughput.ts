@@ -30,9 +30,10 @@
  * CLI with the floor of the same rounds more than the absolute figures when it is high.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { build } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { buildAnalysisChild } from './build-child.ts';
+import { load, median } from './stats.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchOptions, planFor, writeGenerated } from '../test/analysis/generate.ts';
@@ -142,17 +143,8 @@ function floor(raw: string): Measure {
   return { ...m, wallMs: own.wallMs };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const sec = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 const spreadOf = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(', ');
 
 /** The analysis as compared: everything but the time it was made. */
 function canonical(file: string): string {
@@ -175,16 +167,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'loadgate-bench-analysis-'));
 let exit = 0;
 try {
   mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [join(here, 'analysis-child.ts')],
-    outfile: CHILD,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  await buildAnalysisChild(CHILD);
   const dir = await ensure('analysis-1m', 1_000_000, 1);
   const raw = join(dir, 'raw.ndjson.gz');
   console.log(`load average at the start: ${load()} (${ROUNDS} rounds; one new process per task)`);

@@ -19,11 +19,9 @@
  * Goals: throughput ratio ≥ 0.95 and memory ratio ≤ 1.1 (medians); the bench exits 1 when one
  * is missed, and 2 when the two sides did not do the same work.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { bundleScenarios, ROOT, runBundlePath } from '../build/bundle.ts';
 import { resolveConfig } from '../lib/config/load.ts';
@@ -31,9 +29,10 @@ import { locateK6 } from '../lib/k6/locate.ts';
 import { buildPlan } from '../lib/plan/build.ts';
 import { findSet } from '../thresholds/sets.ts';
 import { REFERENCE_PASSWORD } from '../lib/shared/reference-api.ts';
+import { timedK6 } from './k6-timed.ts';
+import { median } from './stats.ts';
 import { startTargetProcess } from './target-process.ts';
 
-const run = promisify(execFile);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
 const VUS = Number(process.env['VUS'] ?? 10);
 const DURATION = process.env['DURATION'] ?? '20s';
@@ -78,14 +77,10 @@ async function samplesOf(file: string): Promise<{ names: Record<string, number>;
 async function runK6(k6: string, script: string, env: Record<string, string>, dir: string, tag: string, config: string): Promise<Sample> {
   const summary = join(dir, `${tag}-summary.json`);
   // The same run-wide tag the harness's plan sets (testid), so both sides emit the same tag sets but for `stage`.
-  // k6 exits 99 when a threshold is crossed (a busy machine can push the probes past 100 ms):
-  // the run still measured what it costs, on both sides alike.
-  const { stderr } = await run(
-    '/usr/bin/time',
+  const stderr = await timedK6(
+    'MAXRSS_KB=%M',
+    k6,
     [
-      '-f',
-      'MAXRSS_KB=%M',
-      k6,
       'run',
       '--quiet',
       '--no-usage-report',
@@ -99,11 +94,8 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
       summary,
       script,
     ],
-    { env: { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false', ...env }, maxBuffer: 64 * 1024 * 1024 },
-  ).catch((err: { code?: number; stderr?: string }) => {
-    if (err.code === 99 && typeof err.stderr === 'string') return { stderr: err.stderr };
-    throw err;
-  });
+    { ...process.env, K6_NO_USAGE_REPORT: 'true', K6_AUTO_EXTENSION_RESOLUTION: 'false', ...env },
+  );
   const rssKb = Number(/MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN);
   const s = JSON.parse(await readFile(summary, 'utf8')) as {
     metrics: Record<string, { rate?: number; count?: number; passes?: number; fails?: number; thresholds?: Record<string, boolean> }>;
@@ -122,8 +114,6 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
     thresholds,
   };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const builds: number[] = [];
 let sizes = '';

@@ -29,11 +29,9 @@
  *
  * k6 and the reference API share the machine's cores: run it when nothing else runs (`uptime`).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { bundleScenarios, runBundlePath } from '../build/bundle.ts';
 import { resolveConfig } from '../lib/config/load.ts';
@@ -42,10 +40,10 @@ import { locateK6 } from '../lib/k6/locate.ts';
 import { buildPlan } from '../lib/plan/build.ts';
 import { DEFAULT_ENDPOINTS } from '../lib/shared/defaults.ts';
 import { findSet } from '../thresholds/sets.ts';
+import { timedK6 } from './k6-timed.ts';
 import { fmtSpread, load, median, missedBeyondSpread } from './stats.ts';
 import { startTargetProcess } from './target-process.ts';
 
-const run = promisify(execFile);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
 const DURATION_S = Number(process.env['DURATION'] ?? 15);
 const RATE = Number(process.env['RATE'] ?? 1500);
@@ -114,15 +112,12 @@ async function oneRun(
     SCENARIOS: JSON.stringify(scenarios(kind)),
     ...(side === 'harness' ? { LOADGATE_PLAN: plans[kind] } : {}),
   };
-  const { stderr } = await run(
-    '/usr/bin/time',
-    ['-f', 'K6CPU=%U+%S', k6, 'run', '--quiet', '--no-usage-report', '--out', `json=${out}`, '--summary-export', summary, script],
-    { env, maxBuffer: 64 * 1024 * 1024 },
-    // k6 exits 99 when a threshold is crossed (the harness's, on a busy machine): the run still measured its cost.
-  ).catch((err: { code?: number; stderr?: string }) => {
-    if (err.code === 99 && typeof err.stderr === 'string') return { stderr: err.stderr };
-    throw err;
-  });
+  const stderr = await timedK6(
+    'K6CPU=%U+%S',
+    k6,
+    ['run', '--quiet', '--no-usage-report', '--out', `json=${out}`, '--summary-export', summary, script],
+    env,
+  );
   const cpu = /K6CPU=([\d.]+)\+([\d.]+)/.exec(stderr);
   if (!cpu) throw new Error(`no CPU time from /usr/bin/time for ${tag}:\n${stderr.slice(-2000)}`);
   const s = JSON.parse(await readFile(summary, 'utf8')) as { metrics: Record<string, { count?: number; rate?: number }> };

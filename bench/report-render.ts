@@ -27,6 +27,7 @@ import { writeComparison, writeRunReport } from '../lib/report/files.ts';
 import { readRunInputs } from '../lib/verdict/inputs.ts';
 import { renderComparison, renderRunReport } from '../lib/report/render.ts';
 import { NOISE } from '../lib/shared/stats.ts';
+import { load, median } from './stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const GOAL = { ms: 1000, bytes: 2 * 1024 * 1024 };
@@ -49,7 +50,6 @@ const stages = [
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
 const ms = (n: number) => `${n.toFixed(0)} ms`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function timed<T>(f: () => Promise<T> | T): Promise<[T, number]> {
   const t0 = performance.now();
@@ -119,10 +119,6 @@ async function prepare(root: string): Promise<string[]> {
 const onDisk = async (f: string) => (await stat(f)).size;
 
 const WHOLE_ROUNDS = Number(process.env['ROUNDS'] ?? 5);
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(', ');
 
 const root = await mkdtemp(join(tmpdir(), 'loadgate-bench-report-'));
 try {

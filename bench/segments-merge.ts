@@ -18,7 +18,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildAnalysisChild } from './build-child.ts';
 import { benchOptions, planFor, writeGenerated, type GenOptions } from '../test/analysis/generate.ts';
 import { runRecord } from '../test/analysis/helpers.ts';
 import { segmentFiles, segmentSpecs } from '../lib/run/segments.ts';
@@ -98,16 +98,7 @@ async function segmented(): Promise<string> {
 
 /** The measured child: bench/analysis-child.ts, built like the CLI (plain JavaScript, npm packages external). */
 const CHILD = join(outDir, 'segments-merge-child.mjs');
-await build({
-  entryPoints: [join(here, 'analysis-child.ts')],
-  outfile: CHILD,
-  bundle: true,
-  packages: 'external',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
+await buildAnalysisChild(CHILD);
 
 interface Measure {
   wallMs: number;

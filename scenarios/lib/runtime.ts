@@ -245,10 +245,7 @@ function endpointsReadingBodies(plan: Plan): Record<string, true> {
     if (flow.kind !== 'steps') continue;
     for (let i = 0; i < flow.steps.length; i++) {
       const step = flow.steps[i] as (typeof flow.steps)[number];
-      for (const _ in step.capture) {
-        out[step.endpoint] = true;
-        break;
-      }
+      if (Object.keys(step.capture).length) out[step.endpoint] = true;
     }
   }
   return out;
@@ -403,8 +400,11 @@ export class Api {
       params = { ...p.params, headers };
     }
     const res = http.request(p.method, url, body, params) as RefinedResponse<'text'>;
-    // K6_TIMEOUT_ERROR_CODES: the request's client timeout, or the connection's.
-    if (timeouts !== null) timeouts.add(res.error_code === 1050 || res.error_code === 1211, p.params.tags);
+    if (timeouts !== null) {
+      // K6_TIMEOUT_ERROR_CODES: the request's client timeout, or the connection's (read once: each read crosses into Go).
+      const code = res.error_code;
+      timeouts.add(code === 1050 || code === 1211, p.params.tags);
+    }
     CHECKS['status is expected'] = statusMatches(p.expectStatus, res.status);
     CHECKS['body has the expected shape'] = p.bodyCheck(res);
     // @types/k6 lists only functions; k6 itself takes any value (internal/js/modules/k6/k6.go).
