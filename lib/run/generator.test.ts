@@ -126,8 +126,11 @@ describe('GeneratorSampler', () => {
       expect(at).toBeGreaterThanOrEqual(added + 250);
       expect(at).toBeLessThan(added + 650);
       // Never asked: not recorded.
-      const none = new GeneratorSampler({ file: null, intervalMs: 1e9, proc: out, log: () => {} });
+      // (Its clock moves 500 ms between add() and the reading: within one millisecond there is no interval to report.)
+      let clock = 50_000;
+      const none = new GeneratorSampler({ file: null, intervalMs: 1e9, proc: out, now: () => clock, log: () => {} });
       none.add(600);
+      clock += 500;
       await none.sampleOnce();
       expect((await none.stop())?.loadStartedAt).toBeNull();
     } finally {
