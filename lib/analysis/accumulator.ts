@@ -11,6 +11,8 @@
  * layout go through JSON.parse.
  */
 import { READINESS_METRIC, READINESS_SCENARIO } from '../shared/readiness.ts';
+import { LOAD_START_METRIC } from '../shared/defaults.ts';
+import { stageIndexAt } from '../shared/stage-at.ts';
 import { IsoTime } from './time.ts';
 import { Values } from './values.ts';
 
@@ -31,6 +33,8 @@ const M_ITERATIONS = 7;
 const M_READINESS = 9;
 /** Known metrics the analysis does not need: counted, not decoded. */
 const M_SKIP = 8;
+/** When k6 started the scenarios (LOAD_START_METRIC): the origin of the stage windows. */
+const M_LOAD_START = 10;
 
 const NEEDED: Record<string, number> = {
   http_req_duration: M_DURATION,
@@ -42,6 +46,7 @@ const NEEDED: Record<string, number> = {
   dropped_iterations: M_DROPPED,
   iterations: M_ITERATIONS,
   [READINESS_METRIC]: M_READINESS,
+  [LOAD_START_METRIC]: M_LOAD_START,
 };
 /** k6's other built-in HTTP and iteration metrics, and the harness's own timeout rate. */
 const SKIPPED = [
@@ -213,7 +218,11 @@ export interface AccumulatorOptions {
   mode: PercentileMode;
   exactLimit?: number;
   endpoints: ReadonlyMap<string, EndpointRules>;
-  /** Planned stage windows (s), to place samples without a stage tag (vus, dropped iterations) by time. */
+  /**
+   * Planned stage windows (s): the stage of a request without a `stage` tag is the window in
+   * which it was sent, from its file's LOAD_START_METRIC; VU gauges and dropped iterations are
+   * placed by their time from t0.
+   */
   stageWindows: readonly { name: string; startS: number; endS: number }[];
   /**
    * The window (s from t0) a sample of this run can fall in; samples outside it are counted
@@ -272,6 +281,18 @@ export class Accumulator {
   private readonly files: FileVus[] = [];
   private file: FileVus;
 
+  /**
+   * The current file's load start (LOAD_START_METRIC) as an offset (s) from t0; null until its
+   * sample is read. Until then a request without a `stage` tag is in no stage.
+   */
+  private originS: number | null = null;
+  /** The stage window of the last request placed, tried first for the next. */
+  private lastWindow = 0;
+  /** The last request's time, tag set and leaf: its waiting and connecting samples follow it. */
+  private requestS = Number.NaN;
+  private requestInfo: TagInfo | null = null;
+  private requestLeaf: Leaf | null = null;
+
   /** Offsets (s) of the earliest and latest sample (within the window). */
   minS = Infinity;
   maxS = -Infinity;
@@ -312,6 +333,8 @@ export class Accumulator {
 
   /** Starts the next input file (another execution segment of the same test). */
   beginFile(): void {
+    this.originS = null;
+    this.requestInfo = null;
     this.fileLine = 0;
     this.fileDamaged = 0;
     this.fileFirstDamaged = 0;
@@ -514,6 +537,10 @@ export class Accumulator {
   }
 
   private sample(id: number, s: number, value: number, info: TagInfo): void {
+    if (id === M_LOAD_START) {
+      if (this.originS === null) this.originS = (value - this.t0Ms) / 1000;
+      return;
+    }
     // k6's setup(): the session pool's logins before the load, in no load figure nor the run's span.
     if (info.readiness === 2 || (info.readiness === -1 && info.tags.group === SETUP_GROUP)) {
       info.readiness = 2;
@@ -529,25 +556,29 @@ export class Accumulator {
     }
     if (info.readiness === -1) info.readiness = info.tags.scenario === READINESS_SCENARIO ? 1 : info.tags.group === SETUP_GROUP ? 2 : 0;
     // The readiness checks beside the load: never in a load figure, nor in the run's span.
-    if (info.readiness === 1 || id === M_READINESS) return this.readinessSample(id, value, info);
+    if (info.readiness === 1 || id === M_READINESS) return this.readinessSample(id, s, value, info);
     if (s < this.minS) this.minS = s;
     if (s > this.maxS) this.maxS = s;
     switch (id) {
       case M_DURATION:
         return this.request(info, s, value);
       case M_WAITING:
-        (info.leaf ?? this.leafOf(info)).waiting.add(value);
+        this.followingLeaf(info, s).waiting.add(value);
         return this.countStored();
       case M_CONNECTING:
-        (info.leaf ?? this.leafOf(info)).connecting.add(value);
+        this.followingLeaf(info, s).connecting.add(value);
         return this.countStored();
       case M_CHECKS: {
         const pass = value !== 0;
         if (pass) this.checksPass++;
         else this.checksFail++;
-        if (info.untagged) this.untagged++;
-        if (info.tags.name === undefined) return;
-        const leaf = info.leaf ?? this.leafOf(info);
+        if (info.tags.name === undefined) {
+          this.untagged++;
+          return;
+        }
+        // A check is placed at the time it ran, right after its response.
+        const leaf = this.leafAt(info, s);
+        if (leaf.stage === null) this.untagged++;
         if (pass) leaf.checksPass++;
         else leaf.checksFail++;
         return;
@@ -581,7 +612,7 @@ export class Accumulator {
     }
   }
 
-  private readinessSample(id: number, value: number, info: TagInfo): void {
+  private readinessSample(id: number, s: number, value: number, info: TagInfo): void {
     const r = this.readiness;
     switch (id) {
       case M_DURATION:
@@ -602,7 +633,7 @@ export class Accumulator {
           tally = new ReadinessTally();
           r.checks.set(check, tally);
         }
-        tally.add(value !== 0, info.tags.endpoint, info.tags.stage);
+        tally.add(value !== 0, info.tags.endpoint, info.tags.stage ?? this.stageNameAt(s));
         return;
       }
       default:
@@ -611,15 +642,61 @@ export class Accumulator {
     }
   }
 
-  private leafOf(info: TagInfo): Leaf {
-    const leaf = this.leafFor(info.tags);
-    info.leaf = leaf;
+  /**
+   * The leaf of a sample of tag set `info` at `s`: its own `stage` tag's, else the stage window
+   * holding `s` from the file's load start; in no stage before that start is known.
+   */
+  private leafAt(info: TagInfo, s: number): Leaf {
+    if (info.tags.stage !== undefined || this.originS === null || this.windows.length === 0) {
+      let leaf = info.leaf;
+      if (leaf === null) {
+        leaf = this.leafFor(info.tags, info.tags.stage);
+        info.leaf = leaf;
+      }
+      return leaf;
+    }
+    const w = this.loadWindow(s - this.originS);
+    let leaves = info.leaves;
+    if (leaves === null) {
+      leaves = [];
+      info.leaves = leaves;
+    }
+    let leaf = leaves[w];
+    if (leaf === undefined) {
+      leaf = this.leafFor(info.tags, (this.windows[w] as { name: string }).name);
+      leaves[w] = leaf;
+    }
     return leaf;
   }
 
+  /** A request's waiting or connecting sample: the request's leaf (same time, same tags), else by its time. */
+  private followingLeaf(info: TagInfo, s: number): Leaf {
+    return info === this.requestInfo && s === this.requestS ? (this.requestLeaf as Leaf) : this.leafAt(info, s);
+  }
+
+  /** The stage window (index) of offset `x` from the load's start; the last one found is tried first. */
+  private loadWindow(x: number): number {
+    const w = this.windows;
+    const c = w[this.lastWindow] as { startS: number; endS: number };
+    if (x < c.endS && (x >= c.startS || this.lastWindow === 0)) return this.lastWindow;
+    const i = stageIndexAt(w, x);
+    this.lastWindow = i;
+    return i;
+  }
+
+  /** The stage name at `s` (from t0) for a sample without a stage tag; undefined before the load start is known. */
+  private stageNameAt(s: number): string | undefined {
+    if (this.originS === null || this.windows.length === 0) return undefined;
+    return (this.windows[this.loadWindow(s - this.originS)] as { name: string }).name;
+  }
+
   private request(info: TagInfo, s: number, value: number): void {
-    if (info.untagged) this.untagged++;
-    const leaf = info.leaf ?? this.leafOf(info);
+    // A request is in the stage in which it was sent (k6 stamps it when it ends), as in the series.
+    const leaf = this.leafAt(info, s - value / 1000);
+    if (info.tags.name === undefined || leaf.stage === null) this.untagged++;
+    this.requestS = s;
+    this.requestInfo = info;
+    this.requestLeaf = leaf;
     leaf.requests++;
     if (s < leaf.firstS) leaf.firstS = s;
     if (s > leaf.lastS) leaf.lastS = s;
@@ -667,9 +744,8 @@ export class Accumulator {
     return classifyOutcome(tags.status, tags.error_code, this.rules.get(endpoint)?.expectStatus);
   }
 
-  private leafFor(tags: Tags): Leaf {
+  private leafFor(tags: Tags, stage: string | undefined): Leaf {
     const name = tags.name ?? '';
-    const stage = tags.stage;
     const scenario = tags.scenario ?? NO_SCENARIO;
     if (this.cacheLeaf !== null && name === this.cacheName && stage === this.cacheStage && scenario === this.cacheScenario) {
       return this.cacheLeaf;
@@ -760,12 +836,13 @@ export const SETUP_GROUP = '::setup';
 
 /** What a distinct tag set resolves to, worked out once and cached by the tag bytes. */
 class TagInfo {
+  /** The leaf of these tags when they say the stage (or none can be told); else `leaves`, per stage window. */
   leaf: Leaf | null = null;
+  leaves: Leaf[] | null = null;
   /** The request outcome these tags mean (status, error code, the endpoint's expected statuses); -1 until needed. */
   outcome = -1;
   /** 1 for a sample of the readiness scenario, 2 for one of k6's setup(), 0 otherwise; -1 until needed. */
   readiness = -1;
-  readonly untagged: boolean;
   /** Another tag set with the same hash. */
   next: TagInfo | undefined = undefined;
   /** The tag set's bytes, as written (cache key); empty when not cached. */
@@ -774,7 +851,6 @@ class TagInfo {
     readonly tags: Tags,
     bytes: Buffer = EMPTY_BYTES,
   ) {
-    this.untagged = tags.name === undefined || tags.stage === undefined;
     this.bytes = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 }

@@ -11,6 +11,7 @@ import { expandStatuses } from '../shared/status.ts';
 import type { RunRecord } from '../contract/run.ts';
 import { readRunFileSync, RUN_FILES, RunDir, writeRunFile } from '../contract/run-dir.ts';
 import { parseDuration } from '../shared/duration.ts';
+import { LOAD_START_METRIC } from '../shared/defaults.ts';
 import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
 import { buildAnalysis } from './build.ts';
 import { readLines, type ReadResult } from './lines.ts';
@@ -237,7 +238,7 @@ export async function analyzeFiles(
   }
   if (acc.untagged > 0) {
     warnings.push(
-      `${acc.untagged} request or check sample(s) without a "name" or "stage" tag: counted in the totals, left out of the endpoint or stage they lack`,
+      `${acc.untagged} request or check sample(s) without a "name" tag, or without a stage (no "stage" tag, and no ${LOAD_START_METRIC} sample before them to place them by): counted in the totals, left out of the endpoint or stage they lack`,
     );
   }
   if (acc.outOfWindow > 0) {

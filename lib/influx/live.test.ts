@@ -13,6 +13,7 @@ import {
   newHistogram,
 } from '../analysis/percentiles.ts';
 import { READINESS_SCENARIO } from '../shared/readiness.ts';
+import { LOAD_START_METRIC } from '../shared/defaults.ts';
 import { GRACE_MS, LiveAggregator, NO_TAG, RETAIN_MS, type LiveCell } from './live.ts';
 import { livePoints, MEASUREMENTS, outcomeField } from './points.ts';
 import { GzipTail } from './tail.ts';
@@ -127,6 +128,43 @@ describe('LiveAggregator', () => {
     expect(login.dist.min).toBe(5);
     expect(login.dist.max).toBe(11);
     expect(login.dist.mean).toBe(8);
+  });
+
+  it('a request without a stage tag is in the stage it was sent in, from its own file’s load start, as the analysis places it', () => {
+    const stages = [
+      { name: 'a', startS: 0, endS: 1 },
+      { name: 'b', startS: 1, endS: 2 },
+    ];
+    const { stage: _, ...untagged } = base;
+    const req = (endMs: number, ms: number) =>
+      line('http_req_duration', T0 + endMs, ms, { ...untagged, name: 'auth.login', status: '200' });
+    const start = (ms: number) => line(LOAD_START_METRIC, T0 + ms, T0 + ms, { testid: 'R', scenario: 'journey' });
+    const files = [
+      // Before its load start a file's request is in no stage; sent 0.8 s, 1.1 s and 2.49 s (past the last window) after it.
+      [req(200, 5), start(500), req(1400, 100), req(1700, 100), req(3000, 10)],
+      // Another k6 process, started 100 ms later: sent 0.97 s after its own start (1.07 s after the first's), still in a.
+      [start(600), req(1620, 50)],
+    ];
+    const agg = new LiveAggregator({ expectStatus, files: 2, stages });
+    for (const [i, f] of files.entries()) feed(agg, f.join('\n'), i);
+    const at = T0 / 1000;
+    const key = (c: LiveCell) => `${c.second - at} ${c.stage} ${c.requests}`;
+    expect(agg.take(true).cells.map(key).sort()).toEqual([`0 ${NO_TAG} 1`, '1 a 2', '1 b 1', '3 b 1']);
+
+    // The analysis: the same stages.
+    const acc = new Accumulator({ t0Ms: T0, intervalS: 1, mode: 'exact', endpoints: new Map(), stageWindows: stages });
+    for (const f of files) {
+      acc.beginFile();
+      const text = f.join('\n');
+      const buf = Buffer.from(text);
+      let pos = 0;
+      for (const l of f) {
+        acc.line(buf, pos, pos + Buffer.byteLength(l), false);
+        pos += Buffer.byteLength(l) + 1;
+      }
+    }
+    expect(acc.leaves.map((l) => `${l.stage} ${l.requests}`).sort()).toEqual(['a 2', 'b 2', 'null 1']);
+    expect(acc.untagged).toBe(1);
   });
 
   it('closes a second once every file is GRACE_MS past it; a straggler rewrites its cell; past RETAIN_MS it is late', () => {

@@ -26,6 +26,8 @@ import { decodeHistogram, encodeHistogram, HDR_SIGNIFICANT_DIGITS, hdrDist, toHd
 import type { Dist } from '../contract/analysis.ts';
 import { IsoTime } from '../analysis/time.ts';
 import { READINESS_SCENARIO } from '../shared/readiness.ts';
+import { LOAD_START_METRIC } from '../shared/defaults.ts';
+import { stageIndexAt } from '../shared/stage-at.ts';
 
 /** How long past a second's end (in sample time) it stays open for samples still on their way. */
 export const GRACE_MS = 2000;
@@ -135,11 +137,16 @@ export interface LiveBatch {
 interface TagInfo {
   /** Not a load sample: the readiness checks beside the load, or k6's setup(). */
   skip: boolean;
+  /** The cell key with the sample's own `stage` tag (or NO_TAG). */
   key: string;
   name: string;
   stage: string;
   scenario: string;
   outcome: number;
+  /** The samples carry a `stage` tag (STAGE_TAG_ENV): it is their stage. */
+  tagged: boolean;
+  /** Without one: the cell key per stage window, made on first use. */
+  keys: string[];
 }
 
 class Second {
@@ -156,6 +163,7 @@ const M_DURATION = 1;
 const M_VUS = 2;
 const M_VUS_MAX = 3;
 const M_DROPPED = 4;
+const M_LOAD_START = 5;
 const PREFIX = Buffer.from('{"metric":"', 'latin1');
 const P = PREFIX.length;
 /**
@@ -168,6 +176,7 @@ const METRICS: readonly { name: Buffer; id: number; first: number; at: number; b
   { n: 'vus', id: M_VUS, at: 3 }, // vus["]
   { n: 'vus_max', id: M_VUS_MAX, at: 3 }, // vus[_]max
   { n: 'dropped_iterations', id: M_DROPPED, at: 1 }, // d[r]opped; data_* have 'a'
+  { n: LOAD_START_METRIC, id: M_LOAD_START, at: 9 }, // loadgate_[l]oad_start; loadgate_timeouts and _readiness differ there
 ].map(({ n, id, at }) => {
   const name = Buffer.from(`${n}"`, 'latin1');
   return { name, id, first: name[0] as number, at, byte: name[at] as number };
@@ -191,6 +200,12 @@ export interface LiveAggregatorOptions {
   expectStatus: ReadonlyMap<string, ReadonlySet<number>>;
   /** The number of raw files (k6 processes) read: a second closes when every file that has data is past it. */
   files?: number;
+  /**
+   * The plan's stage windows (s from the load's start): a request without a `stage` tag is in
+   * the stage in which it was sent (its end less its duration), from its file's LOAD_START_METRIC,
+   * as the analysis places it.
+   */
+  stages?: readonly { name: string; startS: number; endS: number }[];
 }
 
 export class LiveAggregator {
@@ -210,6 +225,8 @@ export class LiveAggregator {
   private closedBefore = -Infinity;
   private retainFrom = -Infinity;
   private readonly newest: number[];
+  /** Per file: when k6 started the scenarios (LOAD_START_METRIC, epoch ms); null until read. */
+  private readonly origins: (number | null)[];
   private readonly totals = new Map<string, Tally>();
   private totalsDue = -Infinity;
   private newestMs = -Infinity;
@@ -219,6 +236,7 @@ export class LiveAggregator {
 
   constructor(private readonly opts: LiveAggregatorOptions) {
     this.newest = new Array<number>(opts.files ?? 1).fill(-Infinity);
+    this.origins = new Array<number | null>(opts.files ?? 1).fill(null);
   }
 
   /** The time (epoch ms) of the newest sample read, null before the first. */
@@ -326,12 +344,32 @@ export class LiveAggregator {
       stage,
       scenario,
       outcome: classifyOutcome(str('status'), str('error_code'), this.opts.expectStatus.get(endpoint)),
+      tagged: str('stage') !== undefined,
+      keys: [],
     };
+  }
+
+  /** The cell key of a request without a stage tag, sent at `sentMs`, read from file `file`. */
+  private keyAt(info: TagInfo, sentMs: number, file: number): string {
+    const origin = this.origins[file];
+    const stages = this.opts.stages;
+    if (origin === null || origin === undefined || stages === undefined || stages.length === 0) return info.key;
+    const w = stageIndexAt(stages, (sentMs - origin) / 1000);
+    let key = info.keys[w];
+    if (key === undefined) {
+      key = `${info.name}\u0000${(stages[w] as { name: string }).name}\u0000${info.scenario}`;
+      info.keys[w] = key;
+    }
+    return key;
   }
 
   private sample(id: number, ms: number, value: number, info: TagInfo, file: number): void {
     if (ms > (this.newest[file] ?? -Infinity)) this.newest[file] = ms;
     if (ms > this.newestMs) this.newestMs = ms;
+    if (id === M_LOAD_START) {
+      if (this.origins[file] === null) this.origins[file] = value;
+      return;
+    }
     if (info.skip) return;
     const at = Math.floor(ms / 1000);
     if (id === M_DURATION) {
@@ -350,10 +388,11 @@ export class LiveAggregator {
     }
     switch (id) {
       case M_DURATION: {
-        let cell = second.cells.get(info.key);
+        const key = info.tagged ? info.key : this.keyAt(info, ms - value, file);
+        let cell = second.cells.get(key);
         if (cell === undefined) {
           cell = new Tally();
-          second.cells.set(info.key, cell);
+          second.cells.set(key, cell);
         }
         if (at < this.closedBefore) this.stragglers++;
         cell.add(info.outcome, value);

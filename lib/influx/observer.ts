@@ -16,6 +16,7 @@
  */
 import { join } from 'node:path';
 import { expandStatuses } from '../shared/status.ts';
+import { STAGE_TAG_ENV } from '../shared/defaults.ts';
 import type { InfluxDB, IPoint } from 'influx';
 import type { Analysis } from '../contract/analysis.ts';
 import { InfraError } from '../contract/errors.ts';
@@ -202,7 +203,7 @@ class InfluxRunObserver implements RunObserver {
   /** Follows every raw file of the run; each tick writes the seconds that closed. */
   private startLive(plan: Plan, record: RunRecord, runDir: string): void {
     const expectStatus = new Map(plan.endpoints.map((e) => [e.name, new Set(expandStatuses(e.expectStatus))]));
-    const aggregator = new LiveAggregator({ expectStatus, files: record.rawFiles.length });
+    const aggregator = new LiveAggregator({ expectStatus, files: record.rawFiles.length, stages: plan.stages });
     const tails = record.rawFiles.map((f, i) => new GzipTail(join(runDir, f), aggregator.lineHandler(i)));
     const live: LivePath = {
       tails,
@@ -415,6 +416,8 @@ export async function createInfluxObserver(opts: InfluxObserverOptions): Promise
     // k6's defaults, stated: one push a second, four in flight (documented for InfluxDB v1).
     K6_INFLUXDB_PUSH_INTERVAL: '1s',
     K6_INFLUXDB_CONCURRENT_WRITES: '4',
+    // k6's own samples carry the stage tag, as before: one tag more on every line, in this mode only.
+    [STAGE_TAG_ENV]: '1',
   };
   if (target.username !== null) k6Env['K6_INFLUXDB_USERNAME'] = target.username;
   if (target.password !== null) k6Env['K6_INFLUXDB_PASSWORD'] = target.password;

@@ -7,7 +7,8 @@
  * into the run directory; the analysis reads them all as one test (lib/analysis/analyze.ts).
  *
  * The processes start paused, and are resumed together once all have initialised their VUs
- * (as the k6-operator's starter does), so that their clocks, and with them the stage tags, agree.
+ * (as the k6-operator's starter does), so that their clocks, and with them their stage windows
+ * (each process writes its own load start), agree.
  * A segment that fails does not stop the others: the run is partial (run.json `partial`), and
  * every segment's data is kept. A threshold abort in one segment stops the others (k6 judges
  * thresholds per process, on its share), so the test ends as one process would have ended it.

@@ -113,6 +113,23 @@ export const K6_TIMEOUT_ERROR_CODES = [1050, 1211] as const;
 export const TIMEOUT_METRIC = 'loadgate_timeouts';
 
 /**
+ * A k6 Gauge each load VU sets once, on its first iteration, to the epoch ms at which k6 started
+ * the scenarios (exec.scenario.startTime): the origin of the plan's stage windows in the raw
+ * results. The analysis and the live path place every request in the stage in which it was sent
+ * (its end time less its duration, from that origin), so no per-sample `stage` tag is needed: one
+ * tag less on every line k6 writes.
+ */
+export const LOAD_START_METRIC = 'loadgate_load_start';
+
+/**
+ * Env var for k6: "1" tags every sample with its load stage as well (k6's own samples then carry
+ * it, as the InfluxDB `samples` mode sends them). Off under `loadgate run` (the tag costs on
+ * every line, and plan.json keeps the stages); on by default when k6 runs a bundle on its own,
+ * where "0" turns it off.
+ */
+export const STAGE_TAG_ENV = 'LOADGATE_STAGE_TAG';
+
+/**
  * The k6 sub-metrics of timed-out requests the live progress reads, one per error code (k6's
  * REST API reports a sub-metric only for a threshold key: the plan gives each one a threshold
  * without a rule, which never fails).

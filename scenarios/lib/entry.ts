@@ -6,7 +6,7 @@
 import type { Plan } from '../../lib/contract/plan.ts';
 import { FlowRunner, type SetupData } from './flows.ts';
 import { createReadiness, declareReadinessMetric, type ReadinessChecks } from './readiness.ts';
-import { Api, loadPlan, tagStage } from './runtime.ts';
+import { Api, beginIteration, loadPlan } from './runtime.ts';
 
 export function entry(scenario: string): {
   options: Record<string, unknown>;
@@ -30,7 +30,7 @@ export function entry(scenario: string): {
     options,
     setup: () => runner.setup(),
     iteration: (data?: SetupData) => {
-      tagStage(api.plan);
+      beginIteration(api.plan);
       runner.run(name, data);
     },
     readiness: () => {

@@ -26,7 +26,7 @@ import {
   type ReadinessCheckId,
 } from '../../lib/shared/readiness.ts';
 import { statusMatches } from '../../lib/shared/status.ts';
-import { tagStage } from './runtime.ts';
+import { beginIteration } from './runtime.ts';
 
 /**
  * The checks' Rate metric. k6 takes new metrics in the init context only, so entry() makes it
@@ -101,7 +101,7 @@ export function createReadiness(plan: Plan, r: PlanReadiness): ReadinessChecks {
     }
 
     iteration(): void {
-      tagStage(this.plan);
+      beginIteration(this.plan);
       const i = exec.scenario.iterationInTest;
       const r = this.r;
       const nth = (list: readonly string[]) => this.targets.get(list[i % list.length] as string);

@@ -7,15 +7,16 @@ import http, { type RefinedResponse, type ResponseType } from 'k6/http';
 import { check } from 'k6';
 import encoding from 'k6/encoding';
 import exec from 'k6/execution';
-import { Rate } from 'k6/metrics';
+import { Gauge, Rate } from 'k6/metrics';
 import type { Config } from '../../lib/config/schema.ts';
 import type { AuthStrategy, Plan, PlanEndpoint, TokenSource } from '../../lib/contract/plan.ts';
-import { DEFAULT_CONFIG, TIMEOUT_METRIC } from '../../lib/shared/defaults.ts';
+import { DEFAULT_CONFIG, LOAD_START_METRIC, STAGE_TAG_ENV, TIMEOUT_METRIC } from '../../lib/shared/defaults.ts';
 import { buildPlan } from '../../lib/plan/build.ts';
 import { compileBodyCheck } from '../../lib/shared/body-check.ts';
 import { compileJsonPath, isMissing, readJsonPath, type JsonPathStep } from '../../lib/shared/json-path.ts';
 import { LOAD_PROFILE_NAMES, isLoadProfileName } from '../../lib/config/profiles.ts';
 import { statusMatches } from '../../lib/shared/status.ts';
+import { stageIndexAt } from '../../lib/shared/stage-at.ts';
 import { compileTemplate, concatTemplates, encodeValue, type Encoding, type Template, type Vars } from '../../lib/shared/template.ts';
 
 export type { Vars };
@@ -265,6 +266,7 @@ export class Api {
   constructor(plan: Plan) {
     this.plan = runtimePlan(plan);
     if (timeouts === null && thresholdsReadTimeouts(plan)) timeouts = new Rate(TIMEOUT_METRIC);
+    loadStart ??= new Gauge(LOAD_START_METRIC);
     const env = envOf;
     const missing = missingEnv(plan.env, plan.users.passwordEnv);
     if (missing.length) {
@@ -471,23 +473,36 @@ export function userVars(plan: Pick<Plan, 'users'>, password: string): Vars {
 
 /** When the scenarios started (every scenario of a plan starts with the test), read once per VU. */
 let startedAt = 0;
+/** See LOAD_START_METRIC; declared in the init context (k6 allows no new metric later). */
+let loadStart: Gauge | null = null;
+/**
+ * Tag every sample with its stage as well (read once, at init): with STAGE_TAG_ENV=1, and by
+ * default when k6 runs a bundle on its own (no LOADGATE_PLAN), where no plan.json keeps the
+ * stages for a later `loadgate analyze`; STAGE_TAG_ENV=0 turns it off there.
+ */
+const stageTags = __ENV[STAGE_TAG_ENV] === '1' || (__ENV[STAGE_TAG_ENV] !== '0' && !__ENV['LOADGATE_PLAN']);
 
 /**
- * Tags every sample of this iteration with its load stage, from the plan's timeline. The
- * stage is looked up once per iteration and only written when it changes.
+ * The start of one load iteration: on a VU's first, it records the scenarios' start time
+ * (LOAD_START_METRIC), from which the analysis places every request in its stage; with
+ * STAGE_TAG_ENV it also tags the samples with the stage.
+ */
+export function beginIteration(plan: Pick<Plan, 'stages'>): void {
+  if (startedAt === 0) {
+    startedAt = exec.scenario.startTime;
+    loadStart?.add(startedAt);
+  }
+  if (stageTags) tagStage(plan);
+}
+
+/**
+ * Tags every sample of this iteration with its load stage, from the plan's timeline (only with
+ * STAGE_TAG_ENV). The stage is looked up once per iteration and only written when it changes.
  */
 export function tagStage(plan: Pick<Plan, 'stages'>): void {
+  if (!stageTags) return;
   if (startedAt === 0) startedAt = exec.scenario.startTime;
-  const elapsedS = (Date.now() - startedAt) / 1000;
-  const stages = plan.stages;
-  let name = (stages[stages.length - 1] as { name: string }).name;
-  for (let i = 0; i < stages.length; i++) {
-    const s = stages[i] as Plan['stages'][number];
-    if (elapsedS < s.endS) {
-      name = s.name;
-      break;
-    }
-  }
+  const name = (plan.stages[stageIndexAt(plan.stages, (Date.now() - startedAt) / 1000)] as { name: string }).name;
   // Reading exec.vu.metrics.tags builds an object on every access: touch it only on a change.
   if (name === currentStage) return;
   currentStage = name;

@@ -94,12 +94,20 @@ describe('bad input', () => {
     ];
     await writeRunDir(d, { plan, raw: { 'raw.ndjson.gz': [...lines, ...extra] } });
     const a = await analyzeRun(d);
-    expect(a.input.skipped.untagged).toBe(3);
+    // Two without a name; the named one has no stage tag, and is placed by its time from the load start.
+    expect(a.input.skipped.untagged).toBe(2);
     expect(a.totals.requests).toBe(requests + 3);
     const health = a.endpoints.find((e) => e.name === 'probes.health');
     const byStage = Object.values(health?.byStage ?? {}).reduce((n, s) => n + s.requests, 0);
-    expect(health?.total.requests).toBe(byStage + 1);
-    expect(a.input.warnings.join('\n')).toMatch(/3 request or check sample\(s\) without a "name" or "stage" tag/);
+    expect(health?.total.requests).toBe(byStage);
+    expect(a.input.warnings.join('\n')).toMatch(/2 request or check sample\(s\) without a "name" tag, or without a stage/);
+    // Without the load start (a file k6 wrote with neither), a request without a stage tag is in no stage.
+    const d2 = await dir();
+    await writeRunDir(d2, { plan, raw: { 'raw.ndjson.gz': [...lines.filter((l) => !l.includes('loadgate_load_start')), ...extra] } });
+    const b = await analyzeRun(d2);
+    const health2 = b.endpoints.find((e) => e.name === 'probes.health');
+    expect(Object.values(health2?.byStage ?? {}).reduce((n, s) => n + s.requests, 0)).toBe(0);
+    expect(b.input.skipped.untagged).toBe(requests + 3 + b.totals.checks.passes + b.totals.checks.fails);
   });
 
   it('empty results are a DataError with a clear message', async () => {
@@ -130,7 +138,9 @@ describe('bad input', () => {
 
   it('without plan.json or run.json: an analysis from the samples alone, saying so', async () => {
     const d = await dir();
-    await writeRunDir(d, { plan: null, raw: { 'raw.ndjson.gz': lines }, record: null });
+    // What `k6 run` of a bundle on its own writes: a stage tag on every sample, the only record of the stages.
+    const tagged = generated({ ...benchOptions(0.02, 3), stageTags: true }).lines;
+    await writeRunDir(d, { plan: null, raw: { 'raw.ndjson.gz': tagged }, record: null });
     const a = await analyzeRun(d);
     expect(a.run.status).toBe('unknown');
     expect(a.settings.seriesIntervalS).toBe(10);

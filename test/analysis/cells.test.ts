@@ -219,7 +219,7 @@ describe('endpoint × stage × scenario cells of a generated two-scenario run', 
   generateLines(optsA, (l) => lines.push(l));
   generateLines(optsB, (l) => lines.push(l));
   const genPlan = planFor(optsA);
-  const ref = reference(lines, Object.fromEntries(genPlan.endpoints.map((e) => [e.name, expandStatuses(e.expectStatus)])));
+  const ref = reference(lines, Object.fromEntries(genPlan.endpoints.map((e) => [e.name, expandStatuses(e.expectStatus)])), genPlan.stages);
 
   it('each cell equals the reference over its own requests; no cell is missing or extra', async () => {
     const d = await dir();

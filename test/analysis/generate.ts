@@ -2,14 +2,17 @@
  * Generates raw results in k6's `--out json` format (the shape k6 v2.2.0 writes, checked
  * against a real run): for each request the nine http_req_* / http_reqs samples, two checks
  * and the harness's timeout rate; per iteration iterations, iteration_duration, data_*;
- * vus and vus_max each second; dropped_iterations when the offered rate outruns the VUs.
- * Deterministic for a seed. Used by the known-answer tests and the benchmark.
+ * vus and vus_max each second; dropped_iterations when the offered rate outruns the VUs; the
+ * load's start (LOAD_START_METRIC) first, the origin from which the analysis places each request
+ * in its stage (or, with `stageTags`, a stage tag on every sample instead). Deterministic for a
+ * seed. Used by the known-answer tests and the benchmark.
  */
 import { closeSync, createReadStream, createWriteStream, openSync, unlinkSync, writeSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Plan, PlanEndpoint, PlanStage } from '../../lib/contract/plan.ts';
 import { mulberry32 } from '../../lib/shared/rng.ts';
+import { LOAD_START_METRIC } from '../../lib/shared/defaults.ts';
 
 export interface GenEndpoint {
   name: string;
@@ -49,7 +52,19 @@ export interface GenOptions {
    * one test together hold exactly the samples of the whole (the VU gauges add up to it).
    */
   segment?: { index: number; count: number };
+  /**
+   * Tag every sample with its stage, as k6 does with STAGE_TAG_ENV (the InfluxDB samples mode),
+   * and write no load start. Default: no stage tag, the load start first (what a run writes).
+   */
+  stageTags?: boolean;
 }
+
+/**
+ * The load start the generator writes: 1 ms before the first request (k6's startTime is whole
+ * ms), so that no request of the grid of sends sits on a stage boundary, where the last bit of a
+ * float would choose its side.
+ */
+export const GEN_LOAD_START_OFFSET_MS = -1;
 
 /** A small, fast, seedable PRNG (mulberry32). */
 export const rng = mulberry32;
@@ -73,6 +88,7 @@ const DECLS: [string, string, string][] = [
   ['vus', 'gauge', 'default'],
   ['vus_max', 'gauge', 'default'],
   ['dropped_iterations', 'counter', 'default'],
+  [LOAD_START_METRIC, 'gauge', 'default'],
 ];
 
 function isoNs(ms: number, ns: number): string {
@@ -151,6 +167,11 @@ export function generateLines(opts: GenOptions, emit: (line: string) => void): {
     pending = pending.slice(k);
   };
   const eps = opts.endpoints;
+  const stageTag = (stage: string) => (opts.stageTags ? `,"stage":"${stage}"` : '');
+  if (!opts.stageTags) {
+    // Every k6 process writes it (each segment too), from its first VU's first iteration.
+    point(LOAD_START_METRIC, opts.startMs + 0.3, opts.startMs + GEN_LOAD_START_OFFSET_MS, `{"group":"","scenario":"${opts.scenario}"}`);
+  }
   let s = 0;
   let nextVus = 1;
   let vus = 1;
@@ -205,8 +226,8 @@ export function generateLines(opts: GenOptions, emit: (line: string) => void): {
     }
     const expected = (ep.expectStatus ?? [200, 204]).includes(status);
     const errTags = errorCode === null ? '' : `"error":"${error}","error_code":"${errorCode}",`;
-    const tags = `{${errTags}"expected_response":"${expected}","group":"","method":"${ep.method}","name":"${ep.name}","proto":"HTTP/1.1","scenario":"${opts.scenario}","stage":"${stage}","status":"${status}","url":"${ep.name}"}`;
-    const checkTags = (c: string) => `{"check":"${c}","group":"","name":"${ep.name}","scenario":"${opts.scenario}","stage":"${stage}"}`;
+    const tags = `{${errTags}"expected_response":"${expected}","group":"","method":"${ep.method}","name":"${ep.name}","proto":"HTTP/1.1","scenario":"${opts.scenario}"${stageTag(stage)},"status":"${status}","url":"${ep.name}"}`;
+    const checkTags = (c: string) => `{"check":"${c}","group":"","name":"${ep.name}","scenario":"${opts.scenario}"${stageTag(stage)}}`;
     const endMs = startMs + dur;
     const d = dur;
     const w = waiting;
@@ -232,12 +253,12 @@ export function generateLines(opts: GenOptions, emit: (line: string) => void): {
           'loadgate_timeouts',
           endMs + 0.01,
           isTimeout,
-          `{"group":"","name":"${ep.name}","scenario":"${opts.scenario}","stage":"${stage}"}`,
+          `{"group":"","name":"${ep.name}","scenario":"${opts.scenario}"${stageTag(stage)}}`,
         );
         point('checks', endMs + 0.02, expected ? 1 : 0, checkTags('status is expected'));
         point('checks', endMs + 0.02, expected ? 1 : 0, checkTags('body has the expected shape'));
         if (it % 3 === 0) {
-          const itTags = `{"group":"","scenario":"${opts.scenario}","stage":"${stage}"}`;
+          const itTags = `{"group":"","scenario":"${opts.scenario}"${stageTag(stage)}}`;
           point('data_sent', endMs + 0.03, 312, itTags);
           point('data_received', endMs + 0.03, 845, itTags);
           point('iteration_duration', endMs + 0.03, round6(d * 3 + 1), itTags);

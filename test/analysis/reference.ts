@@ -24,7 +24,22 @@ export function k6p(values: readonly number[], p: number): number | null {
   return lo + (hi - lo) * (i - Math.floor(i));
 }
 
-export function reference(lines: readonly string[], expect: Record<string, number[]>): Map<string, RefEndpoint> {
+/**
+ * `stages`: the plan's windows. A request without a `stage` tag is in the window in which it was
+ * sent (its time less its duration), counted from the load start (loadgate_load_start) before it.
+ */
+export function reference(
+  lines: readonly string[],
+  expect: Record<string, number[]>,
+  stages: readonly { name: string; endS: number }[] = [],
+): Map<string, RefEndpoint> {
+  let loadStart: number | null = null;
+  const stageOf = (time: string, durationMs: number): string => {
+    if (loadStart === null || stages.length === 0) return '';
+    const sentS = (Date.parse(time) + subMs(time) - durationMs - loadStart) / 1000;
+    const hit = stages.find((s) => sentS < s.endS) ?? stages[stages.length - 1];
+    return hit?.name ?? '';
+  };
   const out = new Map<string, RefEndpoint>();
   const ep = (name: string) => {
     let e = out.get(name);
@@ -43,13 +58,17 @@ export function reference(lines: readonly string[], expect: Record<string, numbe
     return e;
   };
   for (const line of lines) {
-    let o: { type?: string; metric?: string; data?: { value: number; tags?: Record<string, string> } };
+    let o: { type?: string; metric?: string; data?: { time: string; value: number; tags?: Record<string, string> } };
     try {
       o = JSON.parse(line);
     } catch {
       continue;
     }
     if (o.type !== 'Point' || !o.data) continue;
+    if (o.metric === 'loadgate_load_start') {
+      loadStart ??= o.data.value;
+      continue;
+    }
     const tags = o.data.tags ?? {};
     const name = tags['name'];
     if (name === undefined) continue;
@@ -57,7 +76,7 @@ export function reference(lines: readonly string[], expect: Record<string, numbe
     if (o.metric === 'http_req_duration') {
       const e = ep(name);
       e.durations.push(v);
-      const stage = tags['stage'] ?? '';
+      const stage = tags['stage'] ?? stageOf(o.data.time, v);
       e.byStage.set(stage, [...(e.byStage.get(stage) ?? []), v]);
       const status = Number(tags['status']);
       let k: string;
@@ -84,4 +103,10 @@ export function reference(lines: readonly string[], expect: Record<string, numbe
     }
   }
   return out;
+}
+
+/** The part of an RFC 3339 time below the millisecond (Date.parse drops it), in ms. */
+function subMs(time: string): number {
+  const m = /\.\d{3}(\d+)/.exec(time);
+  return m ? Number(`0.${m[1]}`) : 0;
 }

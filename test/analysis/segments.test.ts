@@ -10,6 +10,7 @@ import type { Analysis } from '../../lib/contract/analysis.ts';
 import { benchOptions, type GenOptions } from './generate.ts';
 import { generated, scratchDirs, writeRunDir } from './helpers.ts';
 import { k6p } from './reference.ts';
+import { LOAD_START_METRIC } from '../../lib/shared/defaults.ts';
 import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
 
 const dir = scratchDirs('loadgate-segments-');
@@ -46,7 +47,11 @@ describe('execution segments in separate run directories', () => {
     const req = (ls: readonly string[]) => ls.filter((l) => l.startsWith('{"metric":"http_reqs"')).length;
     expect(req(seg0.lines) + req(seg1.lines)).toBe(req(whole.lines));
     expect(Math.abs(req(seg0.lines) - req(seg1.lines))).toBeLessThanOrEqual(1);
-    const nonVus = (ls: readonly string[]) => ls.filter((l) => isPoint(l) && !l.startsWith('{"metric":"vus')).length;
+    // Each process writes the load start once, and its share of the rest.
+    const start = (ls: readonly string[]) => ls.filter((l) => isPoint(l) && l.startsWith(`{"metric":"${LOAD_START_METRIC}"`)).length;
+    expect([start(seg0.lines), start(seg1.lines), start(whole.lines)]).toEqual([1, 1, 1]);
+    const nonVus = (ls: readonly string[]) =>
+      ls.filter((l) => isPoint(l) && !l.startsWith('{"metric":"vus') && !l.startsWith(`{"metric":"${LOAD_START_METRIC}"`)).length;
     expect(nonVus(seg0.lines) + nonVus(seg1.lines)).toBe(nonVus(whole.lines));
     const vusSum = (ls: readonly string[]) =>
       ls.filter((l) => l.startsWith('{"metric":"vus"')).reduce((n, l) => n + (JSON.parse(l) as { data: { value: number } }).data.value, 0);

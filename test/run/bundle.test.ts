@@ -16,6 +16,9 @@ import { PlanSchema } from '../../lib/contract/plan.ts';
 import { buildPlan } from '../../lib/plan/build.ts';
 import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { REFERENCE_PASSWORD } from '../../lib/shared/reference-api.ts';
+import { LOAD_START_METRIC, STAGE_TAG_ENV } from '../../lib/shared/defaults.ts';
+import { stageIndexAt } from '../../lib/shared/stage-at.ts';
+import type { Analysis } from '../../lib/contract/analysis.ts';
 import { cli, isReadiness, onlyRunDir, rawPoints, ROOT, tempOut, type RawPoint } from './helpers.ts';
 
 let k6 = '';
@@ -106,6 +109,7 @@ const USER = ['user.me', 'user.profile_get', 'user.profile_update'];
 describe('k6 run dist/<scenario>.js without the CLI', () => {
   it('runs the monitoring bundle with no password set, naming, checking and stage-tagging every request', async () => {
     // smoke at 5 % of 400 requests/s for 20 s × 0.2: about 80 requests over the six endpoints.
+    // On its own (no plan.json will keep the stages), k6 tags every sample with its stage.
     const r = await k6Run('monitoring.js', { BASE_URL: target.url, PROFILE: 'smoke', RPS: '400', DURATION_SCALE: '0.2' });
     expect(r.code, r.stderr).toBe(0);
 
@@ -138,6 +142,8 @@ describe('k6 run dist/<scenario>.js without the CLI', () => {
       RPS: '20',
       DURATION_SCALE: '0.04',
       LOADGATE_PASSWORD: REFERENCE_PASSWORD,
+      // The stage tag off, as under `loadgate run`.
+      [STAGE_TAG_ENV]: '0',
     });
     expect(r.code, r.stderr).toBe(0);
 
@@ -149,10 +155,27 @@ describe('k6 run dist/<scenario>.js without the CLI', () => {
     expect(r.points.some((p) => p.metric === 'checks')).toBe(true);
     expect(failedChecks(r.points)).toEqual({});
 
-    // Every load request has its stage; only setup()'s session-pool logins have none.
-    const load = r.points.filter((p) => p.data.tags?.['group'] !== '::setup');
-    const stages = countBy(load, 'http_reqs', 'stage');
-    expect(new Set(stages.keys())).toEqual(new Set(['ramp-up', 'hold', 'ramp-down']));
+    // No stage tag: each VU wrote when k6 started the scenarios (one value), and the
+    // load's requests, placed by the time they were sent from it, fall in every stage. Only
+    // setup()'s session-pool logins come before it.
+    expect(r.points.filter((p) => p.data.tags?.['stage'] !== undefined)).toEqual([]);
+    const starts = new Set(r.points.filter((p) => p.metric === LOAD_START_METRIC).map((p) => p.data.value));
+    expect(starts.size).toBe(1);
+    const origin = [...starts][0] as number;
+    const windows = [
+      { name: 'ramp-up', endS: 2 },
+      { name: 'hold', endS: 9 },
+      { name: 'ramp-down', endS: 10 },
+    ];
+    const placed = new Map<string, number>();
+    for (const p of r.points) {
+      if (p.metric !== 'http_req_duration' || p.data.tags?.['group'] === '::setup') continue;
+      const sentS = (Date.parse(p.data.time) - p.data.value - origin) / 1000;
+      expect(sentS, 'sent before the load started').toBeGreaterThan(-0.01);
+      const name = (windows[stageIndexAt(windows, sentS)] as { name: string }).name;
+      placed.set(name, (placed.get(name) ?? 0) + 1);
+    }
+    expect(new Set(placed.keys())).toEqual(new Set(['ramp-up', 'hold', 'ramp-down']));
     expect(countBy(r.points, 'http_reqs', 'group').get('::setup')).toBe(10);
   });
 
@@ -257,7 +280,7 @@ describe("a config file's own load profile", () => {
     },
   };
 
-  it('drives k6 through `loadgate run --profile`: its stages, rates and stage tags', async () => {
+  it('drives k6 through `loadgate run --profile`: its stages and rates, as the analysis places the requests', async () => {
     const dir = await tempOut();
     const file = join(dir, 'loadgate.json');
     await writeFile(file, JSON.stringify(config));
@@ -297,17 +320,20 @@ describe("a config file's own load profile", () => {
       { target: 1800, duration: '3s' },
     ]);
 
-    // What k6 did: each stage sent its offered rate × its length, within counting noise
-    // (an iteration on a stage boundary may land on either side of it).
-    // The readiness checks beside the load (on by default) are tagged with the stage too: not the load.
+    // What k6 did: each stage sent its offered rate × its length, within counting noise (an
+    // iteration on a stage boundary may land on either side of it), as the analysis places the
+    // requests. The readiness checks beside the load (on by default) are not the load.
     const points = await rawPoints(runDir);
     expect(points.some((p) => p.metric === 'http_reqs' && isReadiness(p))).toBe(true);
-    const byStage = countBy(
-      points.filter((p) => !isReadiness(p)),
-      'http_reqs',
-      'stage',
-    );
+    const analysis = JSON.parse(await readFile(join(runDir, 'analysis.json'), 'utf8')) as Analysis;
+    const byStage = new Map<string, number>();
+    for (const e of analysis.endpoints) {
+      for (const [st, x] of Object.entries(e.byStage)) byStage.set(st, (byStage.get(st) ?? 0) + x.requests);
+    }
     expect(new Set(byStage.keys())).toEqual(new Set(['low', 'high']));
+    expect((byStage.get('low') ?? 0) + (byStage.get('high') ?? 0)).toBe(
+      points.filter((p) => p.metric === 'http_reqs' && !isReadiness(p)).length,
+    );
     const low = byStage.get('low') ?? 0;
     const high = byStage.get('high') ?? 0;
     expect(Math.abs(low - 30), `low sent ${low}, offered 30`).toBeLessThanOrEqual(3);
