@@ -143,7 +143,7 @@ interface TagInfo {
   stage: string;
   scenario: string;
   outcome: number;
-  /** The samples carry a `stage` tag (STAGE_TAG_ENV): it is their stage. */
+  /** The samples carry a `stage` tag (SAMPLE_TAGS_ENV): it is their stage. */
   tagged: boolean;
   /** Without one: the cell key per stage window, made on first use. */
   keys: string[];

@@ -16,7 +16,7 @@
  */
 import { join } from 'node:path';
 import { expandStatuses } from '../shared/status.ts';
-import { STAGE_TAG_ENV } from '../shared/defaults.ts';
+import { SAMPLE_TAGS_ENV } from '../shared/defaults.ts';
 import type { InfluxDB, IPoint } from 'influx';
 import type { Analysis } from '../contract/analysis.ts';
 import { InfraError } from '../contract/errors.ts';
@@ -417,7 +417,7 @@ export async function createInfluxObserver(opts: InfluxObserverOptions): Promise
     K6_INFLUXDB_PUSH_INTERVAL: '1s',
     K6_INFLUXDB_CONCURRENT_WRITES: '4',
     // k6's own samples carry the stage tag, as before: one tag more on every line, in this mode only.
-    [STAGE_TAG_ENV]: '1',
+    [SAMPLE_TAGS_ENV]: '1',
   };
   if (target.username !== null) k6Env['K6_INFLUXDB_USERNAME'] = target.username;
   if (target.password !== null) k6Env['K6_INFLUXDB_PASSWORD'] = target.password;

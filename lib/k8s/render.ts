@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { K6_OFFLINE_ENV } from '../k6/runner.ts';
 import type { Plan } from '../contract/plan.ts';
-import { STAGE_TAG_ENV } from '../shared/defaults.ts';
+import { SAMPLE_TAGS_ENV } from '../shared/defaults.ts';
 import { RUN_FILES } from '../contract/run-dir.ts';
 import {
   ConfigMapSchema,
@@ -111,7 +111,7 @@ export function renderK8s(r: RenderInput): Rendered {
     // The Pod's name: the kubelet replaces $(LOADGATE_RUNNER) in k6's command line with it.
     { name: RUNNER_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     // k6's own samples go to InfluxDB: they carry the stage tag, as the dashboards group them.
-    ...(r.influxUrl === null ? [] : [{ name: STAGE_TAG_ENV, value: '1' }]),
+    ...(r.influxUrl === null ? [] : [{ name: SAMPLE_TAGS_ENV, value: '1' }]),
   ];
 
   const testRun: TestRun = TestRunSchema.parse({

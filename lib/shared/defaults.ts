@@ -122,12 +122,13 @@ export const TIMEOUT_METRIC = 'loadgate_timeouts';
 export const LOAD_START_METRIC = 'loadgate_load_start';
 
 /**
- * Env var for k6: "1" tags every sample with its load stage as well (k6's own samples then carry
- * it, as the InfluxDB `samples` mode sends them). Off under `loadgate run` (the tag costs on
- * every line, and plan.json keeps the stages); on by default when k6 runs a bundle on its own,
- * where "0" turns it off.
+ * Env var for k6: "1" tags every sample with the run's tags (the plan's k6Options.tags: `testid`,
+ * `phase`) and its load stage, for k6's own samples that leave the run directory (the InfluxDB
+ * `samples` mode, a k6-operator run). Off under `loadgate run` otherwise: each tag costs on every
+ * line k6 writes, and the run directory's plan.json holds the run's id, phase and stages. On by
+ * default when k6 runs a bundle on its own, where "0" turns it off.
  */
-export const STAGE_TAG_ENV = 'LOADGATE_STAGE_TAG';
+export const SAMPLE_TAGS_ENV = 'LOADGATE_SAMPLE_TAGS';
 
 /**
  * The k6 sub-metrics of timed-out requests the live progress reads, one per error code (k6's

@@ -10,7 +10,7 @@ import exec from 'k6/execution';
 import { Gauge, Rate } from 'k6/metrics';
 import type { Config } from '../../lib/config/schema.ts';
 import type { AuthStrategy, Plan, PlanEndpoint, TokenSource } from '../../lib/contract/plan.ts';
-import { DEFAULT_CONFIG, LOAD_START_METRIC, STAGE_TAG_ENV, TIMEOUT_METRIC } from '../../lib/shared/defaults.ts';
+import { DEFAULT_CONFIG, LOAD_START_METRIC, SAMPLE_TAGS_ENV, TIMEOUT_METRIC } from '../../lib/shared/defaults.ts';
 import { buildPlan } from '../../lib/plan/build.ts';
 import { compileBodyCheck } from '../../lib/shared/body-check.ts';
 import { compileJsonPath, isMissing, readJsonPath, type JsonPathStep } from '../../lib/shared/json-path.ts';
@@ -476,31 +476,31 @@ let startedAt = 0;
 /** See LOAD_START_METRIC; declared in the init context (k6 allows no new metric later). */
 let loadStart: Gauge | null = null;
 /**
- * Tag every sample with its stage as well (read once, at init): with STAGE_TAG_ENV=1, and by
- * default when k6 runs a bundle on its own (no LOADGATE_PLAN), where no plan.json keeps the
- * stages for a later `loadgate analyze`; STAGE_TAG_ENV=0 turns it off there.
+ * Tag every sample with the run's tags and its stage (read once, at init): with
+ * SAMPLE_TAGS_ENV=1, and by default when k6 runs a bundle on its own (no LOADGATE_PLAN), where no
+ * plan.json keeps them for a later `loadgate analyze`; SAMPLE_TAGS_ENV=0 turns it off there.
  */
-const stageTags = __ENV[STAGE_TAG_ENV] === '1' || (__ENV[STAGE_TAG_ENV] !== '0' && !__ENV['LOADGATE_PLAN']);
+export const tagSamples = __ENV[SAMPLE_TAGS_ENV] === '1' || (__ENV[SAMPLE_TAGS_ENV] !== '0' && !__ENV['LOADGATE_PLAN']);
 
 /**
  * The start of one load iteration: on a VU's first, it records the scenarios' start time
  * (LOAD_START_METRIC), from which the analysis places every request in its stage; with
- * STAGE_TAG_ENV it also tags the samples with the stage.
+ * SAMPLE_TAGS_ENV it also tags the samples with the stage.
  */
 export function beginIteration(plan: Pick<Plan, 'stages'>): void {
   if (startedAt === 0) {
     startedAt = exec.scenario.startTime;
     loadStart?.add(startedAt);
   }
-  if (stageTags) tagStage(plan);
+  if (tagSamples) tagStage(plan);
 }
 
 /**
  * Tags every sample of this iteration with its load stage, from the plan's timeline (only with
- * STAGE_TAG_ENV). The stage is looked up once per iteration and only written when it changes.
+ * SAMPLE_TAGS_ENV). The stage is looked up once per iteration and only written when it changes.
  */
 export function tagStage(plan: Pick<Plan, 'stages'>): void {
-  if (!stageTags) return;
+  if (!tagSamples) return;
   if (startedAt === 0) startedAt = exec.scenario.startTime;
   const name = (plan.stages[stageIndexAt(plan.stages, (Date.now() - startedAt) / 1000)] as { name: string }).name;
   // Reading exec.vu.metrics.tags builds an object on every access: touch it only on a change.

@@ -53,7 +53,7 @@ export interface GenOptions {
    */
   segment?: { index: number; count: number };
   /**
-   * Tag every sample with its stage, as k6 does with STAGE_TAG_ENV (the InfluxDB samples mode),
+   * Tag every sample with its stage, as k6 does with SAMPLE_TAGS_ENV (the InfluxDB samples mode),
    * and write no load start. Default: no stage tag, the load start first (what a run writes).
    */
   stageTags?: boolean;

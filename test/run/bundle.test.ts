@@ -16,7 +16,7 @@ import { PlanSchema } from '../../lib/contract/plan.ts';
 import { buildPlan } from '../../lib/plan/build.ts';
 import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { REFERENCE_PASSWORD } from '../../lib/shared/reference-api.ts';
-import { LOAD_START_METRIC, STAGE_TAG_ENV } from '../../lib/shared/defaults.ts';
+import { LOAD_START_METRIC, SAMPLE_TAGS_ENV } from '../../lib/shared/defaults.ts';
 import { stageIndexAt } from '../../lib/shared/stage-at.ts';
 import type { Analysis } from '../../lib/contract/analysis.ts';
 import { cli, isReadiness, onlyRunDir, rawPoints, ROOT, tempOut, type RawPoint } from './helpers.ts';
@@ -143,7 +143,7 @@ describe('k6 run dist/<scenario>.js without the CLI', () => {
       DURATION_SCALE: '0.04',
       LOADGATE_PASSWORD: REFERENCE_PASSWORD,
       // The stage tag off, as under `loadgate run`.
-      [STAGE_TAG_ENV]: '0',
+      [SAMPLE_TAGS_ENV]: '0',
     });
     expect(r.code, r.stderr).toBe(0);
 
@@ -223,7 +223,9 @@ describe('k6 run dist/<scenario>.js without the CLI', () => {
       'monitoring.health: body has the expected shape': n('monitoring.health'),
       'monitoring.metrics: status is expected': n('monitoring.metrics'),
     });
-    expect(new Set(r.points.filter((p) => p.metric === 'http_reqs').map((p) => p.data.tags?.['testid']))).toEqual(new Set(['body-check']));
+    // Given a plan file, as under `loadgate run`: the run's tags (testid, phase) stay in the plan, off every sample.
+    const tagKeys = new Set(r.points.flatMap((p) => Object.keys(p.data.tags ?? {})));
+    for (const k of ['testid', 'phase', 'stage']) expect(tagKeys.has(k), k).toBe(false);
   });
 
   it('hands a VU the body only where something reads it: a JSON token and a capture still work on endpoints that check no body', async () => {
