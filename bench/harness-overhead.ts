@@ -46,7 +46,7 @@ interface Sample {
   iterations: number;
   checks: number;
   names: Record<string, number>;
-  /** The tag keys of the request samples (but `stage`), each distinct set once. */
+  /** The tag keys of the request samples, each distinct set once. */
   tagKeys: string[];
   /** The thresholds k6 evaluated, as `metric: expression` (from its summary export). */
   thresholds: string[];
@@ -64,19 +64,15 @@ async function samplesOf(file: string): Promise<{ names: Record<string, number>;
     if (p.data.tags['group'] === '::setup') continue;
     const name = p.data.tags['name'] ?? '?';
     names[name] = (names[name] ?? 0) + 1;
-    keys.add(
-      Object.keys(p.data.tags)
-        .filter((k) => k !== 'stage')
-        .sort()
-        .join(','),
-    );
+    keys.add(Object.keys(p.data.tags).sort().join(','));
   }
   return { names, tagKeys: [...keys].sort() };
 }
 
 async function runK6(k6: string, script: string, env: Record<string, string>, dir: string, tag: string, config: string): Promise<Sample> {
   const summary = join(dir, `${tag}-summary.json`);
-  // The same run-wide tag the harness's plan sets (testid), so both sides emit the same tag sets but for `stage`.
+  // No run-wide tags: under `loadgate run` the harness puts neither its run tags nor a stage tag on
+  // its samples (they stay in plan.json), so both sides must emit the same tag sets, checked below.
   const stderr = await timedK6(
     'MAXRSS_KB=%M',
     k6,
@@ -84,8 +80,6 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
       'run',
       '--quiet',
       '--no-usage-report',
-      '--tag',
-      'testid=bench',
       '--config',
       config,
       '--out',
