@@ -14,6 +14,7 @@ import { READINESS_METRIC, READINESS_SCENARIO } from '../shared/readiness.ts';
 import { LOAD_START_METRIC } from '../shared/defaults.ts';
 import { stageIndexAt } from '../shared/stage-at.ts';
 import { IsoTime } from './time.ts';
+import { classifyOutcome, NO_SCENARIO, OUTCOME_INDEX, OUTCOME_KEYS, SETUP_GROUP } from '../contract/outcomes.ts';
 import { Values } from './values.ts';
 
 export type PercentileMode = 'exact' | 'hdr' | 'auto';
@@ -76,52 +77,7 @@ const PREFIX = Buffer.from('{"metric":"', 'latin1');
 const PREFIX_LEN = PREFIX.length;
 const PREFIX_VIEW = new DataView(PREFIX.buffer, PREFIX.byteOffset, PREFIX.byteLength);
 
-/** Outcome indices, in the order of the schema's OutcomesSchema. */
-export const OUTCOME_KEYS = ['ok', 'timeout', 'dialTimeout', 'connRefused', 'connReset', 'otherNetwork', 'http5xx', 'http4xx'] as const;
-export type OutcomeKey = (typeof OUTCOME_KEYS)[number];
-const O_OK = 0;
-const O_TIMEOUT = 1;
-const O_DIAL_TIMEOUT = 2;
-const O_REFUSED = 3;
-const O_RESET = 4;
-const O_OTHER = 5;
-const O_5XX = 6;
-const O_4XX = 7;
-
-/**
- * A request's outcome (an index into OUTCOME_KEYS) from its `status` and `error_code` tags and
- * its endpoint's expected statuses. The analysis and the live InfluxDB points (lib/influx/live.ts)
- * both classify with it.
- */
-export function classifyOutcome(
-  status: string | undefined,
-  errorCode: string | undefined,
-  expect: ReadonlySet<number> | undefined,
-): number {
-  const code = status === undefined ? 0 : Number(status);
-  if (code >= 100) {
-    if (expect?.has(code)) return O_OK;
-    if (code >= 500) return O_5XX;
-    if (code >= 400) return O_4XX;
-    return O_OK;
-  }
-  switch (errorCode) {
-    case '1050':
-      return O_TIMEOUT;
-    case '1211':
-      return O_DIAL_TIMEOUT;
-    case '1212':
-      return O_REFUSED;
-    case '1220': // connection reset by peer
-    case '1201': // broken pipe: the peer closed the connection
-      return O_RESET;
-    default:
-      return O_OTHER;
-  }
-}
-
-/** The `scenario` key used for samples without a `scenario` tag. */
-export const NO_SCENARIO = '(none)';
+const { ok: O_OK, timeout: O_TIMEOUT, dialTimeout: O_DIAL_TIMEOUT } = OUTCOME_INDEX;
 
 /** Pass and fail counts of one readiness check, in all and by endpoint and stage. */
 export class ReadinessTally {
@@ -830,9 +786,6 @@ type Tags = {
   endpoint?: string;
 };
 const EMPTY_TAGS: Tags = {};
-
-/** The `group` tag k6 gives every sample of setup(). */
-export const SETUP_GROUP = '::setup';
 
 /** What a distinct tag set resolves to, worked out once and cached by the tag bytes. */
 class TagInfo {

@@ -4,7 +4,8 @@
  */
 import type { Histogram } from 'hdr-histogram-js';
 import type { Plan } from '../contract/plan.ts';
-import { type Accumulator, type Leaf, OUTCOME_KEYS, seriesBucketValue, SERIES_BUCKETS } from './accumulator.ts';
+import { type Accumulator, type Leaf, seriesBucketValue, SERIES_BUCKETS } from './accumulator.ts';
+import { OUTCOME_KEYS } from '../contract/outcomes.ts';
 import { READINESS_CHECK_IDS, READINESS_SCENARIO } from '../shared/readiness.ts';
 import {
   EMPTY_DIST,

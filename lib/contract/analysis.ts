@@ -7,6 +7,7 @@
  * (`run.startedAt`). Latencies are milliseconds. Rates are per second.
  */
 import { z } from 'zod';
+import { perOutcome } from './outcomes.ts';
 import { PERCENTILE_KEYS, perPercentile } from './percentiles.ts';
 
 export const ANALYSIS_VERSION = 1 as const;
@@ -23,24 +24,11 @@ export const DistSchema = z
   .strict();
 export type Dist = z.infer<typeof DistSchema>;
 
-/** What happened to each request. Every request lands in exactly one bucket; they sum to `requests`. */
-export const OutcomesSchema = z
-  .object({
-    ok: z.number().int().nonnegative(),
-    /** Client timeout: k6 error_code 1050 (request timeout). */
-    timeout: z.number().int().nonnegative(),
-    /** Dial timeout: k6 error_code 1211. */
-    dialTimeout: z.number().int().nonnegative(),
-    /** Connection refused (1212) or reset (1220 and other reset codes). */
-    connRefused: z.number().int().nonnegative(),
-    connReset: z.number().int().nonnegative(),
-    /** Any other network-level error (DNS, TLS, EOF …), status 0. */
-    otherNetwork: z.number().int().nonnegative(),
-    http5xx: z.number().int().nonnegative(),
-    /** A 4xx the endpoint did not declare as expected. */
-    http4xx: z.number().int().nonnegative(),
-  })
-  .strict();
+/**
+ * What happened to each request: a count per outcome class (outcomes.ts, OUTCOME_KEYS, which
+ * says what each class is). Every request lands in exactly one class; they sum to `requests`.
+ */
+export const OutcomesSchema = z.object(perOutcome(() => z.number().int().nonnegative())).strict();
 export type Outcomes = z.infer<typeof OutcomesSchema>;
 
 /** Everything measured for one cell (an endpoint, possibly restricted to a stage and/or scenario). */

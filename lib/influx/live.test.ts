@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Accumulator, OUTCOME_KEYS } from '../analysis/accumulator.ts';
+import { Accumulator } from '../analysis/accumulator.ts';
+import { OUTCOME_KEYS } from '../contract/outcomes.ts';
 import {
   decodeHistogram,
   HDR_ABSOLUTE_ERROR_MS,

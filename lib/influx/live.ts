@@ -21,7 +21,8 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import { classifyOutcome, NO_SCENARIO, OUTCOME_KEYS, parseNumber, SETUP_GROUP, type OutcomeKey } from '../analysis/accumulator.ts';
+import { parseNumber } from '../analysis/accumulator.ts';
+import { classifyOutcome, NO_SCENARIO, OUTCOME_KEYS, SETUP_GROUP, type OutcomeKey } from '../contract/outcomes.ts';
 import { decodeHistogram, encodeHistogram, HDR_SIGNIFICANT_DIGITS, hdrDist, toHdrUnits } from '../analysis/percentiles.ts';
 import type { Dist } from '../contract/analysis.ts';
 import { IsoTime } from '../analysis/time.ts';

@@ -37,7 +37,7 @@
  * the target's address, anything that could hold a credential or grow without bound.
  */
 import type { IPoint } from 'influx';
-import { OUTCOME_KEYS } from '../analysis/accumulator.ts';
+import { OUTCOME_KEYS } from '../contract/outcomes.ts';
 import { PERCENTILE_KEYS } from '../contract/percentiles.ts';
 import type { Analysis, Endpoint } from '../contract/analysis.ts';
 import type { Plan, PlanStage } from '../contract/plan.ts';

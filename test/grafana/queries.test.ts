@@ -21,7 +21,7 @@ import { ALL, listDashboardQueries, substituteMacros, unresolved, type VariableV
 import { READINESS_REQUEST_NAME } from '../../lib/shared/readiness.ts';
 import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from '../../lib/analysis/percentiles.ts';
 import { MEASUREMENTS } from '../../lib/influx/points.ts';
-import { SETUP_GROUP } from '../../lib/analysis/accumulator.ts';
+import { SETUP_GROUP } from '../../lib/contract/outcomes.ts';
 import { influxQuery, runCli, runDirOf, seriesWithData } from '../influx/helpers.ts';
 import { isReadiness, rawPoints } from '../run/helpers.ts';
 
