@@ -13,12 +13,11 @@ import {
   HDR_RELATIVE_ERROR,
   hdrDist,
   newHistogram,
-  PERCENTILES,
-  type PercentileKey,
   sortedDist,
   toHdrUnits,
   topRank,
-} from './percentiles.ts';
+} from '../shared/distribution.ts';
+import { PERCENTILES, type PercentileKey } from '../contract/percentiles.ts';
 import {
   ANALYSIS_VERSION,
   type Analysis,

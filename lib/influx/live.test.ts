@@ -12,7 +12,7 @@ import {
   hdrDist,
   k6Percentile,
   newHistogram,
-} from '../analysis/percentiles.ts';
+} from '../shared/distribution.ts';
 import { READINESS_SCENARIO } from '../shared/readiness.ts';
 import { LOAD_START_METRIC } from '../shared/defaults.ts';
 import { GRACE_MS, LiveAggregator, NO_TAG, RETAIN_MS, type LiveCell } from './live.ts';

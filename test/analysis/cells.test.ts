@@ -10,7 +10,7 @@ import { benchOptions, generateLines, planFor } from './generate.ts';
 import { expandStatuses } from '../../lib/shared/status.ts';
 import { scratchDirs, writeRunDir } from './helpers.ts';
 import { k6p, reference } from './reference.ts';
-import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
+import { PERCENTILES } from '../../lib/contract/percentiles.ts';
 
 const dir = scratchDirs('loadgate-cells-');
 

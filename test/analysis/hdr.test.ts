@@ -6,7 +6,8 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { analyzeRun } from '../../lib/analysis/analyze.ts';
-import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR, PERCENTILES } from '../../lib/analysis/percentiles.ts';
+import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from '../../lib/shared/distribution.ts';
+import { PERCENTILES } from '../../lib/contract/percentiles.ts';
 import type { Analysis, Cell, Dist, Stats } from '../../lib/contract/analysis.ts';
 import { EXACT_PER_CELL } from '../../lib/analysis/values.ts';
 import { benchOptions, planFor, type GenEndpoint } from './generate.ts';

@@ -11,7 +11,7 @@ import type { Plan } from '../../lib/contract/plan.ts';
 import { benchOptions } from './generate.ts';
 import { generated, tempDir, writeRunDir } from './helpers.ts';
 import { k6p, reference } from './reference.ts';
-import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
+import { PERCENTILES } from '../../lib/contract/percentiles.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { benchOptions, type GenOptions } from './generate.ts';
 import { generated, scratchDirs, writeRunDir } from './helpers.ts';
 import { k6p } from './reference.ts';
 import { LOAD_START_METRIC } from '../../lib/shared/defaults.ts';
-import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
+import { PERCENTILES } from '../../lib/contract/percentiles.ts';
 
 const dir = scratchDirs('loadgate-segments-');
 

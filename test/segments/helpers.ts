@@ -6,7 +6,7 @@ import type { Analysis } from '../../lib/contract/analysis.ts';
 import type { RunRecord } from '../../lib/contract/run.ts';
 import type { Plan } from '../../lib/contract/plan.ts';
 import { k6p } from '../analysis/reference.ts';
-import { PERCENTILES } from '../../lib/analysis/percentiles.ts';
+import { PERCENTILES } from '../../lib/contract/percentiles.ts';
 
 /**
  * A config with one flat stage: a constant arrival rate of `rps` requests/s for `seconds`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseNumber } from './accumulator.ts';
-import { k6Percentile } from './percentiles.ts';
+import { parseNumber } from './json-number.ts';
+import { k6Percentile } from './distribution.ts';
 import { IsoTime } from './time.ts';
 import { rng } from '../../test/analysis/generate.ts';
 

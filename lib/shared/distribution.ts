@@ -25,9 +25,6 @@ export const HDR_UNIT_PER_MS = 1000;
 /** Rounding a value to whole microseconds moves it by at most this (ms). */
 export const HDR_ABSOLUTE_ERROR_MS = 0.5 / HDR_UNIT_PER_MS;
 
-// The one list of percentiles is the contract's; re-exported for the analysis and its tests.
-export { PERCENTILES, type PercentileKey } from '../contract/percentiles.ts';
-
 /**
  * k6's percentile (lib/metrics TrendSink.P): sort, then linear interpolation at index p·(n−1).
  * `sorted` must be ascending; only its first `n` entries are read.

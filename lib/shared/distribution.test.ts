@@ -9,11 +9,11 @@ import {
   HDR_RELATIVE_ERROR,
   hdrDist,
   newHistogram,
-  PERCENTILES,
   toHdrUnits,
   topRank,
-} from './percentiles.ts';
-import { EXACT_PER_CELL, Values } from './values.ts';
+} from './distribution.ts';
+import { PERCENTILES } from '../contract/percentiles.ts';
+import { EXACT_PER_CELL, Values } from '../analysis/values.ts';
 
 /** k6's figures and the HDR ones for the same values. */
 function both(values: number[]): { exact: ReturnType<typeof exactDist>; hdr: ReturnType<typeof hdrDist> } {
