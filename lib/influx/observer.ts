@@ -22,7 +22,7 @@ import type { Analysis } from '../contract/analysis.ts';
 import { InfraError } from '../contract/errors.ts';
 import { RUN_FILES, RunDir, RunFileError } from '../contract/run-dir.ts';
 import type { Plan } from '../contract/plan.ts';
-import type { RunObserver } from '../run/observer.ts';
+import type { RunObserver } from '../contract/observer.ts';
 import { INFLUX_MODES, type InfluxMode, type RunRecord } from '../contract/run.ts';
 import { VERDICT_FILE, type Verdict } from '../verdict/schema.ts';
 import { findSet } from '../../thresholds/sets.ts';

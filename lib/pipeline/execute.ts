@@ -8,7 +8,7 @@ import { UsageError } from '../contract/errors.ts';
 import type { Outcome, StepFailure } from '../contract/exit.ts';
 import { K6Error } from '../k6/runner.ts';
 import type { Config } from '../config/schema.ts';
-import type { RunObserver } from '../run/observer.ts';
+import type { RunObserver } from '../contract/observer.ts';
 import { progressMode } from '../run/progress.ts';
 import { runTest, type RunOutcome } from '../run/run.ts';
 import { chooseThresholdSet, userSets } from '../run/targets.ts';

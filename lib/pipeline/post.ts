@@ -7,7 +7,7 @@ import type { Outcome, StepFailure } from '../contract/exit.ts';
 import { analyzeRun, writeAnalysis } from '../analysis/analyze.ts';
 import { judgeRun } from '../verdict/judge.ts';
 import { writeRunReport } from '../report/files.ts';
-import type { RunObserver } from '../run/observer.ts';
+import type { RunObserver } from '../contract/observer.ts';
 import type { ThresholdSet } from '../../thresholds/schema.ts';
 import type { Verdict } from '../verdict/schema.ts';
 

@@ -1,9 +1,11 @@
 /**
- * Hooks the runner calls during a run. Optional sinks (InfluxDB events, progress displays)
- * implement this; an observer that throws is reported as a warning and never stops the run.
+ * Hooks the runner (lib/run/run.ts) calls during a run. Optional sinks (InfluxDB events,
+ * progress displays) implement this; an observer that throws is reported as a warning and never
+ * stops the run. In the contract: execute calls it and publish implements it, and neither imports
+ * the other.
  */
-import type { Plan, PlanStage } from '../contract/plan.ts';
-import type { RunRecord } from '../contract/run.ts';
+import type { Plan, PlanStage } from './plan.ts';
+import type { RunRecord } from './run.ts';
 
 export interface RunObserver {
   readonly name: string;
