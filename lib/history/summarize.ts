@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Analysis, Stage, Stats } from '../contract/analysis.ts';
 import type { Verdict, VerdictRow } from '../verdict/schema.ts';
-import { steadyStages } from '../verdict/compute.ts';
+import { steadyStages } from '../contract/figures.ts';
 import type { EndpointSummary, HistoryEntry, Source } from '../contract/history.ts';
 
 const r3 = (v: number) => Math.round(v * 1000) / 1000;

@@ -6,7 +6,7 @@
 import type { Analysis, Stage, Stats } from '../contract/analysis.ts';
 import { decodeCdf } from '../shared/histogram.ts';
 import { PERCENTILES, quantileOf } from '../contract/percentiles.ts';
-import { endpointRps, loadFigures, type LoadFigures } from '../analysis/figures.ts';
+import { endpointRps, loadFigures, type LoadFigures } from '../contract/figures.ts';
 import { READINESS_CATEGORIES, READINESS_CHECK_IDS } from '../shared/readiness.ts';
 import type { ReadinessScore } from '../verdict/schema.ts';
 import {
@@ -582,7 +582,7 @@ export function buildComparisonView(input: { runs: ComparedRun[]; now: Date; see
 
 const LOAD_CLS = { valid: 'pass', saturated: 'saturated', 'not-valid': 'inconclusive' } as const;
 
-/** An endpoint's achieved RPS in its run's window (lib/analysis/figures.ts). */
+/** An endpoint's achieved RPS in its run's window (lib/contract/figures.ts). */
 function endpointRpsOf(a: Analysis, name: string, f: LoadFigures): number | null {
   const e = a.endpoints.find((x) => x.name === name);
   return e ? endpointRps(e, f) : null;

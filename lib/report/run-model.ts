@@ -3,7 +3,7 @@
  * the verdict only. Pure; the template only lays it out.
  */
 import type { Analysis, Endpoint, Stats } from '../contract/analysis.ts';
-import { endpointRps, loadFigures, type LoadFigures } from '../analysis/figures.ts';
+import { endpointRps, loadFigures, type LoadFigures } from '../contract/figures.ts';
 import { decodeCdf, logBuckets, quantile } from '../shared/histogram.ts';
 import { PERCENTILES } from '../contract/percentiles.ts';
 import { comparatorText, isRunWide, isWholeRun, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
@@ -84,7 +84,7 @@ export function windowText(f: LoadFigures): string {
 const LOAD_CLS: Record<LoadState, string> = { valid: 'pass', saturated: 'saturated', 'not-valid': 'inconclusive' };
 
 /**
- * Offered, achieved and successful RPS, one definition (lib/analysis/figures.ts) over one
+ * Offered, achieved and successful RPS, one definition (lib/contract/figures.ts) over one
  * window; the word for the load from the verdict (VALID, SATURATED, NOT VALID), or NOT JUDGED.
  */
 export function validityView(analysis: Analysis, verdict: Verdict | null) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
-import { computeVerdict, steadyStages } from './compute.ts';
+import { computeVerdict } from './compute.ts';
+import { steadyStages } from '../contract/figures.ts';
 import { healthyRun, makeAnalysis } from '../../test/support/verdict-fixtures.ts';
 import { VerdictSchema, type Verdict } from './schema.ts';
 

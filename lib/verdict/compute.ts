@@ -11,7 +11,7 @@
  *     lib/verdict/generator.ts) measured itself, so what it measured there is inconclusive.
  */
 import type { Analysis, Endpoint, Stage, Stats } from '../contract/analysis.ts';
-import { isSaturated, loadFigures, steadyStages } from '../analysis/figures.ts';
+import { isSaturated, loadFigures, steadyStages } from '../contract/figures.ts';
 import type { PlanReadiness } from '../contract/plan.ts';
 import { scoreReadiness } from './readiness.ts';
 import { generatorHealth, saturationReason } from './generator.ts';
@@ -285,9 +285,6 @@ function endpointRows(ep: EndpointInfo, stats: Stats | undefined, t: ResolvedTar
   return rows;
 }
 
-/** The steady window (lib/analysis/figures.ts, where every load figure is defined). */
-export { steadyStages };
-
 function okInStage(endpoints: readonly EndpointInfo[], stage: string): { ok: number; requests: number } {
   let ok = 0;
   let requests = 0;
@@ -516,7 +513,7 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
       : `the load generator was saturated in stages ${names.join(', ')} (k6 above ${pct(generator?.cpuLimit ?? 0)} of the cores in more than ${pct(generator?.saturatedShare ?? 0)} of their samples); a saturated generator measures itself, not the API`;
   if (analysis.input.truncated) reasons.push('the raw results were truncated');
   if (steady.length === 0) reasons.push('no steady window: the profile has no constant-rate stage');
-  // The one definition of offered, achieved and successful RPS (lib/analysis/figures.ts), in the steady window.
+  // The one definition of offered, achieved and successful RPS (lib/contract/figures.ts), in the steady window.
   const figures = loadFigures(analysis);
   const steadyFigures = figures.window === 'steady';
   const valid = !runShort && !stages.some((s) => s.short) && !incomplete && !analysis.input.truncated && saturatedBy.size === 0;

@@ -4,7 +4,7 @@
  * sentences, so summary.md, JUnit, the terminal, the run report and the comparison agree.
  * Pure.
  */
-import { isSaturated } from '../analysis/figures.ts';
+import { isSaturated } from '../contract/figures.ts';
 import { READINESS_CHECKS, type ReadinessCheckId } from '../shared/readiness.ts';
 import type { ProductionJudgement, ReadinessScore, Validity, Verdict, VerdictRow, VerdictStatus } from './schema.ts';
 

@@ -63,7 +63,7 @@ export const StageValiditySchema = z
     /** The generator fell short in this stage (dropped iterations above the tolerance). */
     short: z.boolean(),
     steady: z.boolean(),
-    /** The system served less than the stage offered (lib/analysis/figures.ts isSaturated). Optional: absent in older files. */
+    /** The system served less than the stage offered (lib/contract/figures.ts isSaturated). Optional: absent in older files. */
     saturated: z.boolean().optional(),
   })
   .strict();
@@ -127,7 +127,7 @@ export const ValiditySchema = z
     valid: z.boolean(),
     /**
      * The generator offered the load, but the system served less of it: successful RPS below 95 %
-     * of the offered rate beyond counting noise (lib/analysis/figures.ts). Optional: absent in
+     * of the offered rate beyond counting noise (lib/contract/figures.ts). Optional: absent in
      * verdicts written before it, where it is worked out from the rates.
      */
     saturated: z.boolean().optional(),

@@ -5,7 +5,7 @@
  * the phases at a glance first, unchanged rows collapsed, changes judged against their target.
  */
 import { describe, expect, it } from 'vitest';
-import { loadFigures } from '../../lib/analysis/figures.ts';
+import { loadFigures } from '../../lib/contract/figures.ts';
 import { buildComparisonView, compareCells } from '../../lib/report/compare-model.ts';
 import { renderComparison, renderRunReport } from '../../lib/report/render.ts';
 import { buildRunView, chartData, chartedBuckets, continuousVus, peakVus } from '../../lib/report/run-model.ts';

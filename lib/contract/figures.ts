@@ -12,7 +12,7 @@
  * its planned duration; without a steady stage, every planned stage; without a plan, the run's
  * observed duration. The readiness checks beside the load are in none of them.
  */
-import type { Analysis, Endpoint, Stage, Stats } from '../contract/analysis.ts';
+import type { Analysis, Endpoint, Stage, Stats } from './analysis.ts';
 
 const EPS = 1e-9;
 
