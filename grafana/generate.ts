@@ -60,7 +60,7 @@ import { ROOT } from '../lib/root.ts';
 import { MEASUREMENTS } from '../lib/influx/points.ts';
 import { DEFAULT_ENDPOINTS, type EndpointDefaults } from '../lib/shared/defaults.ts';
 import { resolveTarget } from '../thresholds/k6.ts';
-import type { ThresholdSet } from '../thresholds/schema.ts';
+import type { ThresholdSet } from '../lib/contract/thresholds.ts';
 import { findSet } from '../thresholds/sets.ts';
 
 /** The provisioned datasource (grafana/provisioning/datasources/loadgate.yaml). */
@@ -391,7 +391,7 @@ function nextUp(x: number): number {
 }
 
 /**
- * Colours a run-wide rate against its target (thresholds/schema.ts gives each its comparator):
+ * Colours a run-wide rate against its target (lib/contract/thresholds.ts gives each its comparator):
  * green while the target is met, red from the first value that breaches it. Grafana colours a
  * value with the last step it reaches (value >= step), so for `errorRate` (met while below) red
  * starts at the target itself, for `maxTimeoutRate` (met while at most) just above it: with the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTarget, throughputTarget, toK6Thresholds, type EndpointRef } from './k6.ts';
 import { BUILTIN_THRESHOLDS, BUILTIN_SET_NAMES, findSet } from './sets.ts';
-import { parseThresholdSets, ThresholdSetSchema, type ThresholdSet } from './schema.ts';
+import { parseThresholdSets, ThresholdSetSchema, type ThresholdSet } from '../lib/contract/thresholds.ts';
 
 const login: EndpointRef = { name: 'auth.login', group: 'auth', probe: false };
 const me: EndpointRef = { name: 'user.me', group: 'user', probe: false };

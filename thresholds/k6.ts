@@ -4,7 +4,7 @@
  * (`toK6Thresholds`). Pure; no imports but types, so the k6 scripts may bundle it.
  */
 import { K6_TIMEOUT_ERROR_CODES } from '../lib/shared/defaults.ts';
-import type { EndpointTargets, ThresholdSet } from './schema.ts';
+import type { EndpointTargets, ThresholdSet } from '../lib/contract/thresholds.ts';
 
 export interface EndpointRef {
   readonly name: string;

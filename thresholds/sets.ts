@@ -11,9 +11,9 @@
  * | production | < 500 ms  | < 5 %  | none         | ≥ 100 RPS  |
  *
  * Probes (`probe: true` endpoints: /health, /ready, /live): P95 < 100 ms in every set with targets.
- * Semantics of each key: thresholds/schema.ts. Bump `version` when the meaning of a key changes.
+ * Semantics of each key: lib/contract/thresholds.ts. Bump `version` when the meaning of a key changes.
  */
-import type { ThresholdCatalog, ThresholdSet } from './schema.ts';
+import type { ThresholdCatalog, ThresholdSet } from '../lib/contract/thresholds.ts';
 
 const probes = { p95Ms: 100 };
 

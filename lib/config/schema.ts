@@ -360,7 +360,7 @@ export const ConfigSchema = z
     profiles: z.record(ProfileNameSchema, LoadProfileSchema),
     outDir: z.string().min(1),
     thresholdSet: z.string().nullable(),
-    /** User-defined threshold sets, validated by thresholds/schema.ts. */
+    /** User-defined threshold sets, validated by lib/contract/thresholds.ts. */
     thresholdSets: z.record(z.string(), z.unknown()).optional(),
     /** The readiness checks beside the load (absent: the defaults' readiness, lib/shared/defaults.ts). */
     readiness: ReadinessConfigSchema.optional(),

@@ -26,7 +26,7 @@ import type { RunObserver } from '../contract/observer.ts';
 import { INFLUX_MODES, type InfluxMode, type RunRecord } from '../contract/run.ts';
 import { VERDICT_FILE, type Verdict } from '../verdict/schema.ts';
 import { findSet } from '../../thresholds/sets.ts';
-import type { ThresholdSet } from '../../thresholds/schema.ts';
+import type { ThresholdSet } from '../contract/thresholds.ts';
 import { connectInflux, ensureDatabase, HISTORY_RP, parseInfluxUrl, pingInflux, type InfluxTarget } from './client.ts';
 import { LiveAggregator, RETAIN_MS } from './live.ts';
 import { eventPoint, livePoints, MEASUREMENTS, runTags, stageEventText, summaryPoints, targetPoints, type RunTags } from './points.ts';

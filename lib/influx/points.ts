@@ -44,7 +44,7 @@ import type { Plan, PlanStage } from '../contract/plan.ts';
 import type { LiveFigures, LiveBatch } from './live.ts';
 import type { Verdict, VerdictStatus } from '../verdict/schema.ts';
 import { resolveTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
-import type { ThresholdSet } from '../../thresholds/schema.ts';
+import type { ThresholdSet } from '../contract/thresholds.ts';
 import { NO_PHASE } from '../shared/defaults.ts';
 
 export { NO_PHASE };

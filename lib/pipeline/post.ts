@@ -8,7 +8,7 @@ import { analyzeRun, writeAnalysis } from '../analysis/analyze.ts';
 import { judgeRun } from '../verdict/judge.ts';
 import { writeRunReport } from '../report/files.ts';
 import type { RunObserver } from '../contract/observer.ts';
-import type { ThresholdSet } from '../../thresholds/schema.ts';
+import type { ThresholdSet } from '../contract/thresholds.ts';
 import type { Verdict } from '../verdict/schema.ts';
 
 export interface PostOptions {

@@ -12,7 +12,7 @@ import { authOf, groupOf } from '../shared/endpoint.ts';
 import { resolveStatus } from '../shared/status.ts';
 import { envNames } from '../shared/template.ts';
 import { PERCENTILES } from '../contract/percentiles.ts';
-import type { ThresholdSet } from '../../thresholds/schema.ts';
+import type { ThresholdSet } from '../contract/thresholds.ts';
 import { toK6Thresholds } from '../../thresholds/k6.ts';
 
 /** k6's end-of-test trend stats: the percentiles of the one list (k6 names the median `med`, the others `p(N)`). */

@@ -30,7 +30,7 @@ import {
 import { PlanSchema, type Plan, type PlanStage } from '../contract/plan.ts';
 import { buildPlan, PlanError } from '../plan/build.ts';
 import { findProfile, profileNames } from '../config/profiles.ts';
-import type { ThresholdSet } from '../../thresholds/schema.ts';
+import type { ThresholdSet } from '../contract/thresholds.ts';
 import type { RunObserver } from '../contract/observer.ts';
 import { createProgress, type ProgressMode } from './progress.ts';
 import type { RunRecord } from '../contract/run.ts';

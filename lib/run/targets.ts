@@ -1,6 +1,6 @@
 /** Which threshold set a run is judged against: flag/env/config, else the phase's own set, else production. */
 import { findSet, allSets } from '../../thresholds/sets.ts';
-import { parseThresholdSets, type ThresholdSet } from '../../thresholds/schema.ts';
+import { parseThresholdSets, type ThresholdSet } from '../contract/thresholds.ts';
 import { UsageError } from '../contract/errors.ts';
 import type { Config } from '../config/schema.ts';
 

@@ -17,8 +17,8 @@ import { scoreReadiness } from './readiness.ts';
 import { generatorHealth, saturationReason } from './generator.ts';
 import type { GeneratorFile } from '../contract/run.ts';
 import { resolveTarget, throughputTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
-import type { ThresholdSet } from '../../thresholds/schema.ts';
-import { THRESHOLDS_VERSION } from '../../thresholds/schema.ts';
+import type { ThresholdSet } from '../contract/thresholds.ts';
+import { THRESHOLDS_VERSION } from '../contract/thresholds.ts';
 import {
   VERDICT_VERSION,
   type StageValidity,

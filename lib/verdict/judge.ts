@@ -8,7 +8,7 @@ import { UsageError } from '../contract/errors.ts';
 import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
 import { loadConfig } from '../config/load.ts';
 import { allSets, findSet } from '../../thresholds/sets.ts';
-import { parseThresholdSets, type ThresholdSet } from '../../thresholds/schema.ts';
+import { parseThresholdSets, type ThresholdSet } from '../contract/thresholds.ts';
 import { computeVerdict, type VerdictOptions } from './compute.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { defineRunFile } from '../contract/run-dir.ts';
-import { ThresholdSetSchema } from '../../thresholds/schema.ts';
+import { ThresholdSetSchema } from '../contract/thresholds.ts';
 import { READINESS_CATEGORIES } from '../shared/readiness.ts';
 
 export const VERDICT_VERSION = 1 as const;
@@ -146,7 +146,7 @@ export type Validity = z.infer<typeof ValiditySchema>;
 export const AppliedSetSchema = z
   .object({
     name: z.string(),
-    /** The threshold data format version (thresholds/schema.ts). */
+    /** The threshold data format version (lib/contract/thresholds.ts). */
     thresholdsVersion: z.number().int(),
     /** The set as applied. */
     definition: ThresholdSetSchema,

@@ -15,7 +15,7 @@ import { HOSTILE, NOW, PHASES, hostileRun, judgedPhase } from '../fixtures/repor
 import { verdictFor } from '../fixtures/report/make-verdict.ts';
 import { computeVerdict } from '../../lib/verdict/compute.ts';
 import { findSet } from '../../thresholds/sets.ts';
-import type { ThresholdSet } from '../../thresholds/schema.ts';
+import type { ThresholdSet } from '../../lib/contract/thresholds.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');

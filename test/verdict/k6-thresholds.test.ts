@@ -15,7 +15,7 @@ import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { DEFAULT_ENDPOINTS } from '../../lib/shared/defaults.ts';
 import { toK6Thresholds } from '../../thresholds/k6.ts';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
-import type { ThresholdSet } from '../../thresholds/schema.ts';
+import type { ThresholdSet } from '../../lib/contract/thresholds.ts';
 
 const K6 = resolve(import.meta.dirname, '../../.tools/k6/v2.2.0/k6');
 const endpoints = Object.entries(DEFAULT_ENDPOINTS).map(([name, e]) => ({ name, group: e.group, probe: e.probe }));

@@ -1,6 +1,8 @@
 /**
- * The schema of a threshold set: the targets as data. The types come from it; the built-in
- * sets (sets.ts) are checked against them with `satisfies`, and user-defined sets from the
+ * The schema of a threshold set: the targets as data. In the contract because the verdict
+ * (verdict.json) records the set it applied whole; thresholds/ holds the sets themselves and
+ * their conversion to k6. The types come from it; the built-in
+ * sets (thresholds/sets.ts) are checked against them with `satisfies`, and user-defined sets from the
  * config file (`thresholdSets`) are validated with `parseThresholdSets`.
  *
  * Every target has one fixed comparator, so a set is plain numbers:
@@ -14,9 +16,9 @@
  * In overrides, a missing key inherits and `null` removes the target.
  */
 import { z } from 'zod';
-import { ConfigError } from '../lib/contract/errors.ts';
+import { ConfigError } from './errors.ts';
 
-/** The version of the threshold data format (sets.ts carries it as a literal). */
+/** The version of the threshold data format (thresholds/sets.ts carries it as a literal). */
 export const THRESHOLDS_VERSION = 1 as const;
 
 const ratio = (what: string) =>
@@ -66,7 +68,7 @@ export const ThresholdSetsSchema = z.record(
 );
 export type ThresholdSets = z.infer<typeof ThresholdSetsSchema>;
 
-/** The versioned catalogue of built-in sets (sets.ts). */
+/** The versioned catalogue of built-in sets (thresholds/sets.ts). */
 export interface ThresholdCatalog {
   readonly kind: 'loadgate.thresholds';
   readonly version: typeof THRESHOLDS_VERSION;
