@@ -26,7 +26,10 @@ export function useColor(stream: OutStream, env: NodeJS.ProcessEnv = process.env
  * table), or null when the run has no readable analysis (the step that failed already said why).
  */
 export async function printRunVerdict(runDir: string, stream: OutStream, log: (line: string) => void): Promise<PhaseResult | null> {
-  const [{ readRunInputs }, { renderTerminal }] = await Promise.all([import('../verdict/inputs.ts'), import('../verdict/terminal.ts')]);
+  const [{ readRunInputs }, { renderTerminal }] = await Promise.all([
+    import('../contract/run-inputs.ts'),
+    import('../verdict/terminal.ts'),
+  ]);
   let inputs: Awaited<ReturnType<typeof readRunInputs>>;
   try {
     inputs = await readRunInputs(runDir);

@@ -69,7 +69,14 @@ describe('RunDir reads', () => {
     expect(await run.read(OPTIONAL)).toBeNull();
     expect(run.readSync(OPTIONAL)).toBeNull();
     const optional: RunFile<unknown, boolean>[] = Object.values(RUN_FILES).filter((f) => f.optional);
-    expect(optional.map((f) => f.name).sort()).toEqual(['against-history.json', 'generator.json', 'plan.json', 'run.json', 'source.json']);
+    expect(optional.map((f) => f.name).sort()).toEqual([
+      'against-history.json',
+      'generator.json',
+      'plan.json',
+      'run.json',
+      'source.json',
+      'verdict.json',
+    ]);
     for (const spec of optional) expect(await run.read(spec)).toBeNull();
   });
 

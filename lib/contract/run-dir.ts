@@ -8,9 +8,7 @@
  * - writes are atomic: a temp file in the same directory, then a rename over the old file, so a
  *   reader (or a run killed mid-write) sees the old file or the new one, never a half-written one.
  *
- * A kind of file is a `RunFile` spec (`defineRunFile`); the contract's own are `RUN_FILES`
- * below. A stage whose schema cannot live here (the verdict's embeds the threshold sets) defines
- * its spec next to its schema with `defineRunFile` and reads it through the same `RunDir`.
+ * A kind of file is a `RunFile` spec (`defineRunFile`); every run file's is in `RUN_FILES` below.
  * Pure of stages: imports only the contract.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,6 +20,7 @@ import { DataError } from './errors.ts';
 import { HistoryJudgementSchema, SourceSchema, type HistoryJudgement, type Source } from './history.ts';
 import { formatIssues } from './issues.ts';
 import { parsePlan, PLAN_VERSION, type Plan } from './plan.ts';
+import { VERDICT_VERSION, VerdictSchema, type Verdict } from './verdict.ts';
 import {
   GENERATOR_FILE,
   GENERATOR_FILE_VERSION,
@@ -191,6 +190,17 @@ const ANALYSIS_FILE_SPEC = defineRunFile<Analysis, false>({
   },
 });
 
+const VERDICT_FILE = defineRunFile<Verdict, true>({
+  name: 'verdict.json',
+  what: 'verdict',
+  kind: 'loadgate.verdict',
+  version: VERDICT_VERSION,
+  // A run not judged yet has none (the reports then show no verdict).
+  optional: true,
+  migrate: (v) => VerdictSchema.parse(v, ONE_SHOT),
+  hint: { version: 'Re-run `loadgate verdict` on its run directory.' },
+});
+
 const AGAINST_HISTORY_FILE = defineRunFile<HistoryJudgement, true>({
   name: 'against-history.json',
   what: 'history judgement',
@@ -211,12 +221,13 @@ const SOURCE_FILE = defineRunFile<Source, true>({
   migrate: (v) => SourceSchema.parse(v, ONE_SHOT),
 });
 
-/** The run files whose schemas the contract holds. The verdict's: lib/verdict/schema.ts (VERDICT_FILE). */
+/** The run files, every one with its schema in the contract. */
 export const RUN_FILES = {
   plan: PLAN_FILE,
   run: RUN_RECORD_FILE,
   generator: GENERATOR_FILE_SPEC,
   analysis: ANALYSIS_FILE_SPEC,
+  verdict: VERDICT_FILE,
   againstHistory: AGAINST_HISTORY_FILE,
   source: SOURCE_FILE,
 } as const;

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Analysis, Stage, Stats } from '../contract/analysis.ts';
-import type { Verdict, VerdictRow } from '../verdict/schema.ts';
+import type { Verdict, VerdictRow } from '../contract/verdict.ts';
 import { steadyStages } from '../contract/figures.ts';
 import type { EndpointSummary, HistoryEntry, Source } from '../contract/history.ts';
 

@@ -24,7 +24,7 @@ import { RUN_FILES, RunDir, RunFileError } from '../contract/run-dir.ts';
 import type { Plan } from '../contract/plan.ts';
 import type { RunObserver } from '../contract/observer.ts';
 import { INFLUX_MODES, type InfluxMode, type RunRecord } from '../contract/run.ts';
-import { VERDICT_FILE, type Verdict } from '../verdict/schema.ts';
+import type { Verdict } from '../contract/verdict.ts';
 import { findSet } from '../../thresholds/sets.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';
 import { connectInflux, ensureDatabase, HISTORY_RP, parseInfluxUrl, pingInflux, type InfluxTarget } from './client.ts';
@@ -365,7 +365,7 @@ export async function readAnalysis(runDir: string): Promise<Analysis> {
  */
 export async function readVerdict(runDir: string, log: (line: string) => void): Promise<Verdict | null> {
   try {
-    return await new RunDir(runDir).read(VERDICT_FILE);
+    return await new RunDir(runDir).read(RUN_FILES.verdict);
   } catch (err) {
     if (!(err instanceof RunFileError)) throw err;
     log(`warning: ${err.message}; the InfluxDB summary carries no verdict`);

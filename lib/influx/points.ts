@@ -42,7 +42,7 @@ import { PERCENTILE_KEYS } from '../contract/percentiles.ts';
 import type { Analysis, Endpoint } from '../contract/analysis.ts';
 import type { Plan, PlanStage } from '../contract/plan.ts';
 import type { LiveFigures, LiveBatch } from './live.ts';
-import type { Verdict, VerdictStatus } from '../verdict/schema.ts';
+import type { Verdict, VerdictStatus } from '../contract/verdict.ts';
 import { resolveTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';
 import { NO_PHASE } from '../shared/defaults.ts';

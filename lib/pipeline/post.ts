@@ -9,7 +9,7 @@ import { judgeRun } from '../verdict/judge.ts';
 import { writeRunReport } from '../report/files.ts';
 import type { RunObserver } from '../contract/observer.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';
-import type { Verdict } from '../verdict/schema.ts';
+import type { Verdict } from '../contract/verdict.ts';
 
 export interface PostOptions {
   /** The resolved set (the one k6's thresholds came from), so a config's own sets need no second lookup. */

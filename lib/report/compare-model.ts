@@ -7,8 +7,9 @@ import type { Analysis, Stage, Stats } from '../contract/analysis.ts';
 import { decodeCdf } from '../shared/histogram.ts';
 import { PERCENTILES, quantileOf } from '../contract/percentiles.ts';
 import { endpointRps, loadFigures, type LoadFigures } from '../contract/figures.ts';
-import { READINESS_CATEGORIES, READINESS_CHECK_IDS } from '../shared/readiness.ts';
-import type { ReadinessScore } from '../verdict/schema.ts';
+import { READINESS_CATEGORIES } from '../contract/readiness.ts';
+import { READINESS_CHECK_IDS } from '../shared/readiness.ts';
+import type { ReadinessScore } from '../contract/verdict.ts';
 import {
   NOISE,
   bootstrapPercentileDiff,

@@ -1,12 +1,12 @@
 /**
  * The file side of the reports: read a run directory's analysis.json and verdict.json
- * (lib/verdict/inputs.ts), render, write. Errors are typed (lib/contract/errors.ts) so the CLI maps them to exit codes.
+ * (lib/contract/run-inputs.ts), render, write. Errors are typed (lib/contract/errors.ts) so the CLI maps them to exit codes.
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../contract/errors.ts';
 import { writeAtomic } from '../contract/run-dir.ts';
-import { readRunInputs, type RunInputs } from '../verdict/inputs.ts';
+import { readRunInputs, type RunInputs } from '../contract/run-inputs.ts';
 import { checkComparable, type ComparedRun } from './compare-model.ts';
 import { renderComparison, renderRunReport } from './render.ts';
 

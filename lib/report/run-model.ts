@@ -11,7 +11,7 @@ import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scor
 import { scoreReadiness } from '../verdict/readiness.ts';
 import { fmtCpu, fmtMb, generatorSentence, saturatedSentence } from '../verdict/generator.ts';
 import { READINESS_CHECKS, type ReadinessCheckId } from '../shared/readiness.ts';
-import type { ReadinessScore } from '../verdict/schema.ts';
+import type { ReadinessScore } from '../contract/verdict.ts';
 import { DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from '../shared/format.ts';
 
 /** Most points a time-series chart gets; longer series are aggregated (see downsample). */

@@ -1,8 +1,8 @@
 /**
- * The verdict as the reports read it: lib/verdict/schema.ts owns the file; this module adds
+ * The verdict as the reports read it: lib/contract/verdict.ts owns the file; this module adds
  * the few readings the reports need (which measurement a row is about, whole-run vs stage).
  */
-import { VerdictSchema, type Verdict, type VerdictRow } from '../verdict/schema.ts';
+import { VerdictSchema, type Verdict, type VerdictRow } from '../contract/verdict.ts';
 import type { Metric } from '../shared/format.ts';
 
 export type { Verdict, VerdictRow };

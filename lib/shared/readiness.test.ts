@@ -6,8 +6,8 @@ import { ConfigError } from '../contract/errors.ts';
 import { PlanSchema } from '../contract/plan.ts';
 import { buildPlan } from '../plan/build.ts';
 import { checkExposition } from './prometheus.ts';
+import { READINESS_CATEGORIES } from '../contract/readiness.ts';
 import {
-  READINESS_CATEGORIES,
   READINESS_CHECKS,
   READINESS_LIVE_METRICS,
   READINESS_SCENARIO,

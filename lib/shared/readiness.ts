@@ -8,6 +8,7 @@
  * (lib/verdict/readiness.ts). Rules documented in docs/verdicts.md, "Production readiness".
  * Pure and free of Node and k6 APIs: shared by both sides.
  */
+import type { ReadinessCategory } from '../contract/readiness.ts';
 
 /** The k6 scenario that runs the checks beside the load; its samples are kept out of every load figure. */
 export const READINESS_SCENARIO = 'loadgate_readiness';
@@ -29,10 +30,6 @@ export const READINESS_LIVE_METRICS = {
   timeouts: 'http_reqs{scenario:loadgate_readiness,error_code:1050}',
   dialTimeouts: 'http_reqs{scenario:loadgate_readiness,error_code:1211}',
 } as const satisfies Record<string, `${string}{scenario:${typeof READINESS_SCENARIO}${string}}`>;
-
-/** The score's categories, in the order every rendering lists them. */
-export const READINESS_CATEGORIES = ['performance', 'errors', 'timeouts', 'monitoring', 'security'] as const;
-export type ReadinessCategory = (typeof READINESS_CATEGORIES)[number];
 
 export interface ReadinessCheckDef {
   category: ReadinessCategory;

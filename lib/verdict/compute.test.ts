@@ -3,7 +3,7 @@ import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict } from './compute.ts';
 import { steadyStages } from '../contract/figures.ts';
 import { healthyRun, makeAnalysis } from '../../test/support/verdict-fixtures.ts';
-import { VerdictSchema, type Verdict } from './schema.ts';
+import { VerdictSchema, type Verdict } from '../contract/verdict.ts';
 
 const { phase3, production, baseline, phase1 } = BUILTIN_THRESHOLDS.sets;
 const row = (v: Verdict, target: string, endpoint: string, stage = 'all') =>

@@ -27,7 +27,7 @@ import {
   type Verdict,
   type VerdictRow,
   type VerdictStatus,
-} from './schema.ts';
+} from '../contract/verdict.ts';
 
 export interface VerdictOptions {
   /** The set's name, recorded in the verdict. Default `custom`. */

@@ -1,5 +1,5 @@
 /** How verdict rows read in JUnit failure messages and the Markdown summary. Pure. */
-import type { VerdictRow } from './schema.ts';
+import type { VerdictRow } from '../contract/verdict.ts';
 
 const trim = (n: number, digits: number) => String(Number(n.toFixed(digits)));
 

@@ -10,7 +10,7 @@ import { computeVerdict } from './compute.ts';
 import { healthyRun } from '../../test/support/verdict-fixtures.ts';
 import { GENERATOR_CPU_LIMIT, GENERATOR_SATURATED_SHARE, generatorHealth, generatorSentence } from './generator.ts';
 import { renderMarkdown } from './markdown.ts';
-import { VerdictSchema, type Verdict } from './schema.ts';
+import { VerdictSchema, type Verdict } from '../contract/verdict.ts';
 import { renderTerminal } from './terminal.ts';
 
 const { phase3 } = BUILTIN_THRESHOLDS.sets;

@@ -7,7 +7,7 @@
  * Pure; docs/verdicts.md states the rule.
  */
 import type { GeneratorFile } from '../contract/run.ts';
-import type { GeneratorHealth, GeneratorStage } from './schema.ts';
+import type { GeneratorHealth, GeneratorStage } from '../contract/verdict.ts';
 
 /** A sample is hot when k6 used more than this share of the machine's cores. */
 export const GENERATOR_CPU_LIMIT = 0.9;

@@ -1,28 +1,6 @@
 /**
- * A run directory's analysis.json (required) and verdict.json (optional), as the reports, the
- * terminal summary and the history read them, through the contract's RunDir: a missing verdict is
- * null, a missing analysis or a bad file of either is a RunFileError naming it (exit 5).
+ * Moved to the contract (lib/contract/run-inputs.ts). This re-export stays only for bench/
+ * (bench:report, bench:history), whose imports another change is editing at the same time;
+ * remove it once they import lib/contract/run-inputs.ts.
  */
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import type { Analysis } from '../contract/analysis.ts';
-import { UsageError } from '../contract/errors.ts';
-import { RUN_FILES, RunDir } from '../contract/run-dir.ts';
-import { VERDICT_FILE, type Verdict } from './schema.ts';
-
-export interface RunInputs {
-  runDir: string;
-  analysis: Analysis;
-  verdict: Verdict | null;
-}
-
-/** Reads a run directory's analysis (required) and verdict (optional). */
-export async function readRunInputs(runDir: string): Promise<RunInputs> {
-  const dir = resolve(runDir);
-  const info = await stat(dir).catch(() => null);
-  if (!info?.isDirectory()) throw new UsageError(`not a run directory: ${runDir}`);
-  const run = new RunDir(dir);
-  const analysis = await run.read(RUN_FILES.analysis);
-  const verdict = await run.read(VERDICT_FILE);
-  return { runDir: dir, analysis, verdict };
-}
+export { readRunInputs, type RunInputs } from '../contract/run-inputs.ts';

@@ -12,9 +12,9 @@ import { parseThresholdSets, type ThresholdSet } from '../contract/thresholds.ts
 import { computeVerdict, type VerdictOptions } from './compute.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
-import { VERDICT_FILE, type Verdict } from './schema.ts';
+import type { Verdict } from '../contract/verdict.ts';
 
-export const VERDICT_FILES = { verdict: VERDICT_FILE.name, junit: 'junit.xml', summary: 'summary.md' } as const;
+export const VERDICT_FILES = { verdict: RUN_FILES.verdict.name, junit: 'junit.xml', summary: 'summary.md' } as const;
 
 export interface JudgeOptions {
   /**
@@ -105,7 +105,7 @@ export async function judgeRun(runDir: string, opts: JudgeOptions = {}): Promise
     summary: join(runDir, VERDICT_FILES.summary),
   };
   // Each atomically (RunDir): a judge killed mid-write leaves the old files or the new ones.
-  await run.write(VERDICT_FILE, verdict);
+  await run.write(RUN_FILES.verdict, verdict);
   await run.writeText(VERDICT_FILES.junit, renderJunit(verdict));
   await run.writeText(VERDICT_FILES.summary, markdown);
   return { verdict, markdown, files };

@@ -14,7 +14,7 @@
  * Pure: verdict (and the judgement against history) in, string out.
  */
 import junit from 'junit-report-builder';
-import type { Verdict, VerdictRow } from './schema.ts';
+import type { Verdict, VerdictRow } from '../contract/verdict.ts';
 import { formatTarget, rowMessage, TARGET_LABEL } from './format.ts';
 import { productionJudgement } from './headline.ts';
 // History (issue 13): the judgement against the recent runs, and its one sentence per finding.

@@ -11,7 +11,7 @@
  *     out is counted and pointed to (report.html, verdict.json).
  */
 import type { Analysis } from '../contract/analysis.ts';
-import type { Verdict, VerdictRow, VerdictStatus } from './schema.ts';
+import type { Verdict, VerdictRow, VerdictStatus } from '../contract/verdict.ts';
 import { formatMargin, formatTarget, formatValue, TARGET_LABEL } from './format.ts';
 import { checkTitle, fmtScore, judgements, loadView, type Judgement, type JudgementStatus } from './headline.ts';
 import { generatorSentence, saturatedSentence } from './generator.ts';

@@ -8,7 +8,7 @@ import { fmtScore, loadView, readinessSentence } from './headline.ts';
 import { renderMarkdown } from './markdown.ts';
 import { scoreReadiness } from './readiness.ts';
 import { renderTerminal } from './terminal.ts';
-import { VerdictSchema } from './schema.ts';
+import { VerdictSchema } from '../contract/verdict.ts';
 
 const { phase3, production, baseline } = BUILTIN_THRESHOLDS.sets;
 const PROD = { name: 'production', set: production };

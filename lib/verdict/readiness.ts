@@ -14,14 +14,9 @@
  */
 import type { Analysis, ReadinessCheckStats } from '../contract/analysis.ts';
 import type { PlanReadiness } from '../contract/plan.ts';
-import {
-  READINESS_CATEGORIES,
-  READINESS_CHECK_IDS,
-  readinessCheck,
-  type ReadinessCategory,
-  type ReadinessCheckId,
-} from '../shared/readiness.ts';
-import type { ReadinessCheckResult, ReadinessScore, VerdictRow } from './schema.ts';
+import { READINESS_CATEGORIES, type ReadinessCategory } from '../contract/readiness.ts';
+import { READINESS_CHECK_IDS, readinessCheck, type ReadinessCheckId } from '../shared/readiness.ts';
+import type { ReadinessCheckResult, ReadinessScore, VerdictRow } from '../contract/verdict.ts';
 
 const ROW_CATEGORY: Record<VerdictRow['target'], ReadinessCategory> = {
   p95: 'performance',

@@ -11,7 +11,7 @@ import { formatMargin, rowMessage } from './format.ts';
 import { judgeRun } from './judge.ts';
 import { renderJunit } from './junit.ts';
 import { codeSpan, escapeMarkdown, GITHUB_COMMENT_LIMIT, renderMarkdown } from './markdown.ts';
-import { VerdictSchema, type VerdictRow } from './schema.ts';
+import { VerdictSchema, type VerdictRow } from '../contract/verdict.ts';
 
 const { production, phase3, baseline } = BUILTIN_THRESHOLDS.sets;
 const PROD = { name: 'production', set: production };

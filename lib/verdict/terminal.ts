@@ -24,7 +24,7 @@ import {
   type Judgement,
   type JudgementStatus,
 } from './headline.ts';
-import type { ReadinessScore, Verdict, VerdictRow, VerdictStatus } from './schema.ts';
+import type { ReadinessScore, Verdict, VerdictRow, VerdictStatus } from '../contract/verdict.ts';
 
 export const MAX_WIDTH = 120;
 export const MIN_WIDTH = 80;

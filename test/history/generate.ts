@@ -10,7 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Analysis } from '../../lib/contract/analysis.ts';
-import type { Verdict } from '../../lib/verdict/schema.ts';
+import type { Verdict } from '../../lib/contract/verdict.ts';
 import type { Source } from '../../lib/contract/history.ts';
 import { makeAnalysis, type FixtureEndpoint } from '../fixtures/report/make-analysis.ts';
 import { verdictFor } from '../fixtures/report/make-verdict.ts';

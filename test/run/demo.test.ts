@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { VerdictSchema, type Verdict } from '../../lib/verdict/schema.ts';
+import { VerdictSchema, type Verdict } from '../../lib/contract/verdict.ts';
 import { cli, tempOut } from './helpers.ts';
 
 const outs: string[] = [];

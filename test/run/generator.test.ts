@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { readGeneratorFile } from '../../lib/run/generator.ts';
 import type { Analysis } from '../../lib/contract/analysis.ts';
-import { VerdictSchema } from '../../lib/verdict/schema.ts';
+import { VerdictSchema } from '../../lib/contract/verdict.ts';
 import { LOAD_START_METRIC } from '../../lib/shared/defaults.ts';
 import { cli, onlyRunDir, rawPoints, tempOut } from './helpers.ts';
 

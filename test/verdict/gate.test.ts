@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget, type ProfileName, type ProfileOverrides } from '../../reference-api/server.ts';
-import { VerdictSchema, type Verdict } from '../../lib/verdict/schema.ts';
+import { VerdictSchema, type Verdict } from '../../lib/contract/verdict.ts';
 import { ExitCode } from '../../lib/contract/errors.ts';
 import { timeoutCountKeys } from '../../thresholds/k6.ts';
 

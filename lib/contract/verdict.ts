@@ -6,9 +6,8 @@
  * renaming or changing the meaning of one bumps it, with a migrate() from the old version.
  */
 import { z } from 'zod';
-import { defineRunFile } from '../contract/run-dir.ts';
-import { ThresholdSetSchema } from '../contract/thresholds.ts';
-import { READINESS_CATEGORIES } from '../shared/readiness.ts';
+import { ThresholdSetSchema } from './thresholds.ts';
+import { READINESS_CATEGORIES } from './readiness.ts';
 
 export const VERDICT_VERSION = 1 as const;
 
@@ -273,19 +272,3 @@ export const VerdictSchema = z
   })
   .strict();
 export type Verdict = z.infer<typeof VerdictSchema>;
-
-/**
- * `<run-dir>/verdict.json` as a run file: read and written through the contract's RunDir
- * (lib/contract/run-dir.ts) with the policy every run file has. Optional: a run not judged yet
- * has none (the reports then show no verdict).
- */
-export const VERDICT_FILE = defineRunFile<Verdict, true>({
-  name: 'verdict.json',
-  what: 'verdict',
-  kind: 'loadgate.verdict',
-  version: VERDICT_VERSION,
-  optional: true,
-  // Read once or twice per process: zod's JIT would cost more than it saves.
-  migrate: (v) => VerdictSchema.parse(v, { jitless: true }),
-  hint: { version: 'Re-run `loadgate verdict` on its run directory.' },
-});
