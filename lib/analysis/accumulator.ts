@@ -13,8 +13,8 @@
 import { READINESS_METRIC, READINESS_SCENARIO } from '../shared/readiness.ts';
 import { LOAD_START_METRIC } from '../shared/defaults.ts';
 import { stageIndexAt } from '../shared/stage-at.ts';
-import { IsoTime } from '../shared/time.ts';
-import { parseNumber } from '../shared/json-number.ts';
+import { IsoTime } from '../contract/time.ts';
+import { parseNumber } from '../contract/json-number.ts';
 import { classifyOutcome, NO_SCENARIO, OUTCOME_INDEX, OUTCOME_KEYS, SETUP_GROUP } from '../contract/outcomes.ts';
 import { Values } from './values.ts';
 

@@ -15,9 +15,9 @@ import { LOAD_START_METRIC } from '../shared/defaults.ts';
 import { Accumulator, DEFAULT_EXACT_LIMIT, type EndpointRules, type PercentileMode } from './accumulator.ts';
 import { buildAnalysis } from './build.ts';
 import { readLines, type ReadResult } from './lines.ts';
-import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from '../shared/distribution.ts';
+import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from '../contract/distribution.ts';
 import type { Analysis, DamagedFile, RunMeta, Segment, Segments } from '../contract/analysis.ts';
-import { IsoTime } from '../shared/time.ts';
+import { IsoTime } from '../contract/time.ts';
 import { EXACT_PER_CELL } from './values.ts';
 
 export type { PercentileMode } from './accumulator.ts';

@@ -16,7 +16,7 @@ import {
   sortedDist,
   toHdrUnits,
   topRank,
-} from '../shared/distribution.ts';
+} from '../contract/distribution.ts';
 import { PERCENTILES, type PercentileKey } from '../contract/percentiles.ts';
 import {
   ANALYSIS_VERSION,

@@ -4,7 +4,7 @@
  * and max kept in both modes.
  */
 import type { Histogram } from 'hdr-histogram-js';
-import { newHistogram, toHdrUnits } from '../shared/distribution.ts';
+import { newHistogram, toHdrUnits } from '../contract/distribution.ts';
 
 const INITIAL_CAPACITY = 64;
 

@@ -5,7 +5,14 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Accumulator } from '../analysis/accumulator.ts';
 import { OUTCOME_KEYS } from '../contract/outcomes.ts';
-import { decodeHistogram, HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR, hdrDist, k6Percentile, newHistogram } from '../shared/distribution.ts';
+import {
+  decodeHistogram,
+  HDR_ABSOLUTE_ERROR_MS,
+  HDR_RELATIVE_ERROR,
+  hdrDist,
+  k6Percentile,
+  newHistogram,
+} from '../contract/distribution.ts';
 import { READINESS_SCENARIO } from '../shared/readiness.ts';
 import { LOAD_START_METRIC } from '../shared/defaults.ts';
 import { GRACE_MS, LiveAggregator, NO_TAG, RETAIN_MS, type LiveCell } from './live.ts';

@@ -21,11 +21,11 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import { parseNumber } from '../shared/json-number.ts';
+import { parseNumber } from '../contract/json-number.ts';
 import { classifyOutcome, NO_SCENARIO, OUTCOME_KEYS, SETUP_GROUP, type OutcomeKey } from '../contract/outcomes.ts';
-import { decodeHistogram, encodeHistogram, HDR_SIGNIFICANT_DIGITS, hdrDist, toHdrUnits } from '../shared/distribution.ts';
+import { decodeHistogram, encodeHistogram, HDR_SIGNIFICANT_DIGITS, hdrDist, toHdrUnits } from '../contract/distribution.ts';
 import type { Dist } from '../contract/analysis.ts';
-import { IsoTime } from '../shared/time.ts';
+import { IsoTime } from '../contract/time.ts';
 import { READINESS_SCENARIO } from '../shared/readiness.ts';
 import { LOAD_START_METRIC } from '../shared/defaults.ts';
 import { stageIndexAt } from '../shared/stage-at.ts';

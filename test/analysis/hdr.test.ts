@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { analyzeRun } from '../../lib/analysis/analyze.ts';
-import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from '../../lib/shared/distribution.ts';
+import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from '../../lib/contract/distribution.ts';
 import { PERCENTILES } from '../../lib/contract/percentiles.ts';
 import type { Analysis, Cell, Dist, Stats } from '../../lib/contract/analysis.ts';
 import { EXACT_PER_CELL } from '../../lib/analysis/values.ts';

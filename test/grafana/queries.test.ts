@@ -19,7 +19,7 @@ import { DASHBOARD_FILES, DATASOURCE_INPUT, generateDashboards, type DashboardFo
 import { evaluateImport } from '../../grafana/importer.ts';
 import { ALL, listDashboardQueries, substituteMacros, unresolved, type VariableValue } from '../../grafana/queries.ts';
 import { READINESS_REQUEST_NAME } from '../../lib/shared/readiness.ts';
-import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from '../../lib/shared/distribution.ts';
+import { HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR } from '../../lib/contract/distribution.ts';
 import { MEASUREMENTS } from '../../lib/influx/points.ts';
 import { SETUP_GROUP } from '../../lib/contract/outcomes.ts';
 import { influxQuery, runCli, runDirOf, seriesWithData } from '../influx/helpers.ts';

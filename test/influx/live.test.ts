@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Histogram } from 'hdr-histogram-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTCOME_KEYS } from '../../lib/contract/outcomes.ts';
-import { decodeHistogram, HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR, hdrDist, newHistogram } from '../../lib/shared/distribution.ts';
+import { decodeHistogram, HDR_ABSOLUTE_ERROR_MS, HDR_RELATIVE_ERROR, hdrDist, newHistogram } from '../../lib/contract/distribution.ts';
 import { AnalysisSchema, type Analysis, type Stats } from '../../lib/contract/analysis.ts';
 import { MEASUREMENTS, outcomeField } from '../../lib/influx/points.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';

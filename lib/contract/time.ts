@@ -1,4 +1,8 @@
-/** Timestamps of k6 samples. */
+/**
+ * Timestamps of k6 samples, as both readers of k6's raw results (the analysis and InfluxDB's live
+ * path) read them. Pure, but Node-side (Buffer): in the contract rather than lib/shared, which the
+ * k6 side type-checks without Node's types.
+ */
 
 /**
  * RFC 3339 times to epoch ms, to the microsecond: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.

@@ -1,6 +1,8 @@
 /**
- * JSON numbers read straight from bytes, as the analysis's hot loop (lib/analysis/accumulator.ts)
- * and InfluxDB's live path (lib/influx/live.ts) read k6's sample values. Pure.
+ * JSON numbers read straight from bytes: how the two readers of k6's raw results (the analysis's
+ * hot loop, lib/analysis/accumulator.ts, and InfluxDB's live path, lib/influx/live.ts) read a
+ * sample's value. Pure, but Node-side (Buffer): in the contract rather than lib/shared, which the
+ * k6 side type-checks without Node's types.
  */
 
 const POW10 = [

@@ -1,6 +1,8 @@
 /**
  * Distributions: k6's exact percentile definition, and the HDR histograms used for bounded
- * memory, for the `histogram` field of every stats cell, and for merging.
+ * memory, for the `histogram` field of every stats cell, and for merging. In the contract: the
+ * analysis file's percentiles and histograms are defined and encoded by it, and the analysis and
+ * InfluxDB's live points both compute with it (Node-side: lib/shared is type-checked for k6 too).
  */
 // The JavaScript histograms and their encoding, not the package's index nor its builder: those
 // also load its WebAssembly build (unused here, useWebAssembly is off) and its log writer, whose
@@ -9,8 +11,8 @@ import { constructorFromBucketSize } from 'hdr-histogram-js/dist/JsHistogramFact
 // Also adds encodeIntoCompressedBase64 to every JsHistogram and JsHistogram.decode.
 import { decompress, doDecode } from 'hdr-histogram-js/dist/JsHistogram.encoding.js';
 import type { Histogram, JsHistogram } from 'hdr-histogram-js';
-import type { Dist } from '../contract/analysis.ts';
-import { PERCENTILES, perPercentile } from '../contract/percentiles.ts';
+import type { Dist } from './analysis.ts';
+import { PERCENTILES, perPercentile } from './percentiles.ts';
 
 /** Significant decimal digits the HDR histograms keep: values are exact to 1 part in 10^3. */
 export const HDR_SIGNIFICANT_DIGITS = 3;

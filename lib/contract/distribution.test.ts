@@ -12,7 +12,7 @@ import {
   toHdrUnits,
   topRank,
 } from './distribution.ts';
-import { PERCENTILES } from '../contract/percentiles.ts';
+import { PERCENTILES } from './percentiles.ts';
 import { EXACT_PER_CELL, Values } from '../analysis/values.ts';
 
 /** k6's figures and the HDR ones for the same values. */
