@@ -6,7 +6,7 @@ import { healthyRun } from '../../test/support/verdict-fixtures.ts';
 import { computeVerdict } from '../verdict/compute.ts';
 import { findSet } from '../../thresholds/sets.ts';
 import { judgeAgainstHistory } from './gate.ts';
-import { findingMessage } from '../verdict/history-format.ts';
+import { findingMessage } from '../shared/history-format.ts';
 import type { EndpointSummary, HistoryEntry } from '../contract/history.ts';
 
 const rng = mulberry32(5);

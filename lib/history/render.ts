@@ -10,7 +10,7 @@ import { join, sep } from 'node:path';
 import Handlebars from 'handlebars';
 import { ROOT } from '../root.ts';
 import { fmtMs, fmtPct, fmtRps, jsonForScript, round } from '../shared/format.ts';
-import { findingMessage, judgementSentence } from '../verdict/history-format.ts';
+import { findingMessage, judgementSentence } from '../shared/history-format.ts';
 import { HISTORY_NOISE } from './noise.ts';
 import { METRICS } from '../contract/history.ts';
 import type { RunRef } from '../contract/history.ts';

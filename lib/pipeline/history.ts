@@ -22,7 +22,7 @@ import { judgeAgainstHistory } from '../history/gate.ts';
 import { HistoryJudgementSchema, type HistoryEntry, type HistoryJudgement } from '../contract/history.ts';
 import { HistoryStore, historyPath } from '../history/store.ts';
 import { DEFAULT_GATE } from '../history/gate.ts';
-import { findingMessage, judgementSentence } from '../verdict/history-format.ts';
+import { findingMessage, judgementSentence } from '../shared/history-format.ts';
 
 export const AGAINST_HISTORY_FILE = RUN_FILES.againstHistory.name;
 

@@ -23,7 +23,7 @@ import {
 } from '../shared/stats.ts';
 import { comparatorText, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
 import { productionBadge, readinessScoreOf, verdictBadge } from './run-model.ts';
-import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone } from '../verdict/headline.ts';
+import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone } from '../shared/headline.ts';
 import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from '../shared/format.ts';
 
 export interface ComparedRun {

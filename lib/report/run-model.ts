@@ -7,9 +7,9 @@ import { endpointRps, loadFigures, type LoadFigures } from '../contract/figures.
 import { decodeCdf, logBuckets, quantile } from '../shared/histogram.ts';
 import { PERCENTILES } from '../contract/percentiles.ts';
 import { comparatorText, isRunWide, isWholeRun, metricOfRow, type Verdict, type VerdictRow } from './verdict.ts';
-import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone, type LoadState } from '../verdict/headline.ts';
-import { scoreReadiness } from '../verdict/readiness.ts';
-import { fmtCpu, fmtMb, generatorSentence, saturatedSentence } from '../verdict/generator.ts';
+import { checkTitle, fmtScore, loadView, ownJudgement, productionJudgement, scoreTone, type LoadState } from '../shared/headline.ts';
+import { scoreReadiness } from '../shared/readiness-score.ts';
+import { fmtCpu, fmtMb, generatorSentence, saturatedSentence } from '../shared/generator-text.ts';
 import { READINESS_CHECKS, type ReadinessCheckId } from '../shared/readiness.ts';
 import type { ReadinessScore } from '../contract/verdict.ts';
 import { DASH, colorAt, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUnit, round, signed, type Metric } from '../shared/format.ts';

@@ -5,7 +5,7 @@
  * readiness scenario (scenarios/lib/readiness.ts) runs them on real answers and emits one sample
  * of the Rate metric READINESS_METRIC per check and answer, tagged `check` and `endpoint`. The
  * analysis counts them (analysis.readiness), the verdict turns them into the readiness score
- * (lib/verdict/readiness.ts). Rules documented in docs/verdicts.md, "Production readiness".
+ * (lib/shared/readiness-score.ts). Rules documented in docs/verdicts.md, "Production readiness".
  * Pure and free of Node and k6 APIs: shared by both sides.
  */
 import type { ReadinessCategory } from '../contract/readiness.ts';

@@ -13,8 +13,9 @@
 import type { Analysis, Endpoint, Stage, Stats } from '../contract/analysis.ts';
 import { isSaturated, loadFigures, steadyStages } from '../contract/figures.ts';
 import type { PlanReadiness } from '../contract/plan.ts';
-import { scoreReadiness } from './readiness.ts';
-import { generatorHealth, saturationReason } from './generator.ts';
+import { scoreReadiness } from '../shared/readiness-score.ts';
+import { generatorHealth } from './generator.ts';
+import { saturationReason } from '../shared/generator-text.ts';
 import type { GeneratorFile } from '../contract/run.ts';
 import { resolveTarget, throughputTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';

@@ -15,11 +15,11 @@
  */
 import junit from 'junit-report-builder';
 import type { Verdict, VerdictRow } from '../contract/verdict.ts';
-import { formatTarget, rowMessage, TARGET_LABEL } from './format.ts';
-import { productionJudgement } from './headline.ts';
+import { formatTarget, rowMessage, TARGET_LABEL } from '../shared/verdict-format.ts';
+import { productionJudgement } from '../shared/headline.ts';
 // History (issue 13): the judgement against the recent runs, and its one sentence per finding.
 import type { HistoryJudgement } from '../contract/history.ts';
-import { findingMessage, findingSubject, judgementSentence } from './history-format.ts';
+import { findingMessage, findingSubject, judgementSentence } from '../shared/history-format.ts';
 
 type Suite = ReturnType<ReturnType<typeof junit.newBuilder>['testSuite']>;
 

@@ -12,12 +12,12 @@
  */
 import type { Analysis } from '../contract/analysis.ts';
 import type { Verdict, VerdictRow, VerdictStatus } from '../contract/verdict.ts';
-import { formatMargin, formatTarget, formatValue, TARGET_LABEL } from './format.ts';
-import { checkTitle, fmtScore, judgements, loadView, type Judgement, type JudgementStatus } from './headline.ts';
-import { generatorSentence, saturatedSentence } from './generator.ts';
+import { formatMargin, formatTarget, formatValue, TARGET_LABEL } from '../shared/verdict-format.ts';
+import { checkTitle, fmtScore, judgements, loadView, type Judgement, type JudgementStatus } from '../shared/headline.ts';
+import { generatorSentence, saturatedSentence } from '../shared/generator-text.ts';
 // History (issue 13): the judgement against the recent runs of the same shape.
 import type { HistoryJudgement } from '../contract/history.ts';
-import { findingMessage, judgementSentence } from './history-format.ts';
+import { findingMessage, judgementSentence } from '../shared/history-format.ts';
 
 /** GitHub's limit for a comment body (and a sensible one for a step summary). */
 export const GITHUB_COMMENT_LIMIT = 65_536;

@@ -3,10 +3,10 @@ import type { Analysis } from '../contract/analysis.ts';
 import { loadFigures } from '../contract/figures.ts';
 import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict } from './compute.ts';
-import { healthyRun, makeAnalysis } from '../../test/support/verdict-fixtures.ts';
-import { fmtScore, loadView, readinessSentence } from './headline.ts';
+import { healthyRun } from '../../test/support/verdict-fixtures.ts';
+import { fmtScore, loadView, readinessSentence } from '../shared/headline.ts';
 import { renderMarkdown } from './markdown.ts';
-import { scoreReadiness } from './readiness.ts';
+import { scoreReadiness } from '../shared/readiness-score.ts';
 import { renderTerminal } from './terminal.ts';
 import { VerdictSchema } from '../contract/verdict.ts';
 

@@ -7,7 +7,7 @@ import { BUILTIN_THRESHOLDS } from '../../thresholds/sets.ts';
 import { computeVerdict } from './compute.ts';
 import { exitCode } from '../contract/exit.ts';
 import { healthyRun, makeAnalysis, type EndpointSpec } from '../../test/support/verdict-fixtures.ts';
-import { formatMargin, rowMessage } from './format.ts';
+import { formatMargin, rowMessage } from '../shared/verdict-format.ts';
 import { judgeRun } from './judge.ts';
 import { renderJunit } from './junit.ts';
 import { codeSpan, escapeMarkdown, GITHUB_COMMENT_LIMIT, renderMarkdown } from './markdown.ts';

@@ -12,8 +12,8 @@
  */
 import type { Analysis, Stats } from '../contract/analysis.ts';
 import { DASH, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps } from '../shared/format.ts';
-import { formatTarget } from './format.ts';
-import { generatorSentence, saturatedSentence } from './generator.ts';
+import { formatTarget } from '../shared/verdict-format.ts';
+import { generatorSentence, saturatedSentence } from '../shared/generator-text.ts';
 import {
   failingChecks,
   fmtScore,
@@ -23,7 +23,7 @@ import {
   scoreTone,
   type Judgement,
   type JudgementStatus,
-} from './headline.ts';
+} from '../shared/headline.ts';
 import type { ReadinessScore, Verdict, VerdictRow, VerdictStatus } from '../contract/verdict.ts';
 
 export const MAX_WIDTH = 120;

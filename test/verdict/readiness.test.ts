@@ -27,7 +27,7 @@ import {
   securityHeaderResults,
   type ReadinessAnswer,
 } from '../../lib/shared/readiness.ts';
-import { scoreReadiness } from '../../lib/verdict/readiness.ts';
+import { scoreReadiness } from '../../lib/shared/readiness-score.ts';
 import { startTarget, type ProfileOverrides } from '../../reference-api/server.ts';
 
 const K6 = resolve(import.meta.dirname, '../../.tools/k6/v2.2.0/k6');

@@ -29,7 +29,7 @@ export async function trendsAction(flags: TrendsFlags, now: Date = new Date()): 
       import('../../history/store.ts'),
       import('../../history/trends.ts'),
       import('../../history/render.ts'),
-      import('../../verdict/history-format.ts'),
+      import('../../shared/history-format.ts'),
       import('node:fs/promises'),
       import('../../contract/run-dir.ts'),
     ]);

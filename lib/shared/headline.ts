@@ -5,7 +5,7 @@
  * Pure.
  */
 import { isSaturated } from '../contract/figures.ts';
-import { READINESS_CHECKS, type ReadinessCheckId } from '../shared/readiness.ts';
+import { READINESS_CHECKS, type ReadinessCheckId } from './readiness.ts';
 import type { ProductionJudgement, ReadinessScore, Validity, Verdict, VerdictRow, VerdictStatus } from '../contract/verdict.ts';
 
 /** `none`: the set has no targets (the baseline): neither a pass nor a fail. */

@@ -1,4 +1,7 @@
-/** How verdict rows read in JUnit failure messages and the Markdown summary. Pure. */
+/**
+ * How verdict rows read in JUnit failure messages, the Markdown summary, the terminal and the
+ * history's sentences. Pure; below the stages, as the judge and the history both word figures so.
+ */
 import type { VerdictRow } from '../contract/verdict.ts';
 
 const trim = (n: number, digits: number) => String(Number(n.toFixed(digits)));

@@ -11,11 +11,14 @@
  * Each item is met or not (inconclusive, switched-off and skipped items are left out: a check with
  * nothing to ask, such as probes on an API without one, is `off` with the plan's reason); a category's score
  * is the share of its judged items met, and the overall score the mean of the judged categories.
+ *
+ * Below the stages: the judge scores a run with it (verdict.json's `readiness`), and the run report
+ * works the same score out for a verdict written before the field.
  */
 import type { Analysis, ReadinessCheckStats } from '../contract/analysis.ts';
 import type { PlanReadiness } from '../contract/plan.ts';
 import { READINESS_CATEGORIES, type ReadinessCategory } from '../contract/readiness.ts';
-import { READINESS_CHECK_IDS, readinessCheck, type ReadinessCheckId } from '../shared/readiness.ts';
+import { READINESS_CHECK_IDS, readinessCheck, type ReadinessCheckId } from './readiness.ts';
 import type { ReadinessCheckResult, ReadinessScore, VerdictRow } from '../contract/verdict.ts';
 
 const ROW_CATEGORY: Record<VerdictRow['target'], ReadinessCategory> = {

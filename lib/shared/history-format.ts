@@ -3,7 +3,7 @@
  * report: one sentence per finding naming the endpoint, the change and the run it is compared
  * with. Pure.
  */
-import { formatMargin, formatValue } from './format.ts';
+import { formatMargin, formatValue } from './verdict-format.ts';
 import type { HistoryFinding, HistoryJudgement, RunRef } from '../contract/history.ts';
 import { metricDef, RUN_GOODPUT } from '../contract/history.ts';
 
