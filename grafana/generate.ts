@@ -55,9 +55,8 @@ import {
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { HISTORY_RP } from '../lib/influx/client.ts';
 import { ROOT } from '../lib/root.ts';
-import { MEASUREMENTS } from '../lib/influx/points.ts';
+import { HISTORY_RP, MEASUREMENTS } from '../lib/contract/influx.ts';
 import { DEFAULT_ENDPOINTS, type EndpointDefaults } from '../lib/shared/defaults.ts';
 import { resolveTarget } from '../thresholds/k6.ts';
 import type { ThresholdSet } from '../lib/contract/thresholds.ts';

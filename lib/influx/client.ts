@@ -5,17 +5,10 @@
  */
 import { InfluxDB } from 'influx';
 import { UsageError } from '../contract/errors.ts';
+import { HISTORY_RP } from '../contract/influx.ts';
 
 /** The database used when the URL names none (k6's documentation uses the same). */
 export const DEFAULT_DATABASE = 'k6';
-
-/**
- * Harness points that must outlive raw data (one summary per endpoint per run, one per run)
- * go to this retention policy, created with an infinite duration and never the default. k6's
- * samples and the live-only points go to the database's default policy, whose duration the
- * operator chooses (e.g. `ALTER RETENTION POLICY "autogen" ON "k6" DURATION 30d`).
- */
-export const HISTORY_RP = 'loadgate_history';
 
 export interface InfluxTarget {
   protocol: 'http' | 'https';

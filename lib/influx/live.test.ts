@@ -16,7 +16,8 @@ import {
 import { READINESS_SCENARIO } from '../shared/readiness.ts';
 import { LOAD_START_METRIC } from '../shared/defaults.ts';
 import { GRACE_MS, LiveAggregator, NO_TAG, RETAIN_MS, type LiveCell } from './live.ts';
-import { livePoints, MEASUREMENTS, outcomeField } from './points.ts';
+import { MEASUREMENTS } from '../contract/influx.ts';
+import { livePoints, outcomeField } from './points.ts';
 import { GzipTail } from './tail.ts';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');

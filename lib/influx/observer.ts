@@ -27,9 +27,10 @@ import { INFLUX_MODES, type InfluxMode, type RunRecord } from '../contract/run.t
 import type { Verdict } from '../contract/verdict.ts';
 import { findSet } from '../../thresholds/sets.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';
-import { connectInflux, ensureDatabase, HISTORY_RP, parseInfluxUrl, pingInflux, type InfluxTarget } from './client.ts';
+import { connectInflux, ensureDatabase, parseInfluxUrl, pingInflux, type InfluxTarget } from './client.ts';
 import { LiveAggregator, RETAIN_MS } from './live.ts';
-import { eventPoint, livePoints, MEASUREMENTS, runTags, stageEventText, summaryPoints, targetPoints, type RunTags } from './points.ts';
+import { HISTORY_RP, MEASUREMENTS } from '../contract/influx.ts';
+import { eventPoint, livePoints, runTags, stageEventText, summaryPoints, targetPoints, type RunTags } from './points.ts';
 import { GzipTail } from './tail.ts';
 
 /**

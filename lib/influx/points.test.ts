@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { phaseRun } from '../../test/fixtures/report/make-analysis.ts';
 import { verdictFor } from '../../test/fixtures/report/make-verdict.ts';
 import { findSet } from '../../thresholds/sets.ts';
-import { endpointVerdict, eventPoint, MEASUREMENTS, NO_PHASE, summaryPoints, targetPoints } from './points.ts';
+import { MEASUREMENTS } from '../contract/influx.ts';
+import { endpointVerdict, eventPoint, NO_PHASE, summaryPoints, targetPoints } from './points.ts';
 import { parseInfluxUrl } from './client.ts';
 
 const analysis = phaseRun('phase2', 3, {

@@ -37,6 +37,7 @@
  * the target's address, anything that could hold a credential or grow without bound.
  */
 import type { IPoint } from 'influx';
+import { MEASUREMENTS } from '../contract/influx.ts';
 import { OUTCOME_KEYS } from '../contract/outcomes.ts';
 import { PERCENTILE_KEYS } from '../contract/percentiles.ts';
 import type { Analysis, Endpoint } from '../contract/analysis.ts';
@@ -47,17 +48,8 @@ import { resolveTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';
 import { NO_PHASE } from '../shared/defaults.ts';
 
-export { NO_PHASE };
-
-export const MEASUREMENTS = {
-  events: 'loadgate_events',
-  targets: 'loadgate_targets',
-  summary: 'loadgate_summary',
-  runs: 'loadgate_runs',
-  live: 'loadgate_live',
-  liveTotals: 'loadgate_live_totals',
-  liveVus: 'loadgate_live_vus',
-} as const;
+// MEASUREMENTS: re-exported for bench:influx only (bench/ is being edited by another change).
+export { MEASUREMENTS, NO_PHASE };
 
 /** Verdict tag when no verdict was computed (verdict.json missing or unreadable). */
 export const NO_VERDICT = 'none';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfraError } from '../../lib/contract/errors.ts';
-import { HISTORY_RP } from '../../lib/influx/client.ts';
+import { HISTORY_RP } from '../../lib/contract/influx.ts';
 import { createInfluxObserver } from '../../lib/influx/observer.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { freePort } from '../../lib/k6/runner.ts';

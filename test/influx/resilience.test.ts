@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalysisSchema } from '../../lib/contract/analysis.ts';
-import { MEASUREMENTS } from '../../lib/influx/points.ts';
+import { MEASUREMENTS } from '../../lib/contract/influx.ts';
 import { startInfluxd } from '../support/influxd.ts';
 import { freePort } from '../../lib/k6/runner.ts';
 import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
