@@ -2,7 +2,7 @@
  * Harness overhead: the `journey` flow through the general request model (dist/run/flow.js, what
  * `loadgate run` hands to k6, reading the plan from LOADGATE_PLAN; a header on every request,
  * expected statuses in k6's responseCallback, body checks) against a hand-written plain k6 script
- * doing the same requests with the same headers and checks (bench/plain-journey.js), with the same executor (constant-vus),
+ * doing the same requests with the same headers and checks, counted the same way (bench/plain-journey.js), with the same executor (constant-vus),
  * the same k6 and the same outputs, alternating in one run against the reference API
  * (phase3, in its own process). Prints iterations/s and k6's peak RSS for each, and the ratios.
  * Also prints the bundle build time and sizes.
@@ -10,8 +10,8 @@
  *   npm run bench:overhead            (ROUNDS=3 VUS=10 DURATION=20s by default; BUNDLE=<path> runs another build of dist/run/flow.js)
  *
  * Like with like, asserted from the output files: the same endpoints in the same proportions,
- * the same checks per request, the same tag keys on every request sample (but `stage`, which only
- * the harness sets), and the same k6 options that every `loadgate run` sets: the production
+ * the same check samples per request (k6's checks and body mismatches: none on a healthy target),
+ * the same tag keys on every request sample, and the same k6 options that every `loadgate run` sets: the production
  * threshold set's k6 thresholds (one per endpoint and target), the system tags and the summary
  * statistics, given to both sides by one k6 `--config` file. The readiness checks beside the
  * load are off (the plain script sends no such requests).
@@ -28,6 +28,7 @@ import { resolveConfig } from '../lib/config/load.ts';
 import { locateK6 } from '../lib/k6/locate.ts';
 import { buildPlan } from '../lib/plan/build.ts';
 import { findSet } from '../thresholds/sets.ts';
+import { BODY_MISMATCH_METRIC } from '../lib/shared/defaults.ts';
 import { REFERENCE_PASSWORD } from '../lib/shared/reference-api.ts';
 import { timedK6 } from './k6-timed.ts';
 import { median } from './stats.ts';
@@ -97,7 +98,8 @@ async function runK6(k6: string, script: string, env: Record<string, string>, di
   const thresholds = Object.entries(s.metrics)
     .flatMap(([m, v]) => Object.keys(v.thresholds ?? {}).map((t) => `${m}: ${t}`))
     .sort();
-  const checks = (s.metrics['checks']?.passes ?? 0) + (s.metrics['checks']?.fails ?? 0);
+  // Check samples: k6's check() (none on either side under loadgate run) and body mismatches (a failed body check).
+  const checks = (s.metrics['checks']?.passes ?? 0) + (s.metrics['checks']?.fails ?? 0) + (s.metrics[BODY_MISMATCH_METRIC]?.count ?? 0);
   return {
     itersPerS: s.metrics['iterations']?.rate ?? NaN,
     rssMiB: rssKb / 1024,
@@ -201,7 +203,7 @@ try {
   const worst = Math.max(...names.map((n) => Math.abs((mb[n] ?? 0) - (mp[n] ?? 0))));
   const perReq = (ss: Sample[]) => ss.reduce((a, s) => a + s.checks, 0) / ss.reduce((a, s) => a + s.reqs, 0);
   console.log(
-    `  like with like: ${names.length} endpoints on both sides, largest share difference ${(worst * 100).toFixed(2)} points; checks per request ${perReq(bundled).toFixed(3)} vs ${perReq(plain).toFixed(3)}`,
+    `  like with like: ${names.length} endpoints on both sides, largest share difference ${(worst * 100).toFixed(2)} points; check samples per request ${perReq(bundled).toFixed(3)} vs ${perReq(plain).toFixed(3)}`,
   );
   const ratioT = bi / pi;
   const ratioM = bm / pm;

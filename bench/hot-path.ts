@@ -5,8 +5,9 @@
  *   harness  the run bundle `loadgate run` hands k6 (dist/run/flow.js), under a plan of the
  *            monitoring scenario with only GET /api/monitoring/health enabled, the production
  *            set's k6 thresholds, the readiness checks off (they are a second scenario, not the
- *            hot path): its expected statuses in responseCallback, its two checks (status, body
- *            shape), its stage tag, its system tags;
+ *            hot path): its expected statuses in responseCallback (k6's http_req_failed), its
+ *            body check on every answer (a sample only when it fails: loadgate_body_mismatches),
+ *            its system tags;
  *   bare     `http.get(url, { tags: { name } })`: no checks, no thresholds, k6's default tags.
  *
  * Both run the same k6 with the same flags and the same output (`--out json=….ndjson.gz`),

@@ -11,7 +11,7 @@
  * layout go through JSON.parse.
  */
 import { READINESS_METRIC, READINESS_SCENARIO } from '../shared/readiness.ts';
-import { LOAD_START_METRIC } from '../shared/defaults.ts';
+import { BODY_MISMATCH_METRIC, LOAD_START_METRIC } from '../shared/defaults.ts';
 import { stageIndexAt } from '../shared/stage-at.ts';
 import { IsoTime } from '../contract/time.ts';
 import { parseNumber } from '../contract/json-number.ts';
@@ -37,6 +37,8 @@ const M_READINESS = 9;
 const M_SKIP = 8;
 /** When k6 started the scenarios (LOAD_START_METRIC): the origin of the stage windows. */
 const M_LOAD_START = 10;
+/** A failed body check under `loadgate run` (BODY_MISMATCH_METRIC): counted where k6's check() would have failed. */
+const M_MISMATCH = 11;
 
 const NEEDED: Record<string, number> = {
   http_req_duration: M_DURATION,
@@ -49,6 +51,7 @@ const NEEDED: Record<string, number> = {
   iterations: M_ITERATIONS,
   [READINESS_METRIC]: M_READINESS,
   [LOAD_START_METRIC]: M_LOAD_START,
+  [BODY_MISMATCH_METRIC]: M_MISMATCH,
 };
 /** k6's other built-in HTTP and iteration metrics, and the harness's own timeout rate. */
 const SKIPPED = [
@@ -233,6 +236,11 @@ export class Accumulator {
   readonly readiness = new ReadinessState();
   checksPass = 0;
   checksFail = 0;
+  /**
+   * Load samples of k6's check() (a bundle k6 ran on its own, or a run from before
+   * BODY_MISMATCH_METRIC); with none, the body checks' passes are derived (passBodyChecks).
+   */
+  checkSamples = 0;
   readonly stageDropped: number[];
   /** VU gauges per input file: each execution segment reports its own VUs, which add up. */
   private readonly files: FileVus[] = [];
@@ -525,8 +533,11 @@ export class Accumulator {
       case M_CONNECTING:
         this.followingLeaf(info, s).connecting.add(value);
         return this.countStored();
-      case M_CHECKS: {
-        const pass = value !== 0;
+      case M_CHECKS:
+      case M_MISMATCH: {
+        // A mismatch is a failed body check; its passes are the endpoint's other requests (passBodyChecks).
+        const pass = id === M_CHECKS && value !== 0;
+        if (id === M_CHECKS) this.checkSamples++;
         if (pass) this.checksPass++;
         else this.checksFail++;
         if (info.tags.name === undefined) {
@@ -645,6 +656,25 @@ export class Accumulator {
   private stageNameAt(s: number): string | undefined {
     if (this.originS === null || this.windows.length === 0) return undefined;
     return (this.windows[this.loadWindow(s - this.originS)] as { name: string }).name;
+  }
+
+  /**
+   * Under `loadgate run` k6 writes a body check's failures only (BODY_MISMATCH_METRIC): each leaf
+   * of an endpoint in `bodyChecked` then passed its requests less its mismatches. A run with
+   * samples of k6's check() (a bundle k6 ran on its own, or a run from before) keeps them as
+   * they are. A mismatch is placed at the time it ran, right after its answer, and its request by
+   * when it was sent: in the rare case that puts more mismatches than requests in a leaf (an
+   * answer that came back in the next stage), that leaf counts no pass rather than fewer than none.
+   */
+  passBodyChecks(bodyChecked: ReadonlySet<string>): void {
+    if (this.checkSamples > 0 || bodyChecked.size === 0) return;
+    let passes = 0;
+    for (const leaf of this.leaves) {
+      if (!bodyChecked.has(leaf.endpoint)) continue;
+      leaf.checksPass = Math.max(0, leaf.requests - leaf.checksFail);
+      passes += leaf.checksPass;
+    }
+    this.checksPass = passes;
   }
 
   private request(info: TagInfo, s: number, value: number): void {

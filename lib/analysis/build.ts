@@ -56,6 +56,7 @@ export function buildAnalysis(input: BuildInput): Analysis {
   const durationS = hasSamples ? Math.max(0, acc.maxS) : 0;
   const planStages = plan?.stages ?? [];
   const planEndpoints = new Map((plan?.endpoints ?? []).map((e) => [e.name, e]));
+  acc.passBodyChecks(new Set((plan?.endpoints ?? []).filter((e) => e.expectBody !== null).map((e) => e.name)));
 
   // Stages: the plan's, then stage tags the plan does not have, with their observed window.
   const stageDefs: { name: string; startS: number; endS: number; from: number; to: number; planned: number }[] = planStages.map((s, i) => ({

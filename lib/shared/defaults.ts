@@ -113,6 +113,17 @@ export const K6_TIMEOUT_ERROR_CODES = [1050, 1211] as const;
 export const TIMEOUT_METRIC = 'loadgate_timeouts';
 
 /**
+ * A k6 Counter a VU adds 1 to for every answer whose body does not have its endpoint's expected
+ * shape (`expectBody`), under `loadgate run`: the body checks are counted by their failures only,
+ * with no sample at all for an answer that passes (one line less on every request). The analysis
+ * counts an endpoint's passes as its requests less its mismatches (the plan says which endpoints
+ * have a body check). The expected status needs no check of its own: k6's `http_req_failed`,
+ * which the endpoint's expected statuses drive, already records it on every request. A bundle
+ * that k6 runs on its own keeps k6's `check()` for both, for k6's own summary.
+ */
+export const BODY_MISMATCH_METRIC = 'loadgate_body_mismatches';
+
+/**
  * A k6 Gauge each load VU sets once, on its first iteration, to the epoch ms at which k6 started
  * the scenarios (exec.scenario.startTime): the origin of the plan's stage windows in the raw
  * results. The analysis and the live path place every request in the stage in which it was sent

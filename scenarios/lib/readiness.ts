@@ -26,7 +26,7 @@ import {
   type ReadinessCheckId,
 } from '../../lib/shared/readiness.ts';
 import { statusMatches } from '../../lib/shared/status.ts';
-import { beginIteration } from './runtime.ts';
+import { tagStage } from './runtime.ts';
 
 /**
  * The checks' Rate metric. k6 takes new metrics in the init context only, so entry() makes it
@@ -101,7 +101,9 @@ export function createReadiness(plan: Plan, r: PlanReadiness): ReadinessChecks {
     }
 
     iteration(): void {
-      beginIteration(this.plan);
+      // Only the load's VUs record when k6 started the scenarios (LOAD_START_METRIC): each k6
+      // scenario keeps its own start time, this one's a few milliseconds off the load's.
+      tagStage(this.plan);
       const i = exec.scenario.iterationInTest;
       const r = this.r;
       const nth = (list: readonly string[]) => this.targets.get(list[i % list.length] as string);

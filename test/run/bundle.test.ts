@@ -16,7 +16,7 @@ import { PlanSchema } from '../../lib/contract/plan.ts';
 import { buildPlan } from '../../lib/plan/build.ts';
 import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { REFERENCE_PASSWORD } from '../../lib/shared/reference-api.ts';
-import { LOAD_START_METRIC, SAMPLE_TAGS_ENV } from '../../lib/shared/defaults.ts';
+import { BODY_MISMATCH_METRIC, LOAD_START_METRIC, SAMPLE_TAGS_ENV } from '../../lib/shared/defaults.ts';
 import { stageIndexAt } from '../../lib/shared/stage-at.ts';
 import type { Analysis } from '../../lib/contract/analysis.ts';
 import { cli, isReadiness, onlyRunDir, rawPoints, ROOT, tempOut, type RawPoint } from './helpers.ts';
@@ -98,6 +98,17 @@ function failedChecks(points: readonly RawPoint[]): Record<string, number> {
     if (p.metric !== 'checks' || p.data.value === 1) continue;
     const key = `${p.data.tags?.['name']}: ${p.data.tags?.['check']}`;
     out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Failed body checks under a plan (BODY_MISMATCH_METRIC samples), as endpoint → count. */
+function mismatches(points: readonly RawPoint[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of points) {
+    if (p.metric !== BODY_MISMATCH_METRIC) continue;
+    const key = p.data.tags?.['name'] ?? '(none)';
+    out[key] = (out[key] ?? 0) + p.data.value;
   }
   return out;
 }
@@ -215,14 +226,19 @@ describe('k6 run dist/<scenario>.js without the CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const n = (name: string) => countBy(r.points, 'http_reqs', 'name').get(name) ?? 0;
     for (const name of [...Object.keys(endpoints), 'monitoring.performance']) expect(n(name), name).toBeGreaterThan(0);
-    // Each breaks exactly its own check on every answer; monitoring.performance breaks none.
-    expect(failedChecks(r.points)).toEqual({
-      'probes.live: body has the expected shape': n('probes.live'),
-      'probes.health: body has the expected shape': n('probes.health'),
-      'probes.ready: body has the expected shape': n('probes.ready'),
-      'monitoring.health: body has the expected shape': n('monitoring.health'),
-      'monitoring.metrics: status is expected': n('monitoring.metrics'),
+    // Given a plan, as under `loadgate run`: no k6 check() sample per request. Each body check
+    // writes its failures only, exactly one per answer that does not fit; monitoring.performance
+    // (whose body check passes) and the probes' status write none.
+    expect(r.points.filter((p) => p.metric === 'checks')).toEqual([]);
+    expect(mismatches(r.points)).toEqual({
+      'probes.live': n('probes.live'),
+      'probes.health': n('probes.health'),
+      'probes.ready': n('probes.ready'),
+      'monitoring.health': n('monitoring.health'),
     });
+    // An unexpected status is k6's own failed request (the expected statuses drive http_req_failed), on every answer of that endpoint only.
+    const failed = r.points.filter((p) => p.metric === 'http_req_failed' && p.data.value === 1 && !isReadiness(p));
+    expect(countBy(failed, 'http_req_failed', 'name')).toEqual(new Map([['monitoring.metrics', n('monitoring.metrics')]]));
     // Given a plan file, as under `loadgate run`: the run's tags (testid, phase) stay in the plan, off every sample.
     const tagKeys = new Set(r.points.flatMap((p) => Object.keys(p.data.tags ?? {})));
     for (const k of ['testid', 'phase', 'stage']) expect(tagKeys.has(k), k).toBe(false);
@@ -265,6 +281,7 @@ describe('k6 run dist/<scenario>.js without the CLI', () => {
     // The token read from the login's body authenticated every request; every check passed.
     expect(countBy(r.points, 'http_reqs', 'status')).toEqual(new Map([['200', [...byName.values()].reduce((a, b) => a + b, 0)]]));
     expect(failedChecks(r.points)).toEqual({});
+    expect(mismatches(r.points)).toEqual({});
   });
 });
 
