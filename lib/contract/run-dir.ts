@@ -273,7 +273,8 @@ export function readRunFileSync<T, O extends boolean>(spec: RunFile<T, O>, file:
 /**
  * Writes `text` to `file` atomically: a temp file in the same directory (so the rename stays on
  * one file system), then a rename over `file`. A failed write removes the temp file and leaves
- * the old file as it was; its error (Node's, code and syscall kept) names `file`, not the temp file.
+ * the old file as it was; its error (Node's, code and syscall kept) names `file`, not the temp file,
+ * also when Node's does not name one (a write that found the disk full).
  */
 export async function writeAtomic(file: string, text: string | Uint8Array): Promise<string> {
   const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -287,6 +288,11 @@ export async function writeAtomic(file: string, text: string | Uint8Array): Prom
       const e = err as Error & { path?: unknown; dest?: unknown };
       if (e.path === tmp) e.path = file;
       if (e.dest === file) delete e.dest;
+      // A failed write(2) (a full disk: ENOSPC) carries no path; name the file as Node names it for open(2).
+      if (e.path === undefined && !err.message.includes(file)) {
+        err.message = `${err.message} '${file}'`;
+        e.path = file;
+      }
     }
     throw err;
   }

@@ -8,14 +8,14 @@
  * tmpfs is mounted by the test (root, or CAP_SYS_ADMIN) and unmounted in afterAll.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../reference-api/server.ts';
 import { cli, onlyRunDir, tempOut } from '../run/helpers.ts';
 import { waitFor } from '../segments/helpers.ts';
-import { cliUnder, entries, k6ChildrenOf, readAnalysis, runArgs, running, shortConfig, STACK } from './helpers.ts';
+import { cliUnder, entries, fill, k6ChildrenOf, readAnalysis, runArgs, running, shortConfig, STACK } from './helpers.ts';
 
 let target: RunningTarget;
 let config: string;
@@ -34,25 +34,6 @@ afterAll(async () => {
   if (mounted) spawnSync('umount', [mnt]);
   if (mnt) await rm(mnt, { recursive: true, force: true });
 });
-
-/** Writes into `file` until the file system holding it has no space left; the bytes written. */
-async function fill(file: string): Promise<number> {
-  const handle = await open(file, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 0x5a);
-  let written = 0;
-  try {
-    for (;;) {
-      try {
-        written += (await handle.write(chunk)).bytesWritten;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOSPC') return written;
-        throw err;
-      }
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 /** The raw results files of a run: raw.ndjson.gz, or one per segment (raw.i-of-N.ndjson.gz). */
 const rawFiles = async (dir: string) => (await entries(dir)).filter((f) => /^raw\..*ndjson\.gz$/.test(f));

@@ -1,7 +1,7 @@
 /** Helpers for the fault-injection suite: short real runs, the k6 processes a loadgate started, and what a run left. */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 import type { Analysis } from '../../lib/contract/analysis.ts';
@@ -163,4 +163,23 @@ export function cliUnder(
       resolvePromise({ code, stdout, stderr });
     });
   });
+}
+
+/** Writes into `file` until the file system holding it has no space left; the bytes written. */
+export async function fill(file: string): Promise<number> {
+  const handle = await open(file, 'w');
+  const chunk = Buffer.alloc(64 * 1024, 0x5a);
+  let written = 0;
+  try {
+    for (;;) {
+      try {
+        written += (await handle.write(chunk)).bytesWritten;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC') return written;
+        throw err;
+      }
+    }
+  } finally {
+    await handle.close();
+  }
 }
