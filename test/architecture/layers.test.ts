@@ -25,11 +25,12 @@ const BASE = ['lib/contract', 'lib/shared', 'lib/root.ts'];
 const INPUTS = [...BASE, 'thresholds', 'lib/config', 'lib/plan'];
 
 /**
- * Which folders each folder may import. Run files are read and written only through the
- * contract's RunDir (lib/contract/run-dir.ts); later stages still use code earlier ones export
- * (judge and render the analysis's load figures, publish the outcome classes; render and publish
- * the verdict's schema and rendering); no stage imports a later one, and none imports the
- * pipeline or the CLI.
+ * Which folders each folder may import. The stages (analyze, judge, render, publish) import no
+ * other stage: they meet through the run directory's files, read and written only through the
+ * contract's RunDir (lib/contract/run-dir.ts), and share only what lies below them (the
+ * contract's schemas, figures and vocabulary; lib/shared's pure code, the verdict's wording among
+ * it). Execute (lib/run) drives k6 (lib/k6) and bundles (build), its own tools. None imports the
+ * pipeline or the CLI; the pipeline wires the stages together.
  */
 const ALLOWED: Record<string, readonly string[]> = {
   'lib/contract': [],
@@ -49,13 +50,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   // analyze
   'lib/analysis': BASE,
   // judge
-  'lib/verdict': [...INPUTS, 'lib/analysis'],
+  'lib/verdict': INPUTS,
   // render
-  'lib/report': [...INPUTS, 'lib/analysis', 'lib/verdict'],
+  'lib/report': INPUTS,
   // publish
-  'lib/history': [...INPUTS, 'lib/verdict'],
-  'lib/influx': [...INPUTS, 'lib/analysis', 'lib/run', 'lib/verdict'],
-  grafana: [...INPUTS, 'lib/influx'],
+  'lib/history': INPUTS,
+  'lib/influx': INPUTS,
+  grafana: INPUTS,
   // Commands beside the pipeline.
   'lib/init': INPUTS,
   'lib/k8s': [...INPUTS, 'lib/k6', 'lib/run', 'build'],
