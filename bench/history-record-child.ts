@@ -13,7 +13,7 @@ const [runDir, historyFile, flag] = process.argv.slice(2);
 if (!runDir || !historyFile) throw new Error('usage: history-record-child.mjs <run-dir> <history-file> [--against-history]');
 // What `loadgate run` has loaded by the time it records: the analysis, the verdict and the report.
 const [{ readRunInputs }] = await Promise.all([
-  import('../lib/verdict/inputs.ts'),
+  import('../lib/contract/run-inputs.ts'),
   import('../lib/report/files.ts'),
   import('../lib/analysis/analyze.ts'),
   import('../lib/verdict/judge.ts'),

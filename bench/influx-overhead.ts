@@ -41,7 +41,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createInfluxObserver, type InfluxMode, type InfluxSetup } from '../lib/influx/observer.ts';
-import { MEASUREMENTS } from '../lib/influx/points.ts';
+import { MEASUREMENTS } from '../lib/contract/influx.ts';
 import { startInfluxd } from '../test/support/influxd.ts';
 import { GzipTail } from '../lib/influx/tail.ts';
 import { K6_OFFLINE_ENV } from '../lib/k6/runner.ts';

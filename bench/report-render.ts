@@ -24,7 +24,7 @@ import { makeAnalysis, PHASE_READINESS, type FixtureEndpoint } from '../test/fix
 import { verdictFor } from '../test/fixtures/report/make-verdict.ts';
 import { writeAnalysis } from '../lib/analysis/analyze.ts';
 import { writeComparison, writeRunReport } from '../lib/report/files.ts';
-import { readRunInputs } from '../lib/verdict/inputs.ts';
+import { readRunInputs } from '../lib/contract/run-inputs.ts';
 import { renderComparison, renderRunReport } from '../lib/report/render.ts';
 import { NOISE } from '../lib/shared/stats.ts';
 import { load, median } from './stats.ts';

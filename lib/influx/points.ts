@@ -48,8 +48,7 @@ import { resolveTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';
 import { NO_PHASE } from '../shared/defaults.ts';
 
-// MEASUREMENTS: re-exported for bench:influx only (bench/ is being edited by another change).
-export { MEASUREMENTS, NO_PHASE };
+export { NO_PHASE };
 
 /** Verdict tag when no verdict was computed (verdict.json missing or unreadable). */
 export const NO_VERDICT = 'none';
