@@ -154,17 +154,21 @@ export function stagingDir(dir) {
 }
 
 /**
- * An esbuild plugin for a build that lives outside the install (the cache): npm packages stay
- * external, as in the install's own build, but are imported by their absolute path there, since
+ * An esbuild plugin for the CLI's build: the packages in `bundled` are taken into the build; the
+ * other npm packages stay external, loaded as Node loads them. For a build that lives outside
+ * the install (`fromInstall`: the cache), they are imported by their absolute path there, since
  * Node would look for them beside the cache, where there are none.
  */
-export function packagesFromInstall() {
+export function packagesFromInstall(bundled = new Set(), fromInstall = true) {
   return {
     name: 'loadgate-packages-from-install',
     setup(build) {
       // A bare specifier (not ./, ../ or /) that is no Node built-in: an npm package.
       build.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.path.startsWith('node:') || args.pluginData === 'loadgate-inner') return undefined;
+        // A package the build takes in: esbuild resolves and bundles it as it does the sources.
+        if (bundled.has(packageName(args.path))) return undefined;
+        if (!fromInstall) return { path: args.path, external: true };
         const found = await build.resolve(args.path, {
           kind: args.kind,
           resolveDir: args.resolveDir,
@@ -172,9 +176,17 @@ export function packagesFromInstall() {
           pluginData: 'loadgate-inner',
         });
         if (found.errors.length > 0 || found.external || !found.path.startsWith('/')) return undefined;
-        // As a file: URL, so that a path with `#` or `%` in it stays a path.
+        // A require() of a package taken in (see `bundled`) takes the path itself; an import, a
+        // file: URL, so that a path with `#` or `%` in it stays a path.
+        if (args.kind === 'require-call') return { path: found.path, external: true };
         return { path: pathToFileURL(found.path).href, external: true };
       });
     },
   };
+}
+
+/** The npm package a bare specifier names: `zod` of `zod/v4`, `@scope/name` of `@scope/name/x`. */
+function packageName(specifier) {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
