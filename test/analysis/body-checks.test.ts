@@ -10,15 +10,9 @@ import { analyzeRun } from '../../lib/analysis/analyze.ts';
 import type { Analysis } from '../../lib/contract/analysis.ts';
 import type { Plan } from '../../lib/contract/plan.ts';
 import { BODY_MISMATCH_METRIC } from '../../lib/shared/defaults.ts';
-import { planFor } from './generate.ts';
-import { scratchDirs, writeRunDir } from './helpers.ts';
+import { handEndpoint, sample, scratchDirs, twoStagePlan, writeRunDir } from './helpers.ts';
 
 const dir = scratchDirs('loadgate-body-checks-');
-const T0 = Date.parse('2026-11-22T10:00:00Z');
-
-function sample(metric: string, offsetMs: number, value: number, tags: Record<string, string>): string {
-  return JSON.stringify({ metric, type: 'Point', data: { time: new Date(T0 + offsetMs).toISOString(), value, tags } });
-}
 
 /** One request of `name`, sent at `offsetMs`, answered 10 ms later. */
 const request = (name: string, stage: string, offsetMs: number) => {
@@ -30,30 +24,7 @@ const mismatch = (name: string, stage: string, offsetMs: number) =>
 const k6Check = (name: string, stage: string, offsetMs: number, pass: boolean) =>
   sample('checks', offsetMs + 10, pass ? 1 : 0, { check: 'body has the expected shape', name, scenario: 'journey', stage });
 
-const endpoint = (name: string) => ({
-  name,
-  group: 'g',
-  method: 'GET' as const,
-  path: `/${name}`,
-  timeoutMs: 1000,
-  baseMs: 1,
-  loadFactor: 1,
-  timeoutAtPeak: 0,
-  expectStatus: [200],
-});
-const base = planFor(
-  {
-    seed: 1,
-    startMs: T0,
-    scenario: 'journey',
-    stages: [
-      { name: 's1', startS: 0, endS: 10, fromRps: 1, toRps: 1 },
-      { name: 's2', startS: 10, endS: 20, fromRps: 1, toRps: 1 },
-    ],
-    endpoints: [endpoint('x'), endpoint('y'), endpoint('z')],
-  },
-  'body-checks',
-);
+const base = twoStagePlan([handEndpoint('x'), handEndpoint('y'), handEndpoint('z')], 'body-checks');
 /** x and z check their answers' bodies; y has no body check. */
 const plan: Plan = {
   ...base,

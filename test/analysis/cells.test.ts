@@ -8,17 +8,11 @@ import { AnalysisSchema, type Analysis, type Cell, type Endpoint } from '../../l
 import type { Plan } from '../../lib/contract/plan.ts';
 import { benchOptions, generateLines, planFor } from './generate.ts';
 import { expandStatuses } from '../../lib/shared/status.ts';
-import { scratchDirs, writeRunDir } from './helpers.ts';
+import { handEndpoint, sample, scratchDirs, twoStagePlan, writeRunDir } from './helpers.ts';
 import { k6p, reference } from './reference.ts';
 import { PERCENTILES } from '../../lib/contract/percentiles.ts';
 
 const dir = scratchDirs('loadgate-cells-');
-
-const T0 = Date.parse('2026-11-22T10:00:00Z');
-
-function sample(metric: string, offsetMs: number, value: number, tags: Record<string, string>): string {
-  return JSON.stringify({ metric, type: 'Point', data: { time: new Date(T0 + offsetMs).toISOString(), value, tags } });
-}
 
 function request(name: string, stage: string, scenario: string, offsetMs: number, durationMs: number, status: number, code?: string) {
   const tags = { ...(code ? { error: 'x', error_code: code } : {}), name, scenario, stage, status: String(status) };
@@ -33,30 +27,7 @@ function request(name: string, stage: string, scenario: string, offsetMs: number
 const check = (name: string, stage: string, scenario: string, offsetMs: number, pass: boolean) =>
   sample('checks', offsetMs, pass ? 1 : 0, { check: 'status', name, scenario, stage });
 
-const endpoint = (name: string, timeoutMs: number) => ({
-  name,
-  group: 'g',
-  method: 'GET' as const,
-  path: `/${name}`,
-  timeoutMs,
-  baseMs: 1,
-  loadFactor: 1,
-  timeoutAtPeak: 0,
-  expectStatus: [200],
-});
-const plan: Plan = planFor(
-  {
-    seed: 1,
-    startMs: T0,
-    scenario: 'journey',
-    stages: [
-      { name: 's1', startS: 0, endS: 10, fromRps: 1, toRps: 1 },
-      { name: 's2', startS: 10, endS: 20, fromRps: 1, toRps: 1 },
-    ],
-    endpoints: [endpoint('x', 1000), endpoint('y', 2000)],
-  },
-  'cells',
-);
+const plan: Plan = twoStagePlan([handEndpoint('x', 1000), handEndpoint('y', 2000)], 'cells');
 
 /**
  * x, s1, browse: 10, 20, 30, 40 ms, ok, four checks passed.

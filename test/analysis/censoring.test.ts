@@ -9,14 +9,8 @@ import { analyzeRun } from '../../lib/analysis/analyze.ts';
 import type { Analysis, Endpoint } from '../../lib/contract/analysis.ts';
 import type { Plan } from '../../lib/contract/plan.ts';
 import { planFor } from './generate.ts';
-import { tempDir, writeRunDir } from './helpers.ts';
+import { sample, T0, tempDir, writeRunDir } from './helpers.ts';
 import { k6p } from './reference.ts';
-
-const T0 = Date.parse('2026-11-22T10:00:00Z');
-
-function sample(metric: string, offsetMs: number, value: number, tags: Record<string, string>): string {
-  return JSON.stringify({ metric, type: 'Point', data: { time: new Date(T0 + offsetMs).toISOString(), value, tags } });
-}
 
 /** A request's duration, waiting and connecting samples, as k6 writes them when it ends. */
 function request(name: string, offsetMs: number, durationMs: number, status: number, errorCode?: string): string[] {

@@ -61,3 +61,41 @@ export function generated(opts: GenOptions): { lines: string[]; plan: Plan } {
   generateLines(opts, (l) => lines.push(l));
   return { lines, plan: planFor(opts) };
 }
+
+/** The start of the hand-built runs: every sample's time is an offset from it. */
+export const T0 = Date.parse('2026-11-22T10:00:00Z');
+
+/** One line of k6's JSON output, `offsetMs` after T0. */
+export function sample(metric: string, offsetMs: number, value: number, tags: Record<string, string>): string {
+  return JSON.stringify({ metric, type: 'Point', data: { time: new Date(T0 + offsetMs).toISOString(), value, tags } });
+}
+
+/** An endpoint of a hand-built plan: group `g`, GET `/name`, expecting 200. */
+export const handEndpoint = (name: string, timeoutMs = 1000) => ({
+  name,
+  group: 'g',
+  method: 'GET' as const,
+  path: `/${name}`,
+  timeoutMs,
+  baseMs: 1,
+  loadFactor: 1,
+  timeoutAtPeak: 0,
+  expectStatus: [200],
+});
+
+/** A hand-built plan from T0: stages s1 (0–10 s) and s2 (10–20 s) at 1 RPS, scenario journey. */
+export function twoStagePlan(endpoints: ReturnType<typeof handEndpoint>[], runId: string): Plan {
+  return planFor(
+    {
+      seed: 1,
+      startMs: T0,
+      scenario: 'journey',
+      stages: [
+        { name: 's1', startS: 0, endS: 10, fromRps: 1, toRps: 1 },
+        { name: 's2', startS: 10, endS: 20, fromRps: 1, toRps: 1 },
+      ],
+      endpoints,
+    },
+    runId,
+  );
+}
