@@ -23,6 +23,16 @@ export function saturationReason(g: Pick<GeneratorHealth, 'cores' | 'cpuLimit'>,
   );
 }
 
+/**
+ * Why the saturated stages `names` prove nothing: the one stage's saturationReason, or for
+ * several one line naming them with the rule.
+ */
+export function saturatedStagesReason(g: GeneratorHealth, names: readonly string[]): string {
+  const one = names.length === 1 ? g.stages.find((s) => s.name === names[0]) : undefined;
+  if (one) return saturationReason(g, one);
+  return `the load generator was saturated in stages ${names.join(', ')} (k6 above ${pct(g.cpuLimit)} of the cores in more than ${pct(g.saturatedShare)} of their samples); a saturated generator measures itself, not the API`;
+}
+
 /** In MB (10⁶ bytes), whole: `143 MB`. */
 export function fmtMb(bytes: number | null): string {
   return bytes === null ? '—' : `${Math.round(bytes / 1e6)} MB`;

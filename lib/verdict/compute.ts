@@ -15,13 +15,14 @@ import { isSaturated, loadFigures, steadyStages } from '../contract/figures.ts';
 import type { PlanReadiness } from '../contract/plan.ts';
 import { scoreReadiness } from '../shared/readiness-score.ts';
 import { generatorHealth } from './generator.ts';
-import { saturationReason } from '../shared/generator-text.ts';
+import { saturatedStagesReason, saturationReason } from '../shared/generator-text.ts';
 import type { GeneratorFile } from '../contract/run.ts';
 import { resolveTarget, throughputTarget, type ResolvedTargets } from '../../thresholds/k6.ts';
 import type { ThresholdSet } from '../contract/thresholds.ts';
 import { THRESHOLDS_VERSION } from '../contract/thresholds.ts';
 import {
   VERDICT_VERSION,
+  type GeneratorHealth,
   type StageValidity,
   type TargetKind,
   type Validity,
@@ -508,10 +509,8 @@ export function computeVerdict(analysis: Analysis, set: ThresholdSet, opts: Verd
     saturatedBy.set(s.name, why);
     reasons.push(why);
   }
-  const hotWhy = (names: readonly string[]) =>
-    names.length === 1
-      ? (saturatedBy.get(names[0] as string) as string)
-      : `the load generator was saturated in stages ${names.join(', ')} (k6 above ${pct(generator?.cpuLimit ?? 0)} of the cores in more than ${pct(generator?.saturatedShare ?? 0)} of their samples); a saturated generator measures itself, not the API`;
+  // Called only with stages in saturatedBy, which only a generator fills.
+  const hotWhy = (names: readonly string[]) => saturatedStagesReason(generator as GeneratorHealth, names);
   if (analysis.input.truncated) reasons.push('the raw results were truncated');
   if (steady.length === 0) reasons.push('no steady window: the profile has no constant-rate stage');
   // The one definition of offered, achieved and successful RPS (lib/contract/figures.ts), in the steady window.
