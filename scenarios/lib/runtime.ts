@@ -506,7 +506,7 @@ export function beginIteration(plan: Pick<Plan, 'stages'>): void {
     startedAt = exec.scenario.startTime;
     loadStart?.add(startedAt);
   }
-  if (tagSamples) tagStage(plan);
+  tagStage(plan);
 }
 
 /**
